@@ -1,0 +1,92 @@
+"""Findings: what the engine concludes, ready for any renderer."""
+
+from __future__ import annotations
+
+from enum import Enum
+
+from pydantic import BaseModel, Field
+
+
+class Severity(str, Enum):
+    info = "info"
+    low = "low"
+    medium = "medium"
+    high = "high"
+    critical = "critical"
+
+    @property
+    def rank(self) -> int:
+        return _RANK[self.value]
+
+    @classmethod
+    def parse(cls, value: str) -> Severity:
+        try:
+            return cls(value.lower())
+        except ValueError:
+            raise ValueError(
+                f"unknown severity {value!r}: use one of {', '.join(s.value for s in cls)}"
+            ) from None
+
+
+_RANK = {"info": 0, "low": 1, "medium": 2, "high": 3, "critical": 4}
+
+
+class FixStep(BaseModel):
+    """One step of a fix: what to do, where in the console, and the command to paste."""
+
+    action: str
+    console: str | None = None
+    cli: list[str] = Field(default_factory=list)
+    terraform: str | None = None
+
+
+class Finding(BaseModel):
+    rule: str
+    severity: Severity
+    title: str
+    vpc_id: str | None = None
+    resources: list[str] = Field(default_factory=list)
+    evidence: list[str] = Field(default_factory=list)
+    explanation: str = ""
+    cannot_know: str | None = None
+    fix: list[FixStep] = Field(default_factory=list)
+    check: str | None = None
+    references: list[str] = Field(default_factory=list)
+
+    @property
+    def key(self) -> tuple[str, tuple[str, ...]]:
+        """Identity of a finding across runs: the rule and the resources it names."""
+        return (self.rule, tuple(self.resources))
+
+
+class SubnetSummary(BaseModel):
+    subnet_id: str
+    vpc_id: str
+    name: str = ""
+    availability_zone: str = ""
+    cidr: str = ""
+    role: str
+    route_table_id: str | None = None
+    default_route_target: str | None = None
+
+
+class NotCheckedItem(BaseModel):
+    what: str
+    reason: str
+    rules: list[str] = Field(default_factory=list)
+    action: str | None = None
+
+
+class Diagnosis(BaseModel):
+    """The result of one diagnosis: findings plus what could not be checked."""
+
+    findings: list[Finding] = Field(default_factory=list)
+    subnets: list[SubnetSummary] = Field(default_factory=list)
+    not_checked: list[NotCheckedItem] = Field(default_factory=list)
+    vpc_ids: list[str] = Field(default_factory=list)
+    account_id: str | None = None
+    region: str | None = None
+    source: str | None = None
+
+    def at_least(self, severity: Severity) -> list[Finding]:
+        return [f for f in self.findings if f.severity.rank >= severity.rank]

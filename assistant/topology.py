@@ -1,0 +1,294 @@
+"""Indexes over a snapshot and the one place that decides a subnet's role.
+
+A subnet is *public* when its effective route table sends 0.0.0.0/0 or ::/0 to an internet
+gateway attached to the subnet's own VPC; *private* when its default route goes somewhere
+else that can carry traffic out (NAT gateway, NAT instance, transit gateway, firewall,
+peering, VPN); *isolated* when it has no default route. The effective route table is the
+explicit association, else the main route table **of the same VPC**.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from functools import cached_property
+
+from assistant.models.snapshot import (
+    Instance,
+    InternetGateway,
+    NatGateway,
+    NetworkAcl,
+    Route,
+    RouteTable,
+    SecurityGroup,
+    Snapshot,
+    Subnet,
+    Vpc,
+)
+
+PUBLIC, PRIVATE, ISOLATED, UNKNOWN = "public", "private", "isolated", "unknown"
+DEFAULT_V4, DEFAULT_V6 = "0.0.0.0/0", "::/0"
+
+_PREFIX_KIND = (
+    ("igw-", "igw"),
+    ("eigw-", "eigw"),
+    ("nat-", "nat"),
+    ("tgw-", "tgw"),
+    ("pcx-", "pcx"),
+    ("vgw-", "vgw"),
+    ("vpce-", "vpce"),
+    ("eni-", "eni"),
+    ("i-", "instance"),
+    ("lgw-", "lgw"),
+    ("cagw-", "cagw"),
+    ("local", "local"),
+)
+
+_ISOLATED_WORDS = re.compile(r"(isolated|intra|data|db|database|rds|cache|storage)", re.I)
+_PRIVATE_WORDS = re.compile(r"(private|priv|app|backend|internal|worker|compute)", re.I)
+_PUBLIC_WORDS = re.compile(r"(public|pub|dmz|edge|ingress)", re.I)
+_BACKEND_WORDS = re.compile(r"(app|backend|api|db|database|worker|internal|private|mysql|postgres)", re.I)
+_INTENT_TAGS = ("Name", "Tier", "tier", "Role", "role", "Type", "type", "kubernetes.io/role/internal-elb")
+
+
+def target_kind(target: str) -> str:
+    """Classify a route target id: igw, eigw, nat, tgw, pcx, vgw, vpce, eni, instance, local."""
+    for prefix, kind in _PREFIX_KIND:
+        if target.startswith(prefix):
+            return kind
+    return "other" if target else "none"
+
+
+def intent_of(tagged_text: str) -> str:
+    """What a name or tag says a subnet is meant to be: isolated, private, public or ''."""
+    if not tagged_text:
+        return ""
+    if _ISOLATED_WORDS.search(tagged_text):
+        return ISOLATED
+    if _PRIVATE_WORDS.search(tagged_text):
+        return PRIVATE
+    if _PUBLIC_WORDS.search(tagged_text):
+        return PUBLIC
+    return ""
+
+
+def tag_text(resource) -> str:
+    """The tag values (and keys of role-like tags) that carry intent, as one string."""
+    parts = []
+    for t in getattr(resource, "Tags", []) or []:
+        if t.Key in _INTENT_TAGS:
+            parts.append(t.Value)
+        if t.Key.startswith("kubernetes.io/role/"):
+            parts.append("private" if "internal" in t.Key else "public")
+        if t.Key == "vpc-helper:intent":
+            parts.append(t.Value)
+    return " ".join(parts)
+
+
+def looks_backend(resource) -> bool:
+    """Whether an instance's tags say it is an app, database or other backend."""
+    return bool(_BACKEND_WORDS.search(tag_text(resource)))
+
+
+@dataclass
+class SubnetView:
+    """A subnet with its routing decided."""
+
+    subnet: Subnet
+    role: str
+    route_table: RouteTable | None
+    explicit: bool
+    default_route: Route | None
+    default_route_v6: Route | None
+    intent: str
+    igw_attached: bool | None = None  # for a default route to an igw: attached to this VPC?
+
+    @property
+    def subnet_id(self) -> str:
+        return self.subnet.SubnetId
+
+    @property
+    def default_target(self) -> str:
+        return self.default_route.target if self.default_route else ""
+
+
+@dataclass
+class Topology:
+    """Indexes over one snapshot, built once and shared by facts, trace and renderers."""
+
+    snapshot: Snapshot
+    vpcs: dict[str, Vpc] = field(init=False)
+    subnets: dict[str, Subnet] = field(init=False)
+    route_tables: dict[str, RouteTable] = field(init=False)
+    igws: dict[str, InternetGateway] = field(init=False)
+    nats: dict[str, NatGateway] = field(init=False)
+    sgs: dict[str, SecurityGroup] = field(init=False)
+    instances: dict[str, Instance] = field(init=False)
+
+    def __post_init__(self) -> None:
+        s = self.snapshot
+        self.vpcs = {v.VpcId: v for v in s.Vpcs}
+        self.subnets = {x.SubnetId: x for x in s.Subnets}
+        self.route_tables = {r.RouteTableId: r for r in s.RouteTables}
+        self.igws = {g.InternetGatewayId: g for g in s.InternetGateways}
+        self.nats = {n.NatGatewayId: n for n in s.NatGateways}
+        self.sgs = {g.GroupId: g for g in s.SecurityGroups}
+        self.instances = {i.InstanceId: i for i in s.Instances}
+        self._explicit: dict[str, RouteTable] = {}
+        self._main: dict[str, RouteTable] = {}
+        for rt in s.RouteTables:
+            for a in rt.Associations:
+                if not a.active:
+                    continue
+                if a.Main:
+                    self._main.setdefault(rt.VpcId, rt)
+                elif a.SubnetId:
+                    self._explicit[a.SubnetId] = rt
+
+    # -- routing -----------------------------------------------------------------------
+    def effective_route_table(self, subnet: Subnet) -> tuple[RouteTable | None, bool]:
+        """(route table, explicit?) for a subnet: its association, else its VPC's main table."""
+        rt = self._explicit.get(subnet.SubnetId)
+        if rt is not None:
+            return rt, True
+        return self._main.get(subnet.VpcId), False
+
+    def igw_attached(self, igw_id: str, vpc_id: str) -> bool | None:
+        """Whether an internet gateway is attached to a VPC; None when not in the snapshot."""
+        igw = self.igws.get(igw_id)
+        if igw is None:
+            return None if not self.snapshot.has("InternetGateways") else False
+        return igw.attached_to(vpc_id)
+
+    @cached_property
+    def views(self) -> dict[str, SubnetView]:
+        return {sid: self._view(sub) for sid, sub in self.subnets.items()}
+
+    def view(self, subnet_id: str) -> SubnetView | None:
+        return self.views.get(subnet_id)
+
+    def role(self, subnet_id: str) -> str:
+        v = self.views.get(subnet_id)
+        return v.role if v else UNKNOWN
+
+    def _view(self, subnet: Subnet) -> SubnetView:
+        rt, explicit = self.effective_route_table(subnet)
+        intent = intent_of(subnet.name + " " + tag_text(subnet))
+        if rt is None:
+            return SubnetView(subnet, UNKNOWN, None, False, None, None, intent)
+        d4 = d6 = None
+        for r in rt.Routes:
+            if r.DestinationCidrBlock == DEFAULT_V4:
+                d4 = r
+            elif r.DestinationIpv6CidrBlock == DEFAULT_V6:
+                d6 = r
+        role, attached = ISOLATED, None
+        for r in (d4, d6):
+            if r is None:
+                continue
+            kind = target_kind(r.target)
+            if kind == "igw":
+                attached = self.igw_attached(r.target, subnet.VpcId)
+                # Unknown attachment (no IGW data) counts as attached: the rule that checks
+                # attachment reports itself as not checked instead.
+                if attached is not False and r.State != "blackhole":
+                    role = PUBLIC
+                    break
+            if r is d4 and kind not in ("igw", "eigw", "local", "none") and role == ISOLATED:
+                role = PRIVATE
+        return SubnetView(subnet, role, rt, explicit, d4, d6, intent, attached)
+
+    # -- lookups ------------------------------------------------------------------------
+    def subnets_using(self, rt_id: str) -> list[str]:
+        """Subnets whose effective route table is ``rt_id``."""
+        return [
+            sid
+            for sid, v in self.views.items()
+            if v.route_table is not None and v.route_table.RouteTableId == rt_id
+        ]
+
+    @cached_property
+    def nacl_of_subnet(self) -> dict[str, NetworkAcl]:
+        out: dict[str, NetworkAcl] = {}
+        for acl in self.snapshot.NetworkAcls:
+            for a in acl.Associations:
+                if a.SubnetId:
+                    out[a.SubnetId] = acl
+        return out
+
+    def nacl_for(self, subnet_id: str) -> NetworkAcl | None:
+        acl = self.nacl_of_subnet.get(subnet_id)
+        if acl is None:
+            sub = self.subnets.get(subnet_id)
+            if sub is not None:
+                for cand in self.snapshot.NetworkAcls:
+                    if cand.VpcId == sub.VpcId and cand.IsDefault:
+                        return cand
+        return acl
+
+    @cached_property
+    def instances_by_subnet(self) -> dict[str, list[Instance]]:
+        out: dict[str, list[Instance]] = {}
+        for i in self.snapshot.Instances:
+            if i.SubnetId and i.State.Name != "terminated":
+                out.setdefault(i.SubnetId, []).append(i)
+        return out
+
+    @cached_property
+    def instances_by_group(self) -> dict[str, list[Instance]]:
+        out: dict[str, list[Instance]] = {}
+        for i in self.snapshot.Instances:
+            if i.State.Name == "terminated":
+                continue
+            for g in i.group_ids:
+                out.setdefault(g, []).append(i)
+        return out
+
+    @cached_property
+    def routes_to(self) -> dict[str, list[tuple[RouteTable, Route]]]:
+        """Route target id -> the (route table, route) pairs that point at it."""
+        out: dict[str, list[tuple[RouteTable, Route]]] = {}
+        for rt in self.snapshot.RouteTables:
+            for r in rt.Routes:
+                if r.target and r.target != "local":
+                    out.setdefault(r.target, []).append((rt, r))
+        return out
+
+    def public_subnet_in(self, vpc_id: str, az: str | None) -> str | None:
+        """A public subnet of the VPC, preferring the given AZ (for fix steps)."""
+        best = None
+        for v in self.views.values():
+            if v.subnet.VpcId == vpc_id and v.role == PUBLIC:
+                if v.subnet.AvailabilityZone == az:
+                    return v.subnet_id
+                best = best or v.subnet_id
+        return best
+
+    def nat_in(self, vpc_id: str, az: str | None) -> str | None:
+        """An available NAT gateway of the VPC in a public subnet, preferring the AZ."""
+        best = None
+        for n in self.snapshot.NatGateways:
+            if n.VpcId != vpc_id or n.State != "available" or n.ConnectivityType != "public":
+                continue
+            if self.role(n.SubnetId or "") != PUBLIC:
+                continue
+            sub = self.subnets.get(n.SubnetId or "")
+            if sub is not None and sub.AvailabilityZone == az:
+                return n.NatGatewayId
+            best = best or n.NatGatewayId
+        return best
+
+    def attached_igw(self, vpc_id: str) -> str | None:
+        for g in self.snapshot.InternetGateways:
+            if g.attached_to(vpc_id):
+                return g.InternetGatewayId
+        return None
+
+
+def subnet_label(topo: Topology, subnet_id: str) -> str:
+    """``subnet-0abc (name, us-east-1a)`` for messages."""
+    s = topo.subnets.get(subnet_id)
+    if s is None:
+        return subnet_id
+    bits = [b for b in (s.name, s.AvailabilityZone) if b]
+    return f"{subnet_id} ({', '.join(bits)})" if bits else subnet_id
