@@ -47,8 +47,19 @@ _PREFIX_KIND = (
 _ISOLATED_WORDS = re.compile(r"(isolated|intra|data|db|database|rds|cache|storage)", re.I)
 _PRIVATE_WORDS = re.compile(r"(private|priv|app|backend|internal|worker|compute)", re.I)
 _PUBLIC_WORDS = re.compile(r"(public|pub|dmz|edge|ingress)", re.I)
-_BACKEND_WORDS = re.compile(r"(app|backend|api|db|database|worker|internal|private|mysql|postgres)", re.I)
-_INTENT_TAGS = ("Name", "Tier", "tier", "Role", "role", "Type", "type", "kubernetes.io/role/internal-elb")
+_BACKEND_WORDS = re.compile(
+    r"(app|backend|api|db|database|worker|internal|private|mysql|postgres)", re.I
+)
+_INTENT_TAGS = (
+    "Name",
+    "Tier",
+    "tier",
+    "Role",
+    "role",
+    "Type",
+    "type",
+    "kubernetes.io/role/internal-elb",
+)
 
 
 def target_kind(target: str) -> str:

@@ -59,7 +59,8 @@ class Builder:
         self._n += 1
         h = int(hashlib.sha1(f"{self.seed}:ip:{self._n}".encode()).hexdigest(), 16)
         if public:
-            return f"{(3, 18, 34, 44, 52, 54)[h % 6]}.{(h >> 8) % 256}.{(h >> 16) % 256}.{(h >> 24) % 254 + 1}"
+            first = (3, 18, 34, 44, 52, 54)[h % 6]
+            return f"{first}.{(h >> 8) % 256}.{(h >> 16) % 256}.{(h >> 24) % 254 + 1}"
         return str(h)
 
     @staticmethod
@@ -75,8 +76,13 @@ class Builder:
         raise KeyError(f"{coll}: no {key}={value}")
 
     # -- resources ---------------------------------------------------------------------
-    def vpc(self, cidr: str = "10.0.0.0/16", name: str | None = None, dns: bool = True,
-            ipv6: str | None = None) -> str:
+    def vpc(
+        self,
+        cidr: str = "10.0.0.0/16",
+        name: str | None = None,
+        dns: bool = True,
+        ipv6: str | None = None,
+    ) -> str:
         vid = self.new_id("vpc")
         v: dict[str, Any] = {
             "VpcId": vid,
@@ -102,8 +108,16 @@ class Builder:
     def main_route_table(self, vpc_id: str) -> str:
         return self._main_rt[vpc_id]
 
-    def subnet(self, vpc_id: str, cidr: str, az: str, name: str | None = None,
-               map_public_ip: bool = False, ipv6: str | None = None, **tags: str) -> str:
+    def subnet(
+        self,
+        vpc_id: str,
+        cidr: str,
+        az: str,
+        name: str | None = None,
+        map_public_ip: bool = False,
+        ipv6: str | None = None,
+        **tags: str,
+    ) -> str:
         sid = self.new_id("subnet")
         s: dict[str, Any] = {
             "SubnetId": sid,
@@ -126,35 +140,65 @@ class Builder:
         gid = self.new_id("igw")
         att = [{"State": "available", "VpcId": vpc_id}] if vpc_id else []
         self.data["InternetGateways"].append(
-            {"InternetGatewayId": gid, "Attachments": att, "OwnerId": self.account,
-             "Tags": self.tags(name)}
+            {
+                "InternetGatewayId": gid,
+                "Attachments": att,
+                "OwnerId": self.account,
+                "Tags": self.tags(name),
+            }
         )
         return gid
 
     def eigw(self, vpc_id: str, name: str | None = None) -> str:
         gid = self.new_id("eigw")
         self.data["EgressOnlyInternetGateways"].append(
-            {"EgressOnlyInternetGatewayId": gid,
-             "Attachments": [{"State": "attached", "VpcId": vpc_id}], "Tags": self.tags(name)}
+            {
+                "EgressOnlyInternetGatewayId": gid,
+                "Attachments": [{"State": "attached", "VpcId": vpc_id}],
+                "Tags": self.tags(name),
+            }
         )
         return gid
 
     def route_table(self, vpc_id: str, name: str | None = None, main: bool = False) -> str:
         rid = self.new_id("rtb")
         vpc = self.find("Vpcs", "VpcId", vpc_id)
-        routes = [{"DestinationCidrBlock": vpc["CidrBlock"], "GatewayId": "local",
-                   "State": "active", "Origin": "CreateRouteTable"}]
+        routes = [
+            {
+                "DestinationCidrBlock": vpc["CidrBlock"],
+                "GatewayId": "local",
+                "State": "active",
+                "Origin": "CreateRouteTable",
+            }
+        ]
         for a in vpc.get("Ipv6CidrBlockAssociationSet", []):
-            routes.append({"DestinationIpv6CidrBlock": a["Ipv6CidrBlock"], "GatewayId": "local",
-                           "State": "active", "Origin": "CreateRouteTable"})
+            routes.append(
+                {
+                    "DestinationIpv6CidrBlock": a["Ipv6CidrBlock"],
+                    "GatewayId": "local",
+                    "State": "active",
+                    "Origin": "CreateRouteTable",
+                }
+            )
         assoc = []
         if main:
-            assoc.append({"Main": True, "RouteTableId": rid,
-                          "RouteTableAssociationId": self.new_id("rtbassoc"),
-                          "AssociationState": {"State": "associated"}})
+            assoc.append(
+                {
+                    "Main": True,
+                    "RouteTableId": rid,
+                    "RouteTableAssociationId": self.new_id("rtbassoc"),
+                    "AssociationState": {"State": "associated"},
+                }
+            )
         self.data["RouteTables"].append(
-            {"RouteTableId": rid, "VpcId": vpc_id, "Routes": routes, "Associations": assoc,
-             "OwnerId": self.account, "Tags": self.tags(name)}
+            {
+                "RouteTableId": rid,
+                "VpcId": vpc_id,
+                "Routes": routes,
+                "Associations": assoc,
+                "OwnerId": self.account,
+                "Tags": self.tags(name),
+            }
         )
         return rid
 
@@ -166,54 +210,99 @@ class Builder:
             r.pop("DestinationCidrBlock", None)
             r["DestinationPrefixListId"] = dest
         key = {
-            "nat": "NatGatewayId", "tgw": "TransitGatewayId", "pcx": "VpcPeeringConnectionId",
-            "eigw": "EgressOnlyInternetGatewayId", "i": "InstanceId",
+            "nat": "NatGatewayId",
+            "tgw": "TransitGatewayId",
+            "pcx": "VpcPeeringConnectionId",
+            "eigw": "EgressOnlyInternetGatewayId",
+            "i": "InstanceId",
             "eni": "NetworkInterfaceId",
         }.get(target.split("-")[0], "GatewayId")
         r[key] = target
-        rt["Routes"] = [x for x in rt["Routes"] if (x.get("DestinationCidrBlock")
-                        or x.get("DestinationIpv6CidrBlock") or x.get("DestinationPrefixListId")) != dest]
+        rt["Routes"] = [
+            x
+            for x in rt["Routes"]
+            if (
+                x.get("DestinationCidrBlock")
+                or x.get("DestinationIpv6CidrBlock")
+                or x.get("DestinationPrefixListId")
+            )
+            != dest
+        ]
         rt["Routes"].append(r)
 
     def associate(self, rt_id: str, subnet_id: str) -> None:
         for rt in self.data["RouteTables"]:
             rt["Associations"] = [a for a in rt["Associations"] if a.get("SubnetId") != subnet_id]
         rt = self.find("RouteTables", "RouteTableId", rt_id)
-        rt["Associations"].append({"Main": False, "RouteTableId": rt_id, "SubnetId": subnet_id,
-                                   "RouteTableAssociationId": self.new_id("rtbassoc"),
-                                   "AssociationState": {"State": "associated"}})
+        rt["Associations"].append(
+            {
+                "Main": False,
+                "RouteTableId": rt_id,
+                "SubnetId": subnet_id,
+                "RouteTableAssociationId": self.new_id("rtbassoc"),
+                "AssociationState": {"State": "associated"},
+            }
+        )
 
     def eip(self, name: str | None = None) -> tuple[str, str]:
         alloc = self.new_id("eipalloc")
         ip = self._ip(True)
-        self.data["Addresses"].append({"AllocationId": alloc, "PublicIp": ip, "Domain": "vpc",
-                                       "Tags": self.tags(name)})
+        self.data["Addresses"].append(
+            {"AllocationId": alloc, "PublicIp": ip, "Domain": "vpc", "Tags": self.tags(name)}
+        )
         return alloc, ip
 
-    def nat(self, subnet_id: str, name: str | None = None, state: str = "available",
-            eip: bool = True, connectivity: str = "public") -> str:
+    def nat(
+        self,
+        subnet_id: str,
+        name: str | None = None,
+        state: str = "available",
+        eip: bool = True,
+        connectivity: str = "public",
+    ) -> str:
         nid = self.new_id("nat")
         sub = self.find("Subnets", "SubnetId", subnet_id)
         eni = self.new_id("eni")
-        addr: dict[str, Any] = {"NetworkInterfaceId": eni, "PrivateIp": self._private_ip(sub),
-                                "IsPrimary": True, "Status": "succeeded"}
+        addr: dict[str, Any] = {
+            "NetworkInterfaceId": eni,
+            "PrivateIp": self._private_ip(sub),
+            "IsPrimary": True,
+            "Status": "succeeded",
+        }
         if eip and connectivity == "public":
             alloc, ip = self.eip(name)
             addr.update(AllocationId=alloc, PublicIp=ip)
             a = self.find("Addresses", "AllocationId", alloc)
-            a.update(AssociationId=self.new_id("eipassoc"), NetworkInterfaceId=eni,
-                     PrivateIpAddress=addr["PrivateIp"], NetworkInterfaceOwnerId=self.account)
+            a.update(
+                AssociationId=self.new_id("eipassoc"),
+                NetworkInterfaceId=eni,
+                PrivateIpAddress=addr["PrivateIp"],
+                NetworkInterfaceOwnerId=self.account,
+            )
         self.data["NatGateways"].append(
-            {"NatGatewayId": nid, "SubnetId": subnet_id, "VpcId": sub["VpcId"], "State": state,
-             "ConnectivityType": connectivity, "NatGatewayAddresses": [addr],
-             "Tags": self.tags(name)}
+            {
+                "NatGatewayId": nid,
+                "SubnetId": subnet_id,
+                "VpcId": sub["VpcId"],
+                "State": state,
+                "ConnectivityType": connectivity,
+                "NatGatewayAddresses": [addr],
+                "Tags": self.tags(name),
+            }
         )
         self.data["NetworkInterfaces"].append(
-            {"NetworkInterfaceId": eni, "SubnetId": subnet_id, "VpcId": sub["VpcId"],
-             "InterfaceType": "nat_gateway", "PrivateIpAddress": addr["PrivateIp"],
-             "Description": f"Interface for NAT Gateway {nid}", "Groups": [],
-             "SourceDestCheck": False, "RequesterId": "amazon-nat-gateway",
-             **({"Association": {"PublicIp": addr["PublicIp"]}} if "PublicIp" in addr else {})}
+            {
+                "NetworkInterfaceId": eni,
+                "SubnetId": subnet_id,
+                "VpcId": sub["VpcId"],
+                "InterfaceType": "nat_gateway",
+                "PrivateIpAddress": addr["PrivateIp"],
+                "Description": f"Interface for NAT Gateway {nid}",
+                "Groups": [],
+                "SourceDestCheck": False,
+                "RequesterId": "amazon-nat-gateway",
+                **({"Association": {"PublicIp": addr["PublicIp"]}} if "PublicIp" in addr else {}),
+            }
         )
         return nid
 
@@ -222,19 +311,33 @@ class Builder:
         self._n += 1
         return str(net.network_address + 4 + (self._n % max(1, net.num_addresses - 8)))
 
-    def security_group(self, vpc_id: str, name: str, description: str = "",
-                       ingress: list[dict] | None = None, egress: list[dict] | None = None,
-                       default: bool = False) -> str:
+    def security_group(
+        self,
+        vpc_id: str,
+        name: str,
+        description: str = "",
+        ingress: list[dict] | None = None,
+        egress: list[dict] | None = None,
+        default: bool = False,
+    ) -> str:
         gid = self.new_id("sg")
         if egress is None:
             egress = [{"IpProtocol": "-1", "IpRanges": [{"CidrIp": "0.0.0.0/0"}]}]
         if ingress is None:
-            ingress = ([{"IpProtocol": "-1", "UserIdGroupPairs": [{"GroupId": gid}]}]
-                       if default else [])
+            ingress = (
+                [{"IpProtocol": "-1", "UserIdGroupPairs": [{"GroupId": gid}]}] if default else []
+            )
         self.data["SecurityGroups"].append(
-            {"GroupId": gid, "GroupName": name, "Description": description or name,
-             "VpcId": vpc_id, "OwnerId": self.account, "IpPermissions": ingress,
-             "IpPermissionsEgress": egress, "Tags": self.tags(None if default else name)}
+            {
+                "GroupId": gid,
+                "GroupName": name,
+                "Description": description or name,
+                "VpcId": vpc_id,
+                "OwnerId": self.account,
+                "IpPermissions": ingress,
+                "IpPermissionsEgress": egress,
+                "Tags": self.tags(None if default else name),
+            }
         )
         return gid
 
@@ -245,34 +348,63 @@ class Builder:
         raise KeyError(vpc_id)
 
     @staticmethod
-    def perm(port: int | tuple[int, int] | None, cidr: str | None = None,
-             group: str | None = None, proto: str = "tcp") -> dict[str, Any]:
+    def perm(
+        port: int | tuple[int, int] | None,
+        cidr: str | None = None,
+        group: str | None = None,
+        proto: str = "tcp",
+    ) -> dict[str, Any]:
         p: dict[str, Any] = {"IpProtocol": proto if port is not None else "-1"}
         if port is not None:
             lo, hi = port if isinstance(port, tuple) else (port, port)
             p.update(FromPort=lo, ToPort=hi)
         if cidr:
             p["Ipv6Ranges" if ":" in cidr else "IpRanges"] = (
-                [{"CidrIpv6": cidr}] if ":" in cidr else [{"CidrIp": cidr}])
+                [{"CidrIpv6": cidr}] if ":" in cidr else [{"CidrIp": cidr}]
+            )
         if group:
             p["UserIdGroupPairs"] = [{"GroupId": group}]
         return p
 
-    def nacl(self, vpc_id: str, default: bool = False, name: str | None = None,
-             entries: list[dict] | None = None) -> str:
+    def nacl(
+        self,
+        vpc_id: str,
+        default: bool = False,
+        name: str | None = None,
+        entries: list[dict] | None = None,
+    ) -> str:
         aid = self.new_id("acl")
         if entries is None:
             entries = [
-                {"RuleNumber": 100, "Protocol": "-1", "RuleAction": "allow", "Egress": e,
-                 "CidrBlock": "0.0.0.0/0"} for e in (False, True)
+                {
+                    "RuleNumber": 100,
+                    "Protocol": "-1",
+                    "RuleAction": "allow",
+                    "Egress": e,
+                    "CidrBlock": "0.0.0.0/0",
+                }
+                for e in (False, True)
             ]
         entries = entries + [
-            {"RuleNumber": 32767, "Protocol": "-1", "RuleAction": "deny", "Egress": e,
-             "CidrBlock": "0.0.0.0/0"} for e in (False, True)
+            {
+                "RuleNumber": 32767,
+                "Protocol": "-1",
+                "RuleAction": "deny",
+                "Egress": e,
+                "CidrBlock": "0.0.0.0/0",
+            }
+            for e in (False, True)
         ]
         self.data["NetworkAcls"].append(
-            {"NetworkAclId": aid, "VpcId": vpc_id, "IsDefault": default, "Entries": entries,
-             "Associations": [], "OwnerId": self.account, "Tags": self.tags(name)}
+            {
+                "NetworkAclId": aid,
+                "VpcId": vpc_id,
+                "IsDefault": default,
+                "Entries": entries,
+                "Associations": [],
+                "OwnerId": self.account,
+                "Tags": self.tags(name),
+            }
         )
         return aid
 
@@ -280,8 +412,12 @@ class Builder:
         for acl in self.data["NetworkAcls"]:
             acl["Associations"] = [a for a in acl["Associations"] if a["SubnetId"] != subnet_id]
         self.find("NetworkAcls", "NetworkAclId", acl_id)["Associations"].append(
-            {"NetworkAclAssociationId": self.new_id("aclassoc"), "NetworkAclId": acl_id,
-             "SubnetId": subnet_id})
+            {
+                "NetworkAclAssociationId": self.new_id("aclassoc"),
+                "NetworkAclId": acl_id,
+                "SubnetId": subnet_id,
+            }
+        )
 
     def default_nacl(self, vpc_id: str) -> str:
         for a in self.data["NetworkAcls"]:
@@ -289,30 +425,51 @@ class Builder:
                 return a["NetworkAclId"]
         raise KeyError(vpc_id)
 
-    def instance(self, subnet_id: str, groups: list[str], name: str | None = None,
-                 public_ip: bool = False, source_dest_check: bool = True,
-                 ipv6: bool = False, state: str = "running", **tags: str) -> str:
+    def instance(
+        self,
+        subnet_id: str,
+        groups: list[str],
+        name: str | None = None,
+        public_ip: bool = False,
+        source_dest_check: bool = True,
+        ipv6: bool = False,
+        state: str = "running",
+        **tags: str,
+    ) -> str:
         iid = self.new_id("i")
         sub = self.find("Subnets", "SubnetId", subnet_id)
         eni = self.new_id("eni")
         priv = self._private_ip(sub)
         pub = self._ip(True) if public_ip else None
-        grp = [{"GroupId": g, "GroupName": self.find("SecurityGroups", "GroupId", g)["GroupName"]}
-               for g in groups]
+        grp = [
+            {"GroupId": g, "GroupName": self.find("SecurityGroups", "GroupId", g)["GroupName"]}
+            for g in groups
+        ]
         nic: dict[str, Any] = {
-            "NetworkInterfaceId": eni, "SubnetId": subnet_id, "VpcId": sub["VpcId"],
-            "PrivateIpAddress": priv, "Groups": grp, "SourceDestCheck": source_dest_check,
+            "NetworkInterfaceId": eni,
+            "SubnetId": subnet_id,
+            "VpcId": sub["VpcId"],
+            "PrivateIpAddress": priv,
+            "Groups": grp,
+            "SourceDestCheck": source_dest_check,
             "Attachment": {"DeviceIndex": 0, "Status": "attached", "InstanceId": iid},
-            "InterfaceType": "interface", "Status": "in-use",
+            "InterfaceType": "interface",
+            "Status": "in-use",
         }
         if pub:
             nic["Association"] = {"PublicIp": pub, "IpOwnerId": "amazon"}
         inst: dict[str, Any] = {
-            "InstanceId": iid, "ImageId": "ami-0fc5d935ebf8bc3bc", "InstanceType": "t3.small",
-            "SubnetId": subnet_id, "VpcId": sub["VpcId"], "PrivateIpAddress": priv,
-            "State": {"Code": 16, "Name": state}, "SecurityGroups": grp,
+            "InstanceId": iid,
+            "ImageId": "ami-0fc5d935ebf8bc3bc",
+            "InstanceType": "t3.small",
+            "SubnetId": subnet_id,
+            "VpcId": sub["VpcId"],
+            "PrivateIpAddress": priv,
+            "State": {"Code": 16, "Name": state},
+            "SecurityGroups": grp,
             "Placement": {"AvailabilityZone": sub["AvailabilityZone"]},
-            "NetworkInterfaces": [nic], "SourceDestCheck": source_dest_check,
+            "NetworkInterfaces": [nic],
+            "SourceDestCheck": source_dest_check,
             "Tags": self.tags(name, **tags),
         }
         if pub:
@@ -328,30 +485,52 @@ class Builder:
         self.data["NetworkInterfaces"].append(eni_copy)
         return iid
 
-    def endpoint(self, vpc_id: str, service: str, route_tables: list[str],
-                 kind: str = "Gateway") -> str:
+    def endpoint(
+        self, vpc_id: str, service: str, route_tables: list[str], kind: str = "Gateway"
+    ) -> str:
         eid = self.new_id("vpce")
         self.data["VpcEndpoints"].append(
-            {"VpcEndpointId": eid, "VpcEndpointType": kind, "VpcId": vpc_id,
-             "ServiceName": f"com.amazonaws.{self.region}.{service}", "State": "available",
-             "RouteTableIds": route_tables, "SubnetIds": []})
+            {
+                "VpcEndpointId": eid,
+                "VpcEndpointType": kind,
+                "VpcId": vpc_id,
+                "ServiceName": f"com.amazonaws.{self.region}.{service}",
+                "State": "available",
+                "RouteTableIds": route_tables,
+                "SubnetIds": [],
+            }
+        )
         for rt in route_tables:
             self.route(rt, f"pl-{hashlib.sha1(service.encode()).hexdigest()[:8]}", eid)
         return eid
 
     def flow_log(self, vpc_id: str) -> str:
         fid = self.new_id("fl")
-        self.data["FlowLogs"].append({"FlowLogId": fid, "ResourceId": vpc_id,
-                                      "FlowLogStatus": "ACTIVE", "TrafficType": "ALL",
-                                      "LogDestinationType": "cloud-watch-logs"})
+        self.data["FlowLogs"].append(
+            {
+                "FlowLogId": fid,
+                "ResourceId": vpc_id,
+                "FlowLogStatus": "ACTIVE",
+                "TrafficType": "ALL",
+                "LogDestinationType": "cloud-watch-logs",
+            }
+        )
         return fid
 
-    def load_balancer(self, name: str, subnets: list[str], groups: list[str],
-                      scheme: str = "internet-facing", kind: str = "application") -> str:
+    def load_balancer(
+        self,
+        name: str,
+        subnets: list[str],
+        groups: list[str],
+        scheme: str = "internet-facing",
+        kind: str = "application",
+    ) -> str:
         h = hashlib.sha1(f"{self.seed}:lb:{name}".encode()).hexdigest()[:16]
         short = "app" if kind == "application" else "net"
-        arn = (f"arn:aws:elasticloadbalancing:{self.region}:{self.account}:loadbalancer/"
-               f"{short}/{name}/{h}")
+        arn = (
+            f"arn:aws:elasticloadbalancing:{self.region}:{self.account}:loadbalancer/"
+            f"{short}/{name}/{h}"
+        )
         azs = []
         vpc = None
         for s in subnets:
@@ -359,22 +538,45 @@ class Builder:
             vpc = sub["VpcId"]
             azs.append({"ZoneName": sub["AvailabilityZone"], "SubnetId": s})
         self.data["LoadBalancers"].append(
-            {"LoadBalancerArn": arn, "LoadBalancerName": name, "Scheme": scheme, "VpcId": vpc,
-             "Type": kind, "State": {"Code": "active"}, "AvailabilityZones": azs,
-             "SecurityGroups": groups if kind == "application" else [],
-             "DNSName": f"{name}-{h[:10]}.{self.region}.elb.amazonaws.com",
-             "IpAddressType": "ipv4"})
+            {
+                "LoadBalancerArn": arn,
+                "LoadBalancerName": name,
+                "Scheme": scheme,
+                "VpcId": vpc,
+                "Type": kind,
+                "State": {"Code": "active"},
+                "AvailabilityZones": azs,
+                "SecurityGroups": groups if kind == "application" else [],
+                "DNSName": f"{name}-{h[:10]}.{self.region}.elb.amazonaws.com",
+                "IpAddressType": "ipv4",
+            }
+        )
         return arn
 
-    def target_group(self, name: str, vpc_id: str, port: int, targets: list[str],
-                     lb_arn: str | None = None, protocol: str = "HTTP",
-                     states: dict[str, tuple[str, str | None]] | None = None) -> str:
+    def target_group(
+        self,
+        name: str,
+        vpc_id: str,
+        port: int,
+        targets: list[str],
+        lb_arn: str | None = None,
+        protocol: str = "HTTP",
+        states: dict[str, tuple[str, str | None]] | None = None,
+    ) -> str:
         h = hashlib.sha1(f"{self.seed}:tg:{name}".encode()).hexdigest()[:16]
         arn = f"arn:aws:elasticloadbalancing:{self.region}:{self.account}:targetgroup/{name}/{h}"
         self.data["TargetGroups"].append(
-            {"TargetGroupArn": arn, "TargetGroupName": name, "Protocol": protocol, "Port": port,
-             "VpcId": vpc_id, "TargetType": "instance",
-             "LoadBalancerArns": [lb_arn] if lb_arn else [], "HealthCheckPort": "traffic-port"})
+            {
+                "TargetGroupArn": arn,
+                "TargetGroupName": name,
+                "Protocol": protocol,
+                "Port": port,
+                "VpcId": vpc_id,
+                "TargetType": "instance",
+                "LoadBalancerArns": [lb_arn] if lb_arn else [],
+                "HealthCheckPort": "traffic-port",
+            }
+        )
         states = states or {}
         descs = []
         for t in targets:
@@ -386,28 +588,56 @@ class Builder:
                     "Target.Timeout": "Request timed out",
                     "Target.FailedHealthChecks": "Health checks failed",
                     "Target.NotInUse": "Target group is not configured to receive traffic "
-                                       "from the load balancer",
+                    "from the load balancer",
                 }.get(reason, reason)
             inst = self.find("Instances", "InstanceId", t)
-            descs.append({"Target": {"Id": t, "Port": port,
-                                     "AvailabilityZone": inst["Placement"]["AvailabilityZone"]},
-                          "HealthCheckPort": str(port), "TargetHealth": th})
+            descs.append(
+                {
+                    "Target": {
+                        "Id": t,
+                        "Port": port,
+                        "AvailabilityZone": inst["Placement"]["AvailabilityZone"],
+                    },
+                    "HealthCheckPort": str(port),
+                    "TargetHealth": th,
+                }
+            )
         self.health[arn] = descs
         return arn
 
-    def listener(self, lb_arn: str, port: int, protocol: str, tg_arn: str | None = None,
-                 redirect_https: bool = False) -> str:
+    def listener(
+        self,
+        lb_arn: str,
+        port: int,
+        protocol: str,
+        tg_arn: str | None = None,
+        redirect_https: bool = False,
+    ) -> str:
         h = hashlib.sha1(f"{self.seed}:l:{lb_arn}:{port}".encode()).hexdigest()[:16]
         arn = lb_arn.replace(":loadbalancer/", ":listener/") + f"/{h}"
         if redirect_https:
-            actions = [{"Type": "redirect", "Order": 1,
-                        "RedirectConfig": {"Protocol": "HTTPS", "Port": "443",
-                                           "StatusCode": "HTTP_301"}}]
+            actions = [
+                {
+                    "Type": "redirect",
+                    "Order": 1,
+                    "RedirectConfig": {
+                        "Protocol": "HTTPS",
+                        "Port": "443",
+                        "StatusCode": "HTTP_301",
+                    },
+                }
+            ]
         else:
             actions = [{"Type": "forward", "Order": 1, "TargetGroupArn": tg_arn}]
-        self.data["Listeners"].append({"ListenerArn": arn, "LoadBalancerArn": lb_arn,
-                                       "Port": port, "Protocol": protocol,
-                                       "DefaultActions": actions})
+        self.data["Listeners"].append(
+            {
+                "ListenerArn": arn,
+                "LoadBalancerArn": lb_arn,
+                "Port": port,
+                "Protocol": protocol,
+                "DefaultActions": actions,
+            }
+        )
         return arn
 
     # -- output ------------------------------------------------------------------------
@@ -415,49 +645,78 @@ class Builder:
         """The scenario as AWS CLI output files: file name -> JSON data."""
         files: dict[str, Any] = {}
         names = {
-            "Vpcs": "vpcs", "Subnets": "subnets", "RouteTables": "route-tables",
+            "Vpcs": "vpcs",
+            "Subnets": "subnets",
+            "RouteTables": "route-tables",
             "InternetGateways": "internet-gateways",
             "EgressOnlyInternetGateways": "egress-only-internet-gateways",
-            "NatGateways": "nat-gateways", "Addresses": "addresses",
-            "VpcEndpoints": "vpc-endpoints", "VpcPeeringConnections": "vpc-peering-connections",
+            "NatGateways": "nat-gateways",
+            "Addresses": "addresses",
+            "VpcEndpoints": "vpc-endpoints",
+            "VpcPeeringConnections": "vpc-peering-connections",
             "TransitGatewayAttachments": "transit-gateway-attachments",
-            "NetworkInterfaces": "network-interfaces", "SecurityGroups": "security-groups",
-            "NetworkAcls": "network-acls", "LoadBalancers": "load-balancers",
-            "TargetGroups": "target-groups", "FlowLogs": "flow-logs",
+            "NetworkInterfaces": "network-interfaces",
+            "SecurityGroups": "security-groups",
+            "NetworkAcls": "network-acls",
+            "LoadBalancers": "load-balancers",
+            "TargetGroups": "target-groups",
+            "FlowLogs": "flow-logs",
         }
         for coll, stem in names.items():
             files[f"{stem}.json"] = {coll: self.data[coll]}
         files["instances.json"] = {
-            "Reservations": [{"ReservationId": f"r-{i['InstanceId'][2:]}", "OwnerId": self.account,
-                              "Instances": [i]} for i in self.data["Instances"]]
+            "Reservations": [
+                {
+                    "ReservationId": f"r-{i['InstanceId'][2:]}",
+                    "OwnerId": self.account,
+                    "Instances": [i],
+                }
+                for i in self.data["Instances"]
+            ]
         }
         by_lb: dict[str, list] = {}
         for lis in self.data["Listeners"]:
             by_lb.setdefault(lis["LoadBalancerArn"], []).append(lis)
         for lb in self.data["LoadBalancers"]:
             files[f"listeners-{lb['LoadBalancerName']}.json"] = {
-                "Listeners": by_lb.get(lb["LoadBalancerArn"], [])}
+                "Listeners": by_lb.get(lb["LoadBalancerArn"], [])
+            }
         for tg in self.data["TargetGroups"]:
             files[f"target-health-{tg['TargetGroupName']}.json"] = {
-                "TargetHealthDescriptions": self.health.get(tg["TargetGroupArn"], [])}
+                "TargetHealthDescriptions": self.health.get(tg["TargetGroupArn"], [])
+            }
         for vid, attrs in self.dns.items():
             files[f"vpc-attr-dns-support-{vid}.json"] = {
-                "VpcId": vid, "EnableDnsSupport": {"Value": attrs["EnableDnsSupport"]}}
+                "VpcId": vid,
+                "EnableDnsSupport": {"Value": attrs["EnableDnsSupport"]},
+            }
             files[f"vpc-attr-dns-hostnames-{vid}.json"] = {
-                "VpcId": vid, "EnableDnsHostnames": {"Value": attrs["EnableDnsHostnames"]}}
+                "VpcId": vid,
+                "EnableDnsHostnames": {"Value": attrs["EnableDnsHostnames"]},
+            }
         return files
 
     def snapshot(self) -> Snapshot:
         """The scenario as a snapshot, through the same loader customers' files use."""
         from assistant.sources.files import snapshot_from_outputs
 
-        return snapshot_from_outputs(self.cli_files(), account_id=self.account,
-                                     region=self.region, source=f"builder:{self.seed}")
+        return snapshot_from_outputs(
+            self.cli_files(),
+            account_id=self.account,
+            region=self.region,
+            source=f"builder:{self.seed}",
+        )
 
 
-def classic(b: Builder, azs: str = "ab", name: str = "shop", nat_per_az: bool = True,
-            app_per_az: int = 2, cidr: str = "10.0.0.0/16", data_tier: bool = False,
-            ) -> dict[str, Any]:
+def classic(
+    b: Builder,
+    azs: str = "ab",
+    name: str = "shop",
+    nat_per_az: bool = True,
+    app_per_az: int = 2,
+    cidr: str = "10.0.0.0/16",
+    data_tier: bool = False,
+) -> dict[str, Any]:
     """The reference architecture, built right: ALB in public subnets, app servers in private
     subnets, a NAT gateway per AZ (or one shared), an S3 gateway endpoint, flow logs."""
     net = ipaddress.ip_network(cidr)
@@ -466,13 +725,32 @@ def classic(b: Builder, azs: str = "ab", name: str = "shop", nat_per_az: bool = 
     igw = b.igw(vpc, name=f"{name}-igw")
     pub_rt = b.route_table(vpc, name=f"{name}-public-rt")
     b.route(pub_rt, "0.0.0.0/0", igw)
-    alb_sg = b.security_group(vpc, f"{name}-alb-sg", "ALB: HTTPS and HTTP from the internet",
-                              ingress=[b.perm(443, "0.0.0.0/0"), b.perm(80, "0.0.0.0/0")])
-    app_sg = b.security_group(vpc, f"{name}-app-sg", "App servers: 8080 from the ALB only",
-                              ingress=[b.perm(8080, group=alb_sg)])
-    out: dict[str, Any] = {"vpc": vpc, "igw": igw, "public_rt": pub_rt, "alb_sg": alb_sg,
-                           "app_sg": app_sg, "public": [], "private": [], "private_rt": [],
-                           "nat": [], "apps": [], "data": [], "data_rt": None}
+    alb_sg = b.security_group(
+        vpc,
+        f"{name}-alb-sg",
+        "ALB: HTTPS and HTTP from the internet",
+        ingress=[b.perm(443, "0.0.0.0/0"), b.perm(80, "0.0.0.0/0")],
+    )
+    app_sg = b.security_group(
+        vpc,
+        f"{name}-app-sg",
+        "App servers: 8080 from the ALB only",
+        ingress=[b.perm(8080, group=alb_sg)],
+    )
+    out: dict[str, Any] = {
+        "vpc": vpc,
+        "igw": igw,
+        "public_rt": pub_rt,
+        "alb_sg": alb_sg,
+        "app_sg": app_sg,
+        "public": [],
+        "private": [],
+        "private_rt": [],
+        "nat": [],
+        "apps": [],
+        "data": [],
+        "data_rt": None,
+    }
     i = 0
     shared_nat = None
     for az in azs:
@@ -494,11 +772,16 @@ def classic(b: Builder, azs: str = "ab", name: str = "shop", nat_per_az: bool = 
         out["private"].append(prv)
         out["private_rt"].append(rt)
         for k in range(app_per_az):
-            out["apps"].append(b.instance(prv, [app_sg], name=f"{name}-app-{az}{k + 1}",
-                                          Role="app"))
+            out["apps"].append(
+                b.instance(prv, [app_sg], name=f"{name}-app-{az}{k + 1}", Role="app")
+            )
     if data_tier:
-        db_sg = b.security_group(vpc, f"{name}-db-sg", "Database: 5432 from the app servers",
-                                 ingress=[b.perm(5432, group=app_sg)])
+        db_sg = b.security_group(
+            vpc,
+            f"{name}-db-sg",
+            "Database: 5432 from the app servers",
+            ingress=[b.perm(5432, group=app_sg)],
+        )
         drt = b.route_table(vpc, name=f"{name}-data-rt")
         out["data_rt"] = drt
         for az in azs:

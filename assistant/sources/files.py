@@ -12,6 +12,7 @@ from typing import Any
 import orjson
 from pydantic import ValidationError
 
+from assistant.errors import UserError
 from assistant.models.snapshot import (
     COLLECTIONS,
     SNAPSHOT_FORMAT,
@@ -21,7 +22,7 @@ from assistant.models.snapshot import (
 )
 
 
-class SnapshotError(Exception):
+class SnapshotError(UserError):
     """A snapshot input that cannot be read; the message is one line naming the file."""
 
 

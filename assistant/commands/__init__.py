@@ -1,0 +1,1 @@
+"""Subcommands of `vpc-helper`; each module has register(subparsers)."""

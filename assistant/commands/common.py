@@ -1,0 +1,96 @@
+"""Options and helpers shared by the subcommands that read a snapshot."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+
+from assistant.errors import UserError
+from assistant.models.snapshot import Snapshot
+
+
+def add_source_options(parser: argparse.ArgumentParser, live: bool = True) -> None:
+    """--demo, --snapshot and (for live reading) the AWS CLI's own flags."""
+    g = parser.add_argument_group("where the configuration comes from")
+    g.add_argument(
+        "--demo", action="store_true", help="use the bundled example VPC (no AWS account needed)"
+    )
+    g.add_argument(
+        "--snapshot",
+        nargs="+",
+        metavar="PATH",
+        help="a snapshot JSON file written by `vpc-helper collect`, or AWS CLI "
+        "describe-* output files or a directory of them",
+    )
+    if live:
+        g.add_argument("--profile", help="AWS profile for live reading (default: AWS_PROFILE)")
+        g.add_argument("--region", help="AWS region(s), comma-separated (default: AWS_REGION)")
+        g.add_argument("--endpoint-url", help="API endpoint (default: AWS_ENDPOINT_URL)")
+    parser.add_argument(
+        "--vpc", action="append", metavar="VPC_ID", help="only this VPC (repeat for several)"
+    )
+
+
+def progress_printer():
+    """A progress callback that rewrites one line on stderr, only on a terminal."""
+    if not sys.stderr.isatty():
+        return None
+
+    def show(message: str) -> None:
+        sys.stderr.write("\r\033[K" + message)
+        sys.stderr.flush()
+
+    return show
+
+
+def load_source(args: argparse.Namespace) -> Snapshot:
+    """The snapshot the options ask for: demo, files, or live AWS."""
+    if getattr(args, "demo", False) and getattr(args, "snapshot", None):
+        raise UserError("use either --demo or --snapshot, not both")
+    if getattr(args, "demo", False):
+        from assistant.sources.demo import demo_snapshot
+
+        snap = demo_snapshot()
+    elif getattr(args, "snapshot", None):
+        from assistant.sources.files import load_snapshot
+
+        snap = load_snapshot(args.snapshot)
+    else:
+        snap = load_live(args)
+    vpcs = getattr(args, "vpc", None)
+    if vpcs:
+        known = {v.VpcId for v in snap.Vpcs} | {s.VpcId for s in snap.Subnets}
+        unknown = [v for v in vpcs if v not in known]
+        if unknown:
+            raise UserError(
+                f"VPC {', '.join(unknown)} is not in the snapshot"
+                + (f" (it has: {', '.join(sorted(known)[:6])})" if known else "")
+            )
+    for nc in _dangling(snap):
+        print(f"vpc-helper: note: {nc}", file=sys.stderr)
+    return snap
+
+
+def _dangling(snap: Snapshot) -> list[str]:
+    from assistant.sources.files import dangling_references
+
+    return [f"{n.what} ({n.reason})" for n in dangling_references(snap)]
+
+
+def load_live(args: argparse.Namespace) -> Snapshot:
+    """Read the live configuration with boto3 (imported only now: it is slow to import)."""
+    try:
+        from assistant.sources import live
+    except ImportError:
+        raise UserError(
+            "reading live AWS config is not available in this build; use --demo or --snapshot FILES"
+        ) from None
+    regions = [r.strip() for r in (args.region or "").split(",") if r.strip()] or [None]
+    return live.collect(
+        profile=getattr(args, "profile", None) or os.environ.get("AWS_PROFILE"),
+        regions=regions,
+        endpoint_url=getattr(args, "endpoint_url", None),
+        vpc_ids=getattr(args, "vpc", None),
+        progress=progress_printer(),
+    )

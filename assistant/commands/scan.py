@@ -1,0 +1,57 @@
+"""`vpc-helper scan`: diagnose a VPC without the chat."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from assistant.commands.common import add_source_options, load_source
+from assistant.models.finding import Severity
+
+EPILOG = """\
+where the configuration comes from:
+  live AWS (default)   reads with your AWS credentials, Describe/Get/List calls only
+  --demo               the bundled example VPC
+  --snapshot PATH...   a file from `vpc-helper collect`, or the outputs of the AWS CLI
+                       commands listed by `vpc-helper collect-commands`
+
+exit codes: 0 nothing at or above --min-severity, 1 findings, 2 error
+"""
+
+
+def register(sub) -> None:
+    p = sub.add_parser(
+        "scan",
+        help="diagnose a VPC and print the findings",
+        description="Diagnose a VPC and print findings with step-by-step fixes.",
+        epilog=EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    add_source_options(p)
+    p.add_argument("--format", choices=["text", "json", "markdown"], default="text")
+    p.add_argument(
+        "--min-severity",
+        default="low",
+        type=Severity.parse,
+        help="hide findings below this (info, low, medium, high, critical; default: low)",
+    )
+    p.add_argument("--color", choices=["auto", "always", "never"], default="auto")
+    p.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    from assistant.engine import diagnose
+    from assistant.render import render_json, render_markdown, render_text
+
+    snapshot = load_source(args)
+    d = diagnose(snapshot, vpc_ids=args.vpc)
+    if args.format == "json":
+        d.findings = d.at_least(args.min_severity)
+        out = render_json(d)
+    elif args.format == "markdown":
+        out = render_markdown(d, args.min_severity)
+    else:
+        colour = args.color == "always" or (args.color == "auto" and sys.stdout.isatty())
+        out = render_text(d, colour=colour, min_severity=args.min_severity)
+    sys.stdout.write(out)
+    return 1 if d.at_least(args.min_severity) else 0

@@ -1,0 +1,231 @@
+"""From a snapshot to a diagnosis: facts in, findings and what was not checked out."""
+
+from __future__ import annotations
+
+import string
+import threading
+from typing import Any
+
+from assistant.engine.facts import facts_for
+from assistant.engine.host import RuleEngine
+from assistant.engine.rules import Rule
+from assistant.models.finding import (
+    Diagnosis,
+    Finding,
+    FixStep,
+    NotCheckedItem,
+    Severity,
+    SubnetSummary,
+)
+from assistant.models.snapshot import Snapshot
+from assistant.sources.files import AWS_OUTPUTS, dangling_references
+from assistant.topology import Topology
+
+_default: RuleEngine | None = None
+_default_lock = threading.Lock()
+
+COMMAND_FOR = {coll: cmd for _key, (coll, cmd) in AWS_OUTPUTS.items()}
+COMMAND_FOR["VpcAttributes"] = "aws ec2 describe-vpc-attribute --attribute enableDnsSupport"
+
+
+def default_engine() -> RuleEngine:
+    """The process's engine over the installed rule catalogue (built once)."""
+    global _default
+    with _default_lock:
+        if _default is None:
+            _default = RuleEngine()
+        return _default
+
+
+class _Fill(dict):
+    """Template values; a missing field shows as <field>."""
+
+    def __missing__(self, key: str) -> str:
+        return f"<{key}>"
+
+
+class _Items(list):
+    """A list in a template: ``{x}`` joins with commas, ``{x:sp}`` with spaces (for CLIs)."""
+
+    def __format__(self, spec: str) -> str:
+        return (" " if spec == "sp" else ", ").join(map(str, self)) or "none"
+
+
+def _fill(text: str, fact: dict[str, Any], item: Any = None) -> str:
+    values = _Fill({k: (_Items(v) if isinstance(v, list) else v) for k, v in fact.items()})
+    if item is not None:
+        values["item"] = item
+    return string.Formatter().vformat(text, (), values)
+
+
+def _paragraphs(text: str) -> str:
+    """Reflow a template's text: one line per paragraph."""
+    return "\n\n".join(" ".join(p.split()) for p in text.strip().split("\n\n") if p.strip())
+
+
+def render_finding(rule: Rule, fact: dict[str, Any], severity: Severity) -> Finding:
+    """A finding from a rule and the fact it matched, with the fact's ids filled in."""
+    steps: list[FixStep] = []
+    for spec in rule.fix:
+        if spec.when and not fact.get(spec.when):
+            continue
+        if spec.unless and fact.get(spec.unless):
+            continue
+        items = fact.get(spec.foreach) if spec.foreach else [None]
+        if not isinstance(items, list):
+            items = [items]
+        for item in items or []:
+            steps.append(
+                FixStep(
+                    action=_fill(spec.action, fact, item),
+                    console=_fill(spec.console, fact, item) if spec.console else None,
+                    cli=[_fill(c, fact, item) for c in spec.cli],
+                    terraform=_fill(spec.terraform, fact, item) if spec.terraform else None,
+                )
+            )
+    resources: list[str] = []
+    for field in rule.resources:
+        v = fact.get(field)
+        for x in v if isinstance(v, list) else [v]:
+            if x and str(x) not in resources:
+                resources.append(str(x))
+    return Finding(
+        rule=rule.id,
+        severity=severity,
+        title=_fill(rule.title, fact),
+        vpc_id=fact.get("vpc_id") or None,
+        resources=resources,
+        evidence=[_fill(e, fact) for e in rule.evidence],
+        explanation=_paragraphs(_fill(rule.explanation, fact)),
+        cannot_know=rule.cannot_know.strip() if rule.cannot_know else None,
+        fix=steps,
+        check=_fill(rule.check, fact) if rule.check else None,
+        references=list(rule.references),
+    )
+
+
+def _not_checked(snapshot: Snapshot, rules: tuple[Rule, ...]) -> list[NotCheckedItem]:
+    missing: dict[str, list[str]] = {}
+    for r in rules:
+        for need in r.needs:
+            if not snapshot.has(need):
+                missing.setdefault(need, []).append(r.id)
+    out = []
+    for coll, ids in sorted(missing.items()):
+        cmd = COMMAND_FOR.get(coll, coll)
+        out.append(
+            NotCheckedItem(
+                what=coll,
+                reason=f"no {cmd} output in the snapshot; these rules were not evaluated",
+                rules=sorted(ids),
+            )
+        )
+    for nc in list(snapshot.not_checked) + dangling_references(snapshot):
+        out.append(NotCheckedItem(what=nc.what, reason=nc.reason, rules=nc.rules, action=nc.action))
+    return out
+
+
+def focus(snapshot: Snapshot, vpc_ids: list[str]) -> Snapshot:
+    """A copy of the snapshot holding only what belongs to the given VPCs."""
+    keep = set(vpc_ids)
+    s = snapshot.model_copy()
+    subnets = {x.SubnetId for x in snapshot.Subnets if x.VpcId in keep}
+    s.Vpcs = [v for v in snapshot.Vpcs if v.VpcId in keep]
+    s.Subnets = [x for x in snapshot.Subnets if x.VpcId in keep]
+    s.RouteTables = [x for x in snapshot.RouteTables if x.VpcId in keep]
+    s.InternetGateways = [
+        g
+        for g in snapshot.InternetGateways
+        if not g.Attachments or any(a.VpcId in keep for a in g.Attachments)
+    ]
+    s.EgressOnlyInternetGateways = [
+        g
+        for g in snapshot.EgressOnlyInternetGateways
+        if any(a.VpcId in keep for a in g.Attachments)
+    ]
+    s.NatGateways = [n for n in snapshot.NatGateways if n.VpcId in keep or n.SubnetId in subnets]
+    s.VpcEndpoints = [e for e in snapshot.VpcEndpoints if e.VpcId in keep]
+    s.VpcPeeringConnections = [
+        p
+        for p in snapshot.VpcPeeringConnections
+        if p.AccepterVpcInfo.VpcId in keep or p.RequesterVpcInfo.VpcId in keep
+    ]
+    s.TransitGatewayAttachments = [
+        t for t in snapshot.TransitGatewayAttachments if t.ResourceId in keep
+    ]
+    s.Instances = [i for i in snapshot.Instances if i.VpcId in keep or i.SubnetId in subnets]
+    s.NetworkInterfaces = [
+        e for e in snapshot.NetworkInterfaces if e.VpcId in keep or e.SubnetId in subnets
+    ]
+    s.SecurityGroups = [g for g in snapshot.SecurityGroups if g.VpcId in keep]
+    s.NetworkAcls = [a for a in snapshot.NetworkAcls if a.VpcId in keep]
+    s.LoadBalancers = [lb for lb in snapshot.LoadBalancers if lb.VpcId in keep]
+    arns = {lb.LoadBalancerArn for lb in s.LoadBalancers}
+    s.Listeners = [x for x in snapshot.Listeners if x.LoadBalancerArn in arns]
+    s.TargetGroups = [t for t in snapshot.TargetGroups if t.VpcId in keep]
+    tgs = {t.TargetGroupArn for t in s.TargetGroups}
+    s.TargetHealth = {k: v for k, v in snapshot.TargetHealth.items() if k in tgs}
+    s.FlowLogs = [f for f in snapshot.FlowLogs if f.ResourceId in keep | subnets]
+    used = {e.AllocationId for n in s.NatGateways for e in n.NatGatewayAddresses}
+    inst = {i.InstanceId for i in s.Instances}
+    s.Addresses = [
+        a
+        for a in snapshot.Addresses
+        if a.AllocationId in used
+        or a.InstanceId in inst
+        or not (a.InstanceId or a.NetworkInterfaceId or a.AssociationId)
+    ]
+    return s
+
+
+def subnet_summaries(topo: Topology) -> list[SubnetSummary]:
+    out = []
+    for sid, v in sorted(topo.views.items(), key=lambda kv: (kv[1].subnet.VpcId, kv[0])):
+        out.append(
+            SubnetSummary(
+                subnet_id=sid,
+                vpc_id=v.subnet.VpcId,
+                name=v.subnet.name,
+                availability_zone=v.subnet.AvailabilityZone,
+                cidr=v.subnet.CidrBlock,
+                role=v.role,
+                route_table_id=v.route_table.RouteTableId if v.route_table else None,
+                default_route_target=v.default_target or None,
+            )
+        )
+    return out
+
+
+def diagnose(
+    snapshot: Snapshot,
+    vpc_ids: list[str] | None = None,
+    engine: RuleEngine | None = None,
+    facts: list[dict[str, Any]] | None = None,
+) -> Diagnosis:
+    """Run every rule over the snapshot (or over the given facts) and collect findings."""
+    engine = engine or default_engine()
+    if vpc_ids:
+        snapshot = focus(snapshot, vpc_ids)
+    topo = Topology(snapshot)
+    if facts is None:
+        facts = list(facts_for(topo, engine.kinds))
+    matches = engine.run(facts)
+    by_id = {r.id: r for r in engine.rules}
+    best: dict[tuple[str, str], tuple[Severity, dict[str, Any]]] = {}
+    for rule_id, variant, fact in matches:
+        rule = by_id[rule_id]
+        sev = rule.variants[variant].severity or rule.severity
+        key = (rule_id, f"{fact['kind']}:{fact['rid']}")
+        if key not in best or sev.rank > best[key][0].rank:
+            best[key] = (sev, fact)
+    findings = [render_finding(by_id[rid], fact, sev) for (rid, _), (sev, fact) in best.items()]
+    findings.sort(key=lambda f: (-f.severity.rank, f.rule, f.resources))
+    return Diagnosis(
+        findings=findings,
+        subnets=subnet_summaries(topo),
+        not_checked=_not_checked(snapshot, engine.rules),
+        vpc_ids=sorted(topo.vpcs) or sorted({s.VpcId for s in snapshot.Subnets}),
+        account_id=snapshot.account_id,
+        region=snapshot.region,
+        source=snapshot.source,
+    )

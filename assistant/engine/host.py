@@ -1,0 +1,113 @@
+"""The durable-rules engine behind a small interface: load rules, diagnose a snapshot.
+
+Each engine owns its own durable-rules host (never the process-global one) with its timer
+threads switched off, so every action runs synchronously on the caller's thread. Each
+diagnosis runs under its own session id, and calls into one engine are serialised.
+"""
+
+from __future__ import annotations
+
+import itertools
+import threading
+from collections.abc import Iterable
+from typing import Any
+
+from durable.engine import Host
+
+from assistant.engine.rules import Rule, compile_conditions, load_rules
+from assistant.errors import UserError
+
+CATCH_ALL = "__every_fact"
+
+
+class EngineError(UserError):
+    """A rule action failed, or the engine reported an error."""
+
+
+class _QuietHost(Host):
+    """A durable-rules host without background dispatch threads."""
+
+    def __init__(self, definitions: dict[str, Any], actions: dict[str, Any]):
+        self._named_actions = actions
+        super().__init__()
+        self.register_rulesets(definitions)
+
+    def _run(self) -> None:  # no timer threads: actions run on the caller's thread
+        return None
+
+    def get_action(self, action_name: str) -> Any:
+        return self._named_actions[action_name]
+
+
+class RuleEngine:
+    """A durable-rules ruleset compiled from the rule catalogue."""
+
+    RULESET = "vpc_helper"
+
+    def __init__(self, rules: Iterable[Rule] | None = None):
+        self.rules: tuple[Rule, ...] = tuple(rules if rules is not None else load_rules())
+        self.kinds = sorted({str(m["kind"]) for r in self.rules for m in r.match})
+        self._lock = threading.Lock()
+        self._sids = itertools.count(1)
+        self._matches: list[tuple[str, int, dict[str, Any]]] | None = None
+        self._errors: list[str] = []
+        definitions: dict[str, Any] = {}
+        actions: dict[str, Any] = {}
+        for rule in self.rules:
+            for i, variant in enumerate(rule.variants):
+                name = f"{rule.id}#{i}"
+                definitions[name] = {
+                    "all": [{"m": compile_conditions(variant.conditions)}],
+                    "run": name,
+                }
+                actions[name] = self._action(rule.id, i)
+        # Every fact must match some rule, or durable-rules defers actions to a timer thread.
+        definitions[CATCH_ALL] = {
+            "all": [{"m": {"$ex": {"kind": 1}}}],
+            "pri": 1000,
+            "run": CATCH_ALL,
+        }
+        actions[CATCH_ALL] = lambda c: None
+        self._host = _QuietHost({self.RULESET: definitions}, actions)
+
+    def _action(self, rule_id: str, variant: int):
+        def fire(c) -> None:
+            try:
+                fact = dict(c.m._d)
+                if self._matches is not None:
+                    self._matches.append((rule_id, variant, fact))
+            except Exception as e:  # surfaced after the run, never swallowed
+                self._errors.append(f"{rule_id}: {type(e).__name__}: {e}")
+
+        return fire
+
+    def run(self, facts: list[dict[str, Any]]) -> list[tuple[str, int, dict[str, Any]]]:
+        """Assert the facts in one session; return (rule id, variant, fact) per match."""
+        with self._lock:
+            sid = f"d{next(self._sids)}"
+            self._matches, self._errors = [], []
+            seen: set[str] = set()
+            batch = []
+            for f in facts:
+                key = f"{f['kind']}:{f['rid']}"
+                if key in seen:
+                    continue
+                seen.add(key)
+                batch.append({**f, "sid": sid, "id": key})
+            try:
+                if batch:
+                    self._host.assert_facts(self.RULESET, batch)
+                state = self._host.get_state(self.RULESET, sid) if batch else {}
+                if state.get("exception"):
+                    self._errors.append(str(state["exception"]))
+                if self._errors:
+                    raise EngineError("; ".join(self._errors))
+                matches = self._matches
+            finally:
+                if batch:
+                    self._host.delete_state(self.RULESET, sid)
+                self._matches = None
+            for _, _, fact in matches:
+                for k in ("sid", "id"):
+                    fact.pop(k, None)
+            return matches

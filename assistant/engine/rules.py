@@ -1,0 +1,168 @@
+"""Rules as data: one TOML file per rule under ``rules/``, validated on load.
+
+A rule file holds its id, title, severity, what it matches, the explanation, what it could
+not know, the fix steps and references. The match is a list of variants; each variant is a
+table of conditions on one fact:
+
+    field = value            equal
+    field = [a, b]           any of
+    field = { gt = 0 }       compare: gt, ge, lt, le, ne; { exists = true }
+    any = [ {...}, {...} ]   at least one of these groups holds
+
+Texts are templates: ``{field}`` is filled from the fact that matched.
+"""
+
+from __future__ import annotations
+
+import string
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+import tomllib
+from pydantic import BaseModel, Field, ValidationError, field_validator
+
+from assistant.errors import UserError
+from assistant.models.finding import Severity
+
+_OPS = {"gt": "$gt", "ge": "$gte", "lt": "$lt", "le": "$lte", "ne": "$neq"}
+
+
+class RuleError(UserError):
+    """A rule file that cannot be used; the message names the file."""
+
+
+class StepSpec(BaseModel):
+    action: str
+    console: str | None = None
+    cli: list[str] = Field(default_factory=list)
+    terraform: str | None = None
+    when: str | None = None  # include the step only if this fact field is truthy
+    unless: str | None = None  # include the step only if this fact field is falsy
+    foreach: str | None = None  # repeat for each item of this list field, as {item}
+
+    @field_validator("cli", mode="before")
+    @classmethod
+    def _one_or_many(cls, v: Any) -> Any:
+        return [v] if isinstance(v, str) else v
+
+
+class Variant(BaseModel):
+    conditions: dict[str, Any]
+    severity: Severity | None = None
+
+
+class Rule(BaseModel):
+    id: str
+    title: str
+    severity: Severity
+    area: str
+    summary: str
+    needs: list[str] = Field(default_factory=list)
+    match: list[dict[str, Any]]
+    resources: list[str] = Field(default_factory=list)
+    evidence: list[str] = Field(default_factory=list)
+    explanation: str
+    cannot_know: str | None = None
+    fix: list[StepSpec] = Field(default_factory=list)
+    check: str | None = None
+    references: list[str] = Field(default_factory=list)
+    path: str | None = None
+
+    @property
+    def variants(self) -> list[Variant]:
+        out = []
+        for m in self.match:
+            m = dict(m)
+            sev = m.pop("severity", None)
+            out.append(Variant(conditions=m, severity=Severity.parse(sev) if sev else None))
+        return out
+
+    def fact_kind(self) -> str:
+        return str(self.match[0].get("kind", ""))
+
+
+def _cond(field: str, value: Any) -> dict[str, Any]:
+    if isinstance(value, list):
+        return {"$or": [{field: v} for v in value]}
+    if isinstance(value, dict):
+        parts = []
+        for op, v in value.items():
+            if op == "exists":
+                parts.append({"$ex" if v else "$nex": {field: 1}})
+            elif op in _OPS:
+                parts.append({_OPS[op]: {field: v}})
+            else:
+                raise RuleError(f"unknown operator {op!r} for {field!r}")
+        return parts[0] if len(parts) == 1 else {"$and": parts}
+    return {field: value}
+
+
+def compile_conditions(conditions: dict[str, Any]) -> dict[str, Any]:
+    """Translate a variant's conditions into a durable-rules match expression."""
+    parts = []
+    for field, value in conditions.items():
+        if field == "any":
+            parts.append({"$or": [compile_conditions(g) for g in value]})
+        else:
+            parts.append(_cond(field, value))
+    return parts[0] if len(parts) == 1 else {"$and": parts}
+
+
+def _template_fields(text: str) -> set[str]:
+    return {f for _, f, _, _ in string.Formatter().parse(text) if f}
+
+
+def _validate(rule: Rule, path: Path) -> None:
+    if not rule.match or any("kind" not in m for m in rule.match):
+        raise RuleError(f"{path}: every match variant needs a 'kind'")
+    for m in rule.match:
+        try:
+            compile_conditions({k: v for k, v in m.items() if k != "severity"})
+        except RuleError as e:
+            raise RuleError(f"{path}: {e}") from None
+
+
+def load_rule(path: Path) -> Rule:
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except tomllib.TOMLDecodeError as e:
+        raise RuleError(f"{path}: not valid TOML ({e})") from None
+    data.setdefault("area", path.parent.name)
+    try:
+        rule = Rule.model_validate({**data, "path": str(path)})
+    except ValidationError as e:
+        err = e.errors()[0]
+        raise RuleError(f"{path}: {'.'.join(map(str, err['loc']))}: {err['msg']}") from None
+    if path.stem != rule.id:
+        raise RuleError(f"{path}: file name must be the rule id ({rule.id}.toml)")
+    _validate(rule, path)
+    return rule
+
+
+def rules_dir() -> Path:
+    """The rule catalogue: installed with the package, or ``rules/`` in a source checkout."""
+    here = Path(__file__).resolve().parent.parent
+    for cand in (here / "_rules", here.parent / "rules"):
+        if cand.is_dir():
+            return cand
+    raise RuleError("rule catalogue not found (expected rules/ beside the package)")
+
+
+@lru_cache(maxsize=4)
+def load_rules(directory: str | None = None) -> tuple[Rule, ...]:
+    """Every rule under the catalogue directory, sorted by id."""
+    base = Path(directory) if directory else rules_dir()
+    rules = [load_rule(p) for p in sorted(base.rglob("*.toml"))]
+    ids = [r.id for r in rules]
+    dupes = {i for i in ids if ids.count(i) > 1}
+    if dupes:
+        raise RuleError(f"{base}: duplicate rule ids: {', '.join(sorted(dupes))}")
+    return tuple(sorted(rules, key=lambda r: r.id))
+
+
+def get_rule(rule_id: str) -> Rule | None:
+    for r in load_rules():
+        if r.id == rule_id:
+            return r
+    return None
