@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import string
+import re
 import threading
 from typing import Any
 
@@ -37,25 +37,27 @@ def default_engine() -> RuleEngine:
         return _default
 
 
-class _Fill(dict):
-    """Template values; a missing field shows as <field>."""
-
-    def __missing__(self, key: str) -> str:
-        return f"<{key}>"
-
-
-class _Items(list):
-    """A list in a template: ``{x}`` joins with commas, ``{x:sp}`` with spaces (for CLIs)."""
-
-    def __format__(self, spec: str) -> str:
-        return (" " if spec == "sp" else ", ").join(map(str, self)) or "none"
+_FIELD = re.compile(r"\{([A-Za-z_][A-Za-z0-9_]*)(?::(sp))?\}")
 
 
 def _fill(text: str, fact: dict[str, Any], item: Any = None) -> str:
-    values = _Fill({k: (_Items(v) if isinstance(v, list) else v) for k, v in fact.items()})
-    if item is not None:
-        values["item"] = item
-    return string.Formatter().vformat(text, (), values)
+    """Fill ``{field}`` (lists joined with commas) and ``{field:sp}`` (joined with spaces, for
+    CLI arguments) from the fact. Other braces (Terraform, JSON) are left as written; a field
+    the fact lacks shows as ``<field>``."""
+
+    def sub(m: re.Match) -> str:
+        key, spec = m.group(1), m.group(2)
+        if key == "item" and item is not None:
+            value = item
+        elif key in fact:
+            value = fact[key]
+        else:
+            return f"<{key}>"
+        if isinstance(value, list):
+            return (" " if spec == "sp" else ", ").join(map(str, value)) or "none"
+        return str(value)
+
+    return _FIELD.sub(sub, text)
 
 
 def _paragraphs(text: str) -> str:

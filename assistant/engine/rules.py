@@ -9,12 +9,12 @@ table of conditions on one fact:
     field = { gt = 0 }       compare: gt, ge, lt, le, ne; { exists = true }
     any = [ {...}, {...} ]   at least one of these groups holds
 
-Texts are templates: ``{field}`` is filled from the fact that matched.
+Texts are templates: ``{field}`` is filled from the fact that matched (a list joined with
+commas; ``{field:sp}`` joins with spaces for CLI arguments). Other braces are literal.
 """
 
 from __future__ import annotations
 
-import string
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -107,10 +107,6 @@ def compile_conditions(conditions: dict[str, Any]) -> dict[str, Any]:
         else:
             parts.append(_cond(field, value))
     return parts[0] if len(parts) == 1 else {"$and": parts}
-
-
-def _template_fields(text: str) -> set[str]:
-    return {f for _, f, _, _ in string.Formatter().parse(text) if f}
 
 
 def _validate(rule: Rule, path: Path) -> None:

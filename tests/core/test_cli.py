@@ -1,0 +1,98 @@
+"""`vpc-helper` as a user runs it: subprocess, exit codes, formats."""
+
+from __future__ import annotations
+
+import json
+
+from assistant.sources.demo import DEMO_DIR
+from tests.helpers import run_cli
+
+
+def test_scan_demo_text():
+    r = run_cli("scan", "--demo")
+    assert r.returncode == 1, r.stderr
+    assert "nat.in-private-subnet" in r.stdout
+    assert "aws ec2 create-nat-gateway --subnet-id subnet-" in r.stdout
+    assert "\033[" not in r.stdout  # no colour when not a terminal
+    assert r.stdout.rstrip().splitlines()[-1].startswith("Summary: ")
+
+
+def test_scan_demo_json_schema():
+    r = run_cli("scan", "--demo", "--format", "json")
+    assert r.returncode == 1
+    doc = json.loads(r.stdout)
+    assert set(doc) >= {"findings", "subnets", "not_checked"}
+    f = doc["findings"][0]
+    assert set(f) >= {
+        "rule",
+        "severity",
+        "title",
+        "resources",
+        "evidence",
+        "explanation",
+        "fix",
+        "references",
+    }
+    assert set(f["fix"][0]) >= {"action", "console", "cli"}
+    s = doc["subnets"][0]
+    assert set(s) >= {"subnet_id", "vpc_id", "role", "route_table_id", "default_route_target"}
+    roles = {x["name"]: x["role"] for x in doc["subnets"]}
+    assert roles["shop-public-a"] == "public"
+    assert roles["shop-private-app-a"] == "private"
+    assert roles["shop-private-worker-b"] == "public"  # routed to the IGW: public in fact
+
+
+def test_scan_snapshot_directory_markdown():
+    r = run_cli("scan", "--snapshot", str(DEMO_DIR), "--format", "markdown")
+    assert r.returncode == 1
+    assert r.stdout.startswith("# VPC diagnosis")
+    assert "### " in r.stdout and "```sh" in r.stdout
+
+
+def test_min_severity_threshold_sets_exit_code():
+    r = run_cli("scan", "--demo", "--min-severity", "critical", "--format", "json")
+    assert r.returncode == 0
+    assert json.loads(r.stdout)["findings"] == []
+    r = run_cli("scan", "--demo", "--min-severity", "bogus")
+    assert r.returncode == 2
+
+
+def test_vpc_focus_and_unknown_vpc():
+    r = run_cli("scan", "--demo", "--vpc", "vpc-0000000000000000", "--format", "json")
+    assert r.returncode == 2 and "not in the snapshot" in r.stderr
+    assert "Traceback" not in r.stderr
+    vpc = json.loads(run_cli("scan", "--demo", "--format", "json").stdout)["subnets"][0]["vpc_id"]
+    r = run_cli("scan", "--demo", "--vpc", vpc, "--format", "json")
+    assert r.returncode == 1 and json.loads(r.stdout)["findings"]
+
+
+def test_rules_and_explain():
+    r = run_cli("rules", "--format", "json")
+    assert r.returncode == 0
+    ids = {x["id"]: x["severity"] for x in json.loads(r.stdout)}
+    assert ids["nat.in-private-subnet"] == "high"
+    r = run_cli("explain", "nat.in-private-subnet")
+    assert r.returncode == 0 and "Fix" in r.stdout and "create-nat-gateway" in r.stdout
+    r = run_cli("explain", "nat.nope")
+    assert r.returncode == 2 and "no rule" in r.stderr
+
+
+def test_collect_commands_are_read_only():
+    r = run_cli("collect-commands", "--region", "eu-west-1")
+    assert r.returncode == 0
+    cmds = [line for line in r.stdout.splitlines() if line.startswith("aws ")]
+    assert len(cmds) >= 15
+    for c in cmds:
+        verb = c.split()[2]
+        assert verb.startswith("describe-"), c
+
+
+def test_wrong_flag_and_both_sources():
+    assert run_cli("scan", "--nope").returncode == 2
+    r = run_cli("scan", "--demo", "--snapshot", str(DEMO_DIR))
+    assert r.returncode == 2 and "either --demo or --snapshot" in r.stderr
+
+
+def test_help_mentions_collect_commands():
+    r = run_cli("scan", "--help")
+    assert r.returncode == 0 and "collect-commands" in r.stdout

@@ -1,0 +1,148 @@
+"""The engine: rules as data, isolated runs, order-independent findings, errors surfaced."""
+
+from __future__ import annotations
+
+import random
+import threading
+
+import pytest
+
+from assistant.engine import EngineError, RuleEngine, RuleError, diagnose, load_rules
+from assistant.engine.facts import facts_for
+from assistant.engine.rules import compile_conditions, load_rule
+from assistant.sources.builder import Builder, classic
+from assistant.sources.demo import demo_snapshot
+from assistant.topology import Topology
+
+DEMO_RULES = {
+    "nat.in-private-subnet",
+    "egress.igw-route-without-public-ip",
+    "exposure.public-ip-in-private-subnet",
+    "exposure.sg-open-admin-port",
+}
+
+
+def test_demo_shows_its_planted_mistakes():
+    rules = {f.rule for f in diagnose(demo_snapshot()).findings}
+    assert DEMO_RULES <= rules
+
+
+def test_healthy_reference_architecture_has_no_medium_or_higher():
+    for kw in ({}, {"nat_per_az": False}, {"data_tier": True}, {"azs": "abc"}):
+        b = Builder(seed=str(kw))
+        classic(b, **kw)
+        d = diagnose(b.snapshot())
+        assert [f.rule for f in d.findings if f.severity.rank >= 2] == [], kw
+
+
+def test_findings_do_not_depend_on_fact_order():
+    snap = demo_snapshot()
+    facts = list(facts_for(Topology(snap)))
+    expected = diagnose(snap, facts=facts).model_dump()
+    rng = random.Random(7)
+    for _ in range(5):
+        shuffled = facts[:]
+        rng.shuffle(shuffled)
+        assert diagnose(snap, facts=shuffled).model_dump() == expected
+
+
+def test_runs_are_isolated():
+    """Facts of one diagnosis never leak into the next one."""
+    engine = RuleEngine()
+    broken = demo_snapshot()
+    b = Builder()
+    classic(b)
+    healthy = b.snapshot()
+    assert diagnose(broken, engine=engine).findings
+    assert [f for f in diagnose(healthy, engine=engine).findings if f.severity.rank >= 2] == []
+    assert diagnose(broken, engine=engine).model_dump() == diagnose(broken).model_dump()
+
+
+def test_concurrent_diagnoses_are_serialised_and_correct():
+    expected = diagnose(demo_snapshot()).model_dump()
+    results, errors = [], []
+
+    def work():
+        try:
+            results.append(diagnose(demo_snapshot()).model_dump())
+        except Exception as e:  # pragma: no cover - reported below
+            errors.append(e)
+
+    threads = [threading.Thread(target=work) for _ in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert not errors and all(r == expected for r in results)
+
+
+def test_errors_inside_actions_are_surfaced():
+    from durable.engine import Promise
+
+    engine = RuleEngine()
+
+    def explode(c):
+        raise RuntimeError("bad action")
+
+    # Replace one rule's action inside durable-rules, as a faulty rule action would behave.
+    actions = engine._host.get_ruleset(engine.RULESET)._actions
+    name = next(n for n in actions if n.startswith("nat.in-private-subnet"))
+    actions[name] = Promise(explode)
+    with pytest.raises(EngineError, match="bad action"):
+        diagnose(demo_snapshot(), engine=engine)
+    # and the engine is usable again afterwards
+    assert engine.run([]) == []
+
+
+def test_every_rule_file_loads_and_compiles():
+    rules = load_rules()
+    assert len(rules) >= 9
+    for r in rules:
+        assert r.fix and r.references and r.explanation and r.summary
+        for v in r.variants:
+            compile_conditions(v.conditions)
+
+
+def test_condition_syntax():
+    assert compile_conditions({"kind": "x"}) == {"kind": "x"}
+    assert compile_conditions({"kind": "x", "n": {"gt": 0}}) == {
+        "$and": [{"kind": "x"}, {"$gt": {"n": 0}}]
+    }
+    assert compile_conditions({"role": ["a", "b"]}) == {"$or": [{"role": "a"}, {"role": "b"}]}
+    with pytest.raises(RuleError):
+        compile_conditions({"n": {"bogus": 1}})
+
+
+def test_bad_rule_files_name_the_file(tmp_path):
+    bad = tmp_path / "x.bad.toml"
+    bad.write_text("id = 'x.bad'\ntitle = 't'\n")
+    with pytest.raises(RuleError, match="x.bad.toml"):
+        load_rule(bad)
+    wrong_name = tmp_path / "other.toml"
+    wrong_name.write_text(
+        (tmp_path / "x.bad.toml").read_text()
+        + "severity='low'\nsummary='s'\nexplanation='e'\n[[match]]\nkind='subnet'\n"
+    )
+    with pytest.raises(RuleError, match="file name must be the rule id"):
+        load_rule(wrong_name)
+
+
+def test_missing_collections_are_reported_not_guessed():
+    b = Builder()
+    classic(b)
+    from assistant.sources.files import snapshot_from_outputs
+
+    files = {k: v for k, v in b.cli_files().items() if not k.startswith("nat-gateways")}
+    d = diagnose(snapshot_from_outputs(files))
+    nc = {n.what: n.rules for n in d.not_checked}
+    assert "NatGateways" in nc and "nat.in-private-subnet" in nc["NatGateways"]
+    assert not [f for f in d.findings if f.rule.startswith("nat.")]
+
+
+def test_fix_commands_carry_real_ids():
+    d = diagnose(demo_snapshot())
+    f = next(f for f in d.findings if f.rule == "nat.in-private-subnet")
+    cmds = " ".join(c for s in f.fix for c in s.cli)
+    nat = f.resources[0]
+    assert nat.startswith("nat-") and f"--nat-gateway-id {nat}" in cmds
+    assert "<" not in f.title and all("{" not in c for s in f.fix for c in s.cli)
