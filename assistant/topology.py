@@ -212,11 +212,15 @@ class Topology:
     # -- lookups ------------------------------------------------------------------------
     def subnets_using(self, rt_id: str) -> list[str]:
         """Subnets whose effective route table is ``rt_id``."""
-        return [
-            sid
-            for sid, v in self.views.items()
-            if v.route_table is not None and v.route_table.RouteTableId == rt_id
-        ]
+        return self._subnets_by_rt.get(rt_id, [])
+
+    @cached_property
+    def _subnets_by_rt(self) -> dict[str, list[str]]:
+        out: dict[str, list[str]] = {}
+        for sid, v in self.views.items():
+            if v.route_table is not None:
+                out.setdefault(v.route_table.RouteTableId, []).append(sid)
+        return out
 
     @cached_property
     def nacl_of_subnet(self) -> dict[str, NetworkAcl]:
@@ -265,35 +269,55 @@ class Topology:
                     out.setdefault(r.target, []).append((rt, r))
         return out
 
+    @cached_property
+    def _public_by_vpc(self) -> dict[str, list[SubnetView]]:
+        out: dict[str, list[SubnetView]] = {}
+        for v in self.views.values():
+            if v.role == PUBLIC:
+                out.setdefault(v.subnet.VpcId, []).append(v)
+        return out
+
     def public_subnet_in(self, vpc_id: str, az: str | None) -> str | None:
         """A public subnet of the VPC, preferring the given AZ (for fix steps)."""
         best = None
-        for v in self.views.values():
-            if v.subnet.VpcId == vpc_id and v.role == PUBLIC:
-                if v.subnet.AvailabilityZone == az:
-                    return v.subnet_id
-                best = best or v.subnet_id
+        for v in self._public_by_vpc.get(vpc_id, []):
+            if v.subnet.AvailabilityZone == az:
+                return v.subnet_id
+            best = best or v.subnet_id
         return best
+
+    @cached_property
+    def _working_nats_by_vpc(self) -> dict[str, list[NatGateway]]:
+        out: dict[str, list[NatGateway]] = {}
+        for n in self.snapshot.NatGateways:
+            if n.State != "available" or n.ConnectivityType != "public":
+                continue
+            if self.role(n.SubnetId or "") == PUBLIC:
+                out.setdefault(n.VpcId or "", []).append(n)
+        return out
 
     def nat_in(self, vpc_id: str, az: str | None) -> str | None:
         """An available NAT gateway of the VPC in a public subnet, preferring the AZ."""
         best = None
-        for n in self.snapshot.NatGateways:
-            if n.VpcId != vpc_id or n.State != "available" or n.ConnectivityType != "public":
-                continue
-            if self.role(n.SubnetId or "") != PUBLIC:
-                continue
+        for n in self._working_nats_by_vpc.get(vpc_id, []):
             sub = self.subnets.get(n.SubnetId or "")
             if sub is not None and sub.AvailabilityZone == az:
                 return n.NatGatewayId
             best = best or n.NatGatewayId
         return best
 
-    def attached_igw(self, vpc_id: str) -> str | None:
+    @cached_property
+    def _igw_by_vpc(self) -> dict[str, str]:
+        out: dict[str, str] = {}
         for g in self.snapshot.InternetGateways:
-            if g.attached_to(vpc_id):
-                return g.InternetGatewayId
-        return None
+            for a in g.Attachments:
+                if a.VpcId and a.State in ("available", "attached"):
+                    out.setdefault(a.VpcId, g.InternetGatewayId)
+        return out
+
+    def attached_igw(self, vpc_id: str) -> str | None:
+        """The internet gateway attached to the VPC, if any."""
+        return self._igw_by_vpc.get(vpc_id)
 
 
 def subnet_label(topo: Topology, subnet_id: str) -> str:
