@@ -1,8 +1,10 @@
 """Scan wall time and peak memory at 100, 1,000 and 10,000 subnets (5 instances per subnet).
 
 Each size is generated as AWS CLI output files, then measured in a fresh process:
-the floor (a bare json.load of the same files) and the full scan (load, validate, derive
-facts, run the rules, render JSON). Prints one line per size.
+the floor (a bare json.load of the same files), the scan itself (load and validate, derive
+facts, run the rules, render JSON; "peak MB" is that process's peak RSS) and the whole
+`vpc-helper scan --snapshot DIR --format json` command from start to exit (interpreter start
+and imports included). Prints one line per size.
 
     python bench/scan_bench.py [--sizes 100 1000 10000]
 """
@@ -64,13 +66,35 @@ def measure(mode: str, directory: Path) -> dict:
     return json.loads(r.stdout)
 
 
+def measure_cli(directory: Path) -> float:
+    """Wall time of the whole `vpc-helper scan` command, start to exit."""
+    import time
+
+    t0 = time.perf_counter()
+    subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "assistant",
+            "scan",
+            "--snapshot",
+            str(directory),
+            "--format",
+            "json",
+        ],
+        stdout=subprocess.DEVNULL,
+        cwd=HERE.parent,
+    )
+    return time.perf_counter() - t0
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description="scan wall time and peak memory")
     ap.add_argument("--sizes", type=int, nargs="+", default=[100, 1000, 10000])
     a = ap.parse_args()
     print(
         f"{'subnets':>8} {'instances':>9} {'MB json':>8} {'json.load':>9} {'scan':>7} "
-        f"{'load':>6} {'rules':>6} {'peak MB':>8} {'findings':>8}"
+        f"{'load':>6} {'rules':>6} {'peak MB':>8} {'findings':>8} {'command':>8}"
     )
     for n in a.sizes:
         files, _planted = generate(n, 5)
@@ -78,10 +102,11 @@ def main() -> None:
             size = write(files, Path(tmp))
             floor = measure("floor", Path(tmp))
             scan = measure("scan", Path(tmp))
+            cli_wall = measure_cli(Path(tmp))
         print(
             f"{n:>8} {n * 5:>9} {size / 1e6:>8.1f} {floor['wall']:>8.2f}s {scan['wall']:>6.2f}s "
             f"{scan['load']:>5.2f}s {scan['diagnose']:>5.2f}s {scan['rss_mb']:>8.0f} "
-            f"{scan['findings']:>8}",
+            f"{scan['findings']:>8} {cli_wall:>7.2f}s",
             flush=True,
         )
 

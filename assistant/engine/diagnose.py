@@ -9,6 +9,7 @@ from typing import Any
 from assistant.engine.facts import facts_for
 from assistant.engine.host import RuleEngine
 from assistant.engine.rules import Rule
+from assistant.gcpause import gc_paused
 from assistant.models.finding import (
     Diagnosis,
     Finding,
@@ -205,6 +206,16 @@ def diagnose(
     facts: list[dict[str, Any]] | None = None,
 ) -> Diagnosis:
     """Run every rule over the snapshot (or over the given facts) and collect findings."""
+    with gc_paused():
+        return _diagnose(snapshot, vpc_ids, engine, facts)
+
+
+def _diagnose(
+    snapshot: Snapshot,
+    vpc_ids: list[str] | None,
+    engine: RuleEngine | None,
+    facts: list[dict[str, Any]] | None,
+) -> Diagnosis:
     engine = engine or default_engine()
     if vpc_ids:
         snapshot = focus(snapshot, vpc_ids)

@@ -10,15 +10,36 @@ from pathlib import Path
 from typing import Any
 
 import orjson
-from pydantic import ValidationError
+from pydantic import ConfigDict, Field, ValidationError
 
 from assistant.errors import UserError
+from assistant.gcpause import gc_paused
 from assistant.models.snapshot import (
     COLLECTIONS,
     SNAPSHOT_FORMAT,
     SNAPSHOT_VERSION,
+    Address,
+    AwsModel,
+    EgressOnlyInternetGateway,
+    FlowLog,
+    Instance,
+    InternetGateway,
+    Listener,
+    LoadBalancer,
+    NatGateway,
+    NetworkAcl,
+    NetworkInterface,
     NotChecked,
+    RouteTable,
+    SecurityGroup,
     Snapshot,
+    Subnet,
+    TargetGroup,
+    TargetHealthDescription,
+    TransitGatewayAttachment,
+    Vpc,
+    VpcEndpoint,
+    VpcPeeringConnection,
 )
 
 
@@ -119,7 +140,7 @@ def collect_commands(region: str | None = None) -> list[str]:
     return cmds
 
 
-def _read_json(path: Path) -> Any:
+def _read_bytes(path: Path) -> bytes:
     try:
         data = path.read_bytes()
     except FileNotFoundError:
@@ -130,10 +151,7 @@ def _read_json(path: Path) -> Any:
         raise SnapshotError(f"{path}: cannot read ({e.strerror or e})") from None
     if not data.strip():
         raise SnapshotError(f"{path}: file is empty")
-    try:
-        return orjson.loads(data)
-    except orjson.JSONDecodeError as e:
-        raise SnapshotError(f"{path}: not valid JSON ({e})") from None
+    return data
 
 
 def _expand(paths: list[str | Path]) -> list[Path]:
@@ -155,11 +173,20 @@ def _expand(paths: list[str | Path]) -> list[Path]:
 def _describe_validation(path: Path, err: ValidationError) -> str:
     e = err.errors()[0]
     loc = ".".join(str(x) for x in e["loc"])
+    if e["type"] == "json_invalid":
+        return f"{path}: not valid JSON ({e['msg'].removeprefix('Invalid JSON: ')})"
+    if not e["loc"] and e["type"] in ("model_type", "model_attributes_type", "dict_type"):
+        got = type(e.get("input")).__name__
+        return (
+            f"{path}: expected a JSON object from an 'aws ... describe-*' command, got a {got}"
+        )
+    if len(e["loc"]) == 1 and e["type"] == "list_type":
+        return f"{path}: '{loc}' should be a list"
     more = f" (and {err.error_count() - 1} more)" if err.error_count() > 1 else ""
     return f"{path}: {loc}: {e['msg']}{more}"
 
 
-def _own_snapshot(path: Path, data: dict) -> Snapshot:
+def _own_snapshot(path: Path, data: Any) -> Snapshot:
     version = data.get("version")
     if not isinstance(version, int):
         raise SnapshotError(f"{path}: snapshot has no integer 'version'")
@@ -174,12 +201,74 @@ def _own_snapshot(path: Path, data: dict) -> Snapshot:
         raise SnapshotError(_describe_validation(path, e)) from None
 
 
+class _Reservation(AwsModel):
+    Instances: list[Instance] = Field(default_factory=list)
+
+
+class _DnsAttr(AwsModel):
+    Value: bool
+
+
+class CliOutput(AwsModel):
+    """Any one AWS CLI describe-* output (or a vpc-helper snapshot's header)."""
+
+    model_config = ConfigDict(extra="allow", populate_by_name=True)
+
+    format: str | None = None
+    version: Any = None
+    Vpcs: list[Vpc] | None = None
+    Subnets: list[Subnet] | None = None
+    RouteTables: list[RouteTable] | None = None
+    InternetGateways: list[InternetGateway] | None = None
+    EgressOnlyInternetGateways: list[EgressOnlyInternetGateway] | None = None
+    NatGateways: list[NatGateway] | None = None
+    Addresses: list[Address] | None = None
+    VpcEndpoints: list[VpcEndpoint] | None = None
+    VpcPeeringConnections: list[VpcPeeringConnection] | None = None
+    TransitGatewayAttachments: list[TransitGatewayAttachment] | None = None
+    Reservations: list[_Reservation] | None = None
+    NetworkInterfaces: list[NetworkInterface] | None = None
+    SecurityGroups: list[SecurityGroup] | None = None
+    NetworkAcls: list[NetworkAcl] | None = None
+    FlowLogs: list[FlowLog] | None = None
+    LoadBalancers: list[LoadBalancer] | None = None
+    TargetGroups: list[TargetGroup] | None = None
+    Listeners: list[Listener] | None = None
+    TargetHealthDescriptions: list[TargetHealthDescription] | None = None
+    TargetGroupArn: str | None = None
+    VpcId: str | None = None
+    EnableDnsSupport: _DnsAttr | bool | None = None
+    EnableDnsHostnames: _DnsAttr | bool | None = None
+
+
+def _parse(path: Path, doc: bytes | Any) -> CliOutput | Snapshot:
+    """Validate one document (JSON bytes or parsed JSON) as a CLI output or a snapshot."""
+    try:
+        if isinstance(doc, bytes):
+            head = doc[:400]
+            if b'"format"' in head and SNAPSHOT_FORMAT.encode() in head:
+                return _own_snapshot(path, orjson.loads(doc))
+            out = CliOutput.model_validate_json(doc)
+        else:
+            if isinstance(doc, dict) and doc.get("format") == SNAPSHOT_FORMAT:
+                return _own_snapshot(path, doc)
+            out = CliOutput.model_validate(doc)
+    except ValidationError as e:
+        raise SnapshotError(_describe_validation(path, e)) from None
+    except orjson.JSONDecodeError as e:
+        raise SnapshotError(f"{path}: not valid JSON ({e})") from None
+    if out.format == SNAPSHOT_FORMAT:
+        return _own_snapshot(path, orjson.loads(doc) if isinstance(doc, bytes) else doc)
+    return out
+
+
 def load_snapshot(paths: list[str | Path] | str | Path) -> Snapshot:
     """Load a snapshot from the tool's own JSON file or from AWS CLI output files."""
     if isinstance(paths, (str, Path)):
         paths = [paths]
     files = _expand(list(paths))
-    snap = snapshot_from_outputs([(p, _read_json(p)) for p in files])
+    with gc_paused():
+        snap = snapshot_from_outputs([(p, _read_bytes(p)) for p in files])
     if snap.source is None:
         snap.source = ", ".join(str(p) for p in paths)
     return snap
@@ -191,86 +280,66 @@ def snapshot_from_outputs(
     region: str | None = None,
     source: str | None = None,
 ) -> Snapshot:
-    """Build a snapshot from parsed JSON documents, each named by the file it came from."""
+    """Build a snapshot from AWS CLI outputs (JSON bytes or parsed), each named by its file."""
     if isinstance(items, dict):
         items = [(Path(k), v) for k, v in items.items()]
-    files = [p for p, _ in items] or [Path("input")]
     merged: dict[str, dict[str, Any]] = {}
     provided: list[str] = []
     dns: dict[str, dict[str, bool]] = {}
-    health_pending: list[tuple[Path, dict]] = []
-    health: dict[str, list] = {}
+    health_pending: list[tuple[Path, CliOutput]] = []
     own: list[Snapshot] = []
-    for path, data in items:
-        if not isinstance(data, dict):
-            raise SnapshotError(
-                f"{path}: expected a JSON object from an 'aws ... describe-*' command, "
-                f"got a {type(data).__name__}"
-            )
-        if data.get("format") == SNAPSHOT_FORMAT:
-            own.append(_own_snapshot(path, data))
+    for path, doc in items:
+        out = _parse(path, doc)
+        if isinstance(out, Snapshot):
+            own.append(out)
             continue
-        if "VpcId" in data and ("EnableDnsSupport" in data or "EnableDnsHostnames" in data):
+        if out.VpcId and (out.EnableDnsSupport is not None or out.EnableDnsHostnames is not None):
             for attr in ("EnableDnsSupport", "EnableDnsHostnames"):
-                if attr in data:
-                    val = data[attr]
-                    val = val.get("Value") if isinstance(val, dict) else val
-                    if not isinstance(val, bool):
-                        raise SnapshotError(f"{path}: {attr}.Value is not true or false")
-                    dns.setdefault(str(data["VpcId"]), {})[attr] = val
+                val = getattr(out, attr)
+                if val is not None:
+                    dns.setdefault(out.VpcId, {})[attr] = (
+                        val.Value if isinstance(val, _DnsAttr) else val
+                    )
             continue
-        keys = [k for k in data if k in AWS_OUTPUTS]
+        keys = [k for k in AWS_OUTPUTS if getattr(out, k) is not None]
         if not keys:
-            shown = ", ".join(list(data)[:4]) or "none"
+            shown = ", ".join(list(out.model_extra or {})[:4]) or "none"
             raise SnapshotError(
                 f"{path}: not a recognised AWS CLI output (top-level keys: {shown}); "
                 "run `vpc-helper collect-commands` for the commands to use"
             )
         for key in keys:
-            coll, _cmd = AWS_OUTPUTS[key]
-            items = data[key]
-            if not isinstance(items, list):
-                raise SnapshotError(f"{path}: '{key}' should be a list")
-            if key == "TargetHealthDescriptions":
-                health_pending.append((path, data))
-                if coll not in provided:
-                    provided.append(coll)
-                continue
-            if key == "Reservations":
-                flat = []
-                for res in items:
-                    if not isinstance(res, dict) or not isinstance(res.get("Instances", []), list):
-                        raise SnapshotError(f"{path}: Reservations[] should hold Instances lists")
-                    flat += res.get("Instances", [])
-                items = flat
-            bucket = merged.setdefault(coll, {})
-            id_key = _ID_KEYS[coll]
-            for n, item in enumerate(items):
-                if not isinstance(item, dict):
-                    raise SnapshotError(f"{path}: {key}[{n}] should be an object")
-                bucket[str(item.get(id_key, f"#{path}:{n}"))] = item
+            coll = AWS_OUTPUTS[key][0]
             if coll not in provided:
                 provided.append(coll)
-    raw: dict[str, Any] = {c: list(v.values()) for c, v in merged.items()}
+            if key == "TargetHealthDescriptions":
+                health_pending.append((path, out))
+                continue
+            resources = getattr(out, key)
+            if key == "Reservations":
+                resources = [i for r in resources for i in r.Instances]
+            bucket = merged.setdefault(coll, {})
+            id_key = _ID_KEYS[coll]
+            for n, res in enumerate(resources):
+                bucket[getattr(res, id_key, None) or f"#{path}:{n}"] = res
+    fields: dict[str, Any] = {c: list(v.values()) for c, v in merged.items()}
     # Target health files name their target group by a TargetGroupArn key or by file name.
-    tg_names = {}
-    for tg in raw.get("TargetGroups", []):
-        if isinstance(tg, dict) and tg.get("TargetGroupArn"):
-            tg_names[str(tg.get("TargetGroupName", ""))] = tg["TargetGroupArn"]
-    for path, data in health_pending:
-        arn = data.get("TargetGroupArn")
+    tg_names = {tg.TargetGroupName: tg.TargetGroupArn for tg in fields.get("TargetGroups", [])}
+    health: dict[str, list] = {}
+    for path, out in health_pending:
+        arn = out.TargetGroupArn
         if not arn:
             stem = path.stem.removeprefix("target-health-")
             arn = tg_names.get(stem, f"unknown-target-group:{stem}")
-        health[str(arn)] = data["TargetHealthDescriptions"]
-    raw["TargetHealth"] = health
-    raw["provided"] = provided
-    raw.update(account_id=account_id, region=region, source=source)
-    try:
-        snap = Snapshot.model_validate(raw)
-    except ValidationError as e:
-        where = files[0] if len(files) == 1 else Path(str(files[0].parent))
-        raise SnapshotError(_describe_validation(where, e)) from None
+        health[arn] = out.TargetHealthDescriptions or []
+    snap = Snapshot(
+        **fields,
+        TargetHealth=health,
+        provided=provided,
+        account_id=account_id,
+        region=region,
+        source=source,
+    )
     for vpc in snap.Vpcs:
         attrs = dns.get(vpc.VpcId, {})
         if "EnableDnsSupport" in attrs:
