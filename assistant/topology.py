@@ -83,6 +83,17 @@ def intent_of(tagged_text: str) -> str:
     return ""
 
 
+def intent_words(text: str) -> list[str]:
+    """The words in a name that carry intent (private, public, app, db, ...), in order.
+
+    Redaction keeps exactly these, so a pseudonymised name reads as the original did.
+    """
+    found: list[tuple[int, str]] = []
+    for rx in (_ISOLATED_WORDS, _PRIVATE_WORDS, _PUBLIC_WORDS, _BACKEND_WORDS):
+        found += [(m.start(), m.group(0).lower()) for m in rx.finditer(text)]
+    return list(dict.fromkeys(w for _, w in sorted(found)))
+
+
 def tag_text(resource) -> str:
     """The tag values (and keys of role-like tags) that carry intent, as one string."""
     parts = []

@@ -28,7 +28,19 @@ def register(sub) -> None:
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     add_source_options(p)
-    p.add_argument("--format", choices=["text", "json", "markdown"], default="text")
+    p.add_argument(
+        "--format",
+        choices=["text", "json", "markdown", "html"],
+        default="text",
+        help="markdown: a ticket-ready report with a Mermaid diagram; html: one "
+        "self-contained file with the diagram drawn",
+    )
+    p.add_argument(
+        "--redaction-key",
+        metavar="FILE",
+        help="put the originals back into a report of a redacted bundle, using the "
+        "key file kept by whoever redacted it",
+    )
     p.add_argument(
         "--min-severity",
         default="low",
@@ -48,10 +60,29 @@ def run(args: argparse.Namespace) -> int:
     if args.format == "json":
         d.findings = d.at_least(args.min_severity)
         out = render_json(d)
-    elif args.format == "markdown":
-        out = render_markdown(d, args.min_severity)
+    elif args.format in ("markdown", "html"):
+        from assistant.engine import focus
+        from assistant.topology import Topology
+
+        topo = Topology(focus(snapshot, args.vpc) if args.vpc else snapshot)
+        if args.format == "html":
+            from assistant.render.html_out import render_html
+
+            out = render_html(d, topo, args.min_severity)
+        else:
+            out = render_markdown(d, args.min_severity, topo)
     else:
         colour = args.color == "always" or (args.color == "auto" and sys.stdout.isatty())
         out = render_text(d, colour=colour, min_severity=args.min_severity)
+    if args.redaction_key:
+        from pathlib import Path
+
+        from assistant.errors import UserError
+        from assistant.redact import RedactionKey, unredact_text
+
+        path = Path(args.redaction_key)
+        if not path.exists():
+            raise UserError(f"{path}: no such redaction key file")
+        out = unredact_text(out, RedactionKey.load(path))
     sys.stdout.write(out)
     return 1 if d.at_least(args.min_severity) else 0

@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 from assistant.models.finding import Diagnosis, Severity
+from assistant.topology import Topology
 
 _ICON = {"critical": "🟥", "high": "🔴", "medium": "🟠", "low": "🔵", "info": "⚪"}
 
 
-def render_markdown(d: Diagnosis, min_severity: Severity = Severity.info) -> str:
+def render_markdown(
+    d: Diagnosis, min_severity: Severity = Severity.info, topology: Topology | None = None
+) -> str:
+    """The report; with the topology, it includes a Mermaid diagram of the VPC."""
     shown = d.at_least(min_severity)
     out = [f"# VPC diagnosis: {', '.join(d.vpc_ids) or 'no VPC'}", ""]
     meta = []
@@ -43,6 +47,19 @@ def render_markdown(d: Diagnosis, min_severity: Severity = Severity.info) -> str
                 f"`{s.route_table_id or '-'}` | `{s.default_route_target or '-'}` |"
             )
         out.append("")
+    if topology is not None and d.subnets:
+        from assistant.render.diagram import mermaid
+
+        out += [
+            "## Diagram",
+            "",
+            "Subnets by AZ and role; red marks what a finding of medium or higher implicates.",
+            "",
+            "```mermaid",
+            mermaid(topology, d).rstrip(),
+            "```",
+            "",
+        ]
     out += ["## Findings", ""]
     if not shown:
         out += [f"No findings at or above {min_severity.value}.", ""]

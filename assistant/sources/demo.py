@@ -97,8 +97,6 @@ def demo_snapshot() -> Snapshot:
     from assistant.sources.files import load_snapshot
 
     snap = load_snapshot(DEMO_DIR)
-    snap.account_id = snap.account_id or "123456789012"
-    snap.region = REGION
     snap.source = "demo"
     return snap
 

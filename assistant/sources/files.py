@@ -6,6 +6,7 @@ for the commands printed by ``vpc-helper collect-commands`` and read the files a
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Any
 
@@ -177,9 +178,7 @@ def _describe_validation(path: Path, err: ValidationError) -> str:
         return f"{path}: not valid JSON ({e['msg'].removeprefix('Invalid JSON: ')})"
     if not e["loc"] and e["type"] in ("model_type", "model_attributes_type", "dict_type"):
         got = type(e.get("input")).__name__
-        return (
-            f"{path}: expected a JSON object from an 'aws ... describe-*' command, got a {got}"
-        )
+        return f"{path}: expected a JSON object from an 'aws ... describe-*' command, got a {got}"
     if len(e["loc"]) == 1 and e["type"] == "list_type":
         return f"{path}: '{loc}' should be a list"
     more = f" (and {err.error_count() - 1} more)" if err.error_count() > 1 else ""
@@ -346,6 +345,12 @@ def snapshot_from_outputs(
             vpc.EnableDnsSupport = attrs["EnableDnsSupport"]
         if "EnableDnsHostnames" in attrs:
             vpc.EnableDnsHostnames = attrs["EnableDnsHostnames"]
+    if snap.account_id is None:
+        snap.account_id = next((v.OwnerId for v in snap.Vpcs if v.OwnerId), None)
+    if snap.region is None and snap.Subnets and snap.Subnets[0].AvailabilityZone:
+        # us-east-1a -> us-east-1 (local zones such as us-east-1-bos-1a keep their parent)
+        m = re.match(r"^([a-z]{2}(?:-[a-z]+)+-\d+)", snap.Subnets[0].AvailabilityZone)
+        snap.region = m.group(1) if m else None
     if own:
         base = own[0]
         for o in own[1:]:
@@ -381,6 +386,22 @@ def dump_snapshot(snapshot: Snapshot) -> bytes:
     return orjson.dumps(
         snapshot.model_dump(mode="json", exclude_defaults=False), option=orjson.OPT_INDENT_2
     )
+
+
+def write_atomic(path: Path, data: bytes) -> None:
+    """Write a file so that a reader never sees it half-written."""
+    import os
+    import tempfile
+
+    path = Path(path)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent or Path("."))
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
 
 
 def dangling_references(snapshot: Snapshot) -> list[NotChecked]:

@@ -1,0 +1,56 @@
+"""`vpc-helper redact`: turn a snapshot or AWS CLI output files into a bundle safe to send."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+
+def register(sub) -> None:
+    p = sub.add_parser(
+        "redact",
+        help="write a redacted bundle from a snapshot or AWS CLI output files",
+        description="Replace account ids, public IPs, names and tag values with stable "
+        "pseudonyms (private addresses and resource ids are kept, so the diagnosis stays the "
+        "same) and write one bundle file to send to a help desk.",
+    )
+    p.add_argument(
+        "paths",
+        nargs="+",
+        metavar="PATH",
+        help="snapshot file, AWS CLI output files, or a directory of them",
+    )
+    p.add_argument("-o", "--output", required=True, metavar="FILE", help="the bundle to write")
+    p.add_argument(
+        "--redaction-key",
+        metavar="FILE",
+        help="keep the key here (created if missing) to map pseudonyms back and to "
+        "redact a later snapshot with the same pseudonyms; never send it",
+    )
+    p.set_defaults(func=run)
+
+
+def write_redacted(snapshot, output: Path, key_path: Path | None) -> None:
+    """Redact and write the bundle atomically; save the key if asked."""
+    from assistant.redact import RedactionKey, redact
+    from assistant.sources.files import dump_snapshot, write_atomic
+
+    key = RedactionKey.load(key_path) if key_path else RedactionKey()
+    bundle = redact(snapshot, key)
+    write_atomic(output, dump_snapshot(bundle))
+    if key_path:
+        key.save(key_path)
+
+
+def run(args: argparse.Namespace) -> int:
+    from assistant.sources.files import load_snapshot
+
+    snap = load_snapshot(args.paths)
+    key_path = Path(args.redaction_key) if args.redaction_key else None
+    write_redacted(snap, Path(args.output), key_path)
+    print(
+        f"wrote {args.output}" + (f"; key kept in {key_path} (do not send it)" if key_path else ""),
+        file=sys.stderr,
+    )
+    return 0
