@@ -340,6 +340,20 @@ class Tracer:
                 for r in pls
             )
             caveat = f"; also {pl_text}"
+        if best is None and caveat and dest is not None:
+            return (
+                Hop(
+                    step=step,
+                    status=UNKNOWN,
+                    where=where,
+                    detail=f"{rt.RouteTableId} has no CIDR route that covers {dest_label}"
+                    f"{caveat}: whether {dest} is in a prefix list is unknown",
+                    direction=direction,
+                    resources=res,
+                ),
+                None,
+                rt,
+            )
         if best is None:
             internet = dest is None or not self._in_any_vpc(dest)
             return (
@@ -527,18 +541,7 @@ class Tracer:
         hops.append(self._acl(dst.subnet_id, False, src.ip, src.label))
         hops.append(self._sg(dst, True, src.ip, src.label, src.group_ids))
         hops.append(self._acl_reply(dst.subnet_id, True, src.ip, src.label))
-        back, route, _rt = self._route(dst.subnet_id, src.ip, src.label, RETURN)
-        if route is not None and target_kind(route.target) != "local":
-            back = Hop(
-                step=back.step,
-                status=UNKNOWN,
-                where=back.where,
-                detail=back.detail + f": the reply is sent to {route.target}, not "
-                "delivered locally: not analysed",
-                direction=RETURN,
-                resources=back.resources,
-            )
-        hops.append(back)
+        hops.append(self._local_reply(dst.subnet_id, src))
         hops.append(self._acl_reply(src.subnet_id, False, dst.ip or "", dst.label))
         return hops
 
@@ -678,8 +681,20 @@ class Tracer:
         hops.append(self._acl_reply(nat_sub, False, dst.peer, dst_label))
         if not same:
             hops.append(self._acl_reply(nat_sub, True, src.ip, src.label))
+            hops.append(self._local_reply(nat_sub, src))
             hops.append(self._acl_reply(src.subnet_id, False, dst.peer, dst_label))
         return hops
+
+    def _local_reply(self, subnet_id: str, to: Endpoint) -> Hop:
+        """The reply's route back to an address of the VPC: the local route, unless a more
+        specific route sends it elsewhere (not analysed)."""
+        back, route, _rt = self._route(subnet_id, to.ip, to.label, RETURN)
+        if route is not None and target_kind(route.target) != "local" and back.status != FAIL:
+            back.status = UNKNOWN
+            back.detail += (
+                f": the reply is sent to {route.target}, not delivered locally: not analysed"
+            )
+        return back
 
     # -- from the internet ----------------------------------------------------------------
     def _inbound(self, src: Endpoint, dst: Endpoint) -> list[Hop]:
