@@ -67,8 +67,8 @@ def render_trace_text(t: Trace, colour: bool = False, width: int = 100) -> str:
         for f in t.fixes:
             lines += finding_lines(f, colour=colour, width=width)
             lines.append("")
-    else:
-        rules = [h.rule for h in t.hops if h.rule and h.status == FAIL]
-        if rules:
-            lines.append(f"How to fix: vpc-helper explain {rules[0]}")
+    covered = {f.rule for f in t.fixes}
+    for rule in dict.fromkeys(h.rule for h in t.hops if h.rule and h.status == FAIL):
+        if rule not in covered:
+            lines.append(f"How to fix: vpc-helper explain {rule}")
     return "\n".join(lines).rstrip() + "\n"

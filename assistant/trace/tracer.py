@@ -71,6 +71,17 @@ def catalogue_rule(*candidates: str) -> str | None:
     return None
 
 
+def _perm_text(p, inbound: bool) -> str:
+    """One security group rule as ``tcp 8080 from sg-0abc``."""
+    proto = PROTO_NAMES.get(proto_number(p.IpProtocol), p.IpProtocol)
+    lo, hi = p.port_range()
+    ports = "all ports" if (lo, hi) == (0, 65535) else str(lo) if lo == hi else f"{lo}-{hi}"
+    peers = [r.CidrIp for r in p.IpRanges] + [r.CidrIpv6 for r in p.Ipv6Ranges]
+    peers += [u.GroupId or "" for u in p.UserIdGroupPairs]
+    peers += [x.PrefixListId for x in p.PrefixListIds]
+    return f"{proto} {ports} {'from' if inbound else 'to'} {', '.join(peers) or 'nothing'}"
+
+
 def _ports(lo: int, hi: int) -> str:
     return f"port {lo}" if lo == hi else f"ports {lo}-{hi}"
 
@@ -127,9 +138,9 @@ class Tracer:
             other = src if src.outside else dst
             if other.ip is None:
                 notes.append(
-                    "'internet' stands for any address outside the VPC; routes or ACL entries "
-                    "for parts of the internet are listed, not followed (trace a specific "
-                    "address to follow them)"
+                    "'internet' stands for any address outside the VPC: only routes, ACL "
+                    "entries and group rules for 0.0.0.0/0 decide; routes for parts of the "
+                    "internet are listed (trace a specific address to follow them)"
                 )
         notes.append("IPv4 only; security groups are stateful, network ACLs are checked both ways")
         return notes
@@ -196,6 +207,18 @@ class Tracer:
             detail = (
                 f"no rule of {', '.join(ids)} allows {self.proto_name} {port} "
                 f"{'from' if inbound else 'to'} {peer_label}"
+            )
+            present = [
+                _perm_text(p, inbound)
+                for g in groups
+                for p in (g.IpPermissions if inbound else g.IpPermissionsEgress)
+            ]
+            detail += (
+                f" ({'inbound' if inbound else 'outbound'} rules: {'; '.join(present[:6])}"
+                + ("; ..." if len(present) > 6 else "")
+                + ")"
+                if present
+                else f" (no {'inbound' if inbound else 'outbound'} rules at all)"
             )
         return Hop(
             step=step,
@@ -835,8 +858,9 @@ class Tracer:
         return Hop(
             step="listener",
             status=PASS,
-            where=lis.ListenerArn,
-            detail=f"{lis.Protocol} listener on port {lis.Port}: {acts}",
+            where=f"{lb.LoadBalancerName}:{lis.Port}",
+            detail=f"{lis.Protocol} listener on port {lis.Port}: {acts} ({lis.ListenerArn})",
+            resources=[lis.ListenerArn, lb.LoadBalancerArn],
         ), on_port
 
     def _lb_sg(
@@ -930,12 +954,11 @@ class Tracer:
                     resources=[lb.LoadBalancerArn] + lb.subnet_ids,
                 )
             )
-            hops += tries[0][2]
+            shown = public[0] if public else tries[0]
+            hops += shown[2]
             return hops
-        hops += chosen[0][2]
-        if not listeners:
-            return hops
-        return hops + self._lb_targets(lb, listeners[0], [t[0] for t in chosen])
+        targets = self._lb_targets(lb, listeners[0], [t[0] for t in chosen]) if listeners else []
+        return hops + _in_order(chosen[0][2], targets)
 
     def _vpc_to_lb(self, src: Endpoint, dst: Endpoint) -> list[Hop]:
         lb = dst.lb
@@ -1006,10 +1029,8 @@ class Tracer:
         good = [t for t in tries if verdict_of(t[1]) == "reachable"]
         if not good:
             return hops + tries[0][1]
-        hops += good[0][1]
-        if not listeners:
-            return hops
-        return hops + self._lb_targets(lb, listeners[0], [t[0] for t in good])
+        targets = self._lb_targets(lb, listeners[0], [t[0] for t in good]) if listeners else []
+        return hops + _in_order(good[0][1], targets)
 
     def _lb_targets(self, lb: LoadBalancer, listener, lb_subnets: list[str]) -> list[Hop]:
         actions = listener.DefaultActions
@@ -1152,6 +1173,19 @@ class Tracer:
             hops.append(self._acl_reply(target.subnet_id, True, lb_cidr, lb_label))
             hops.append(self._acl_reply(lb_subnet, False, target.ip, target.label))
         return hops
+
+
+def _in_order(front: list[Hop], back: list[Hop]) -> list[Hop]:
+    """Hops to the load balancer, then to the target, then the target's reply, then the load
+    balancer's reply."""
+    fwd = [h for h in front if h.direction == FORWARD]
+    ret = [h for h in front if h.direction == RETURN]
+    return (
+        fwd
+        + [h for h in back if h.direction == FORWARD]
+        + [h for h in back if h.direction == RETURN]
+        + ret
+    )
 
 
 def trace(

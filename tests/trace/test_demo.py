@@ -80,7 +80,8 @@ def test_alb_port_without_listener(tracer):
 def test_alb_http_redirect_answers_itself(tracer):
     t = tracer.trace("internet", "shop-alb", 80)
     assert t.verdict == REACHABLE
-    assert t.hops[-1].step == "listener action" and "redirect" in t.hops[-1].detail
+    action = next(h for h in t.hops if h.step == "listener action")
+    assert "redirect" in action.detail
 
 
 def test_app_to_app_8080_per_security_groups(tracer):
