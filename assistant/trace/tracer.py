@@ -13,7 +13,17 @@ import ipaddress
 from functools import lru_cache
 
 from assistant.errors import UserError
-from assistant.models.snapshot import LoadBalancer, Route, RouteTable, SecurityGroup, Snapshot
+from assistant.models.snapshot import (
+    IpPermission,
+    Listener,
+    LoadBalancer,
+    Route,
+    RouteTable,
+    SecurityGroup,
+    Snapshot,
+    TargetGroup,
+    TargetHealthDescription,
+)
 from assistant.policy import (
     EPHEMERAL,
     INTERNET_V4,
@@ -71,7 +81,7 @@ def catalogue_rule(*candidates: str) -> str | None:
     return None
 
 
-def _perm_text(p, inbound: bool) -> str:
+def _perm_text(p: IpPermission, inbound: bool) -> str:
     """One security group rule as ``tcp 8080 from sg-0abc``."""
     proto = PROTO_NAMES.get(proto_number(p.IpProtocol), p.IpProtocol)
     lo, hi = p.port_range()
@@ -832,7 +842,7 @@ class Tracer:
         )
         return hops
 
-    def _listener(self, lb: LoadBalancer) -> tuple[Hop, list]:
+    def _listener(self, lb: LoadBalancer) -> tuple[Hop, list[Listener]]:
         mine = [x for x in self.snapshot.Listeners if x.LoadBalancerArn == lb.LoadBalancerArn]
         if not mine and not self.snapshot.has("Listeners"):
             return Hop(
@@ -1032,7 +1042,7 @@ class Tracer:
         targets = self._lb_targets(lb, listeners[0], [t[0] for t in good]) if listeners else []
         return hops + _in_order(good[0][1], targets)
 
-    def _lb_targets(self, lb: LoadBalancer, listener, lb_subnets: list[str]) -> list[Hop]:
+    def _lb_targets(self, lb: LoadBalancer, listener: Listener, lb_subnets: list[str]) -> list[Hop]:
         actions = listener.DefaultActions
         fwd = [a for a in actions if a.Type == "forward"]
         if not fwd:
@@ -1115,7 +1125,13 @@ class Tracer:
         return [head] + best[1]
 
     def _lb_to_target(
-        self, lb: LoadBalancer, tg, lb_subnet: str, target: Endpoint, tport: int, desc
+        self,
+        lb: LoadBalancer,
+        tg: TargetGroup,
+        lb_subnet: str,
+        target: Endpoint,
+        tport: int,
+        desc: TargetHealthDescription,
     ) -> list[Hop]:
         sub = self.topo.subnets.get(lb_subnet)
         lb_cidr = sub.CidrBlock if sub else INTERNET_V4
