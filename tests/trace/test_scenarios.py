@@ -283,3 +283,15 @@ def test_ambiguous_name():
     b.instance(c["private"][1], [c["app_sg"]], name="twin")
     with pytest.raises(UserError, match="2 instances are named"):
         _tracer(b).trace("twin", "internet", 443)
+
+
+def test_trace_package_imports_no_ui_or_aws_sdk():
+    import subprocess
+    import sys
+
+    code = (
+        "import sys, assistant.trace, assistant.commands.trace; "
+        "print(sorted(m for m in ('textual', 'boto3', 'botocore') if m in sys.modules))"
+    )
+    r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert r.stdout.strip() == "[]"
