@@ -52,12 +52,16 @@ def run(args: argparse.Namespace) -> int:
     from assistant.trace.render import render_trace_json, render_trace_text
 
     snapshot = load_source(args)
+    if args.vpc:
+        from assistant.engine import focus
+
+        snapshot = focus(snapshot, args.vpc)
     t = Tracer(snapshot).trace(args.source, args.destination, args.port, args.protocol)
     if not args.no_fixes and any(h.rule for h in t.hops):
         from assistant.engine import diagnose
         from assistant.trace.fixes import attach_fixes
 
-        attach_fixes(t, diagnose(snapshot))
+        attach_fixes(t, diagnose(snapshot))  # same snapshot, same findings as `scan`
     if args.format == "json":
         sys.stdout.write(render_trace_json(t))
     else:

@@ -164,3 +164,33 @@ def test_cli_unknown_id_is_one_line_exit_2():
     assert r.returncode == 2
     assert r.stderr.strip().count("\n") == 0 and "i-0nothere" in r.stderr
     assert "Traceback" not in r.stderr
+
+
+def test_cli_vpc_filter_limits_endpoints():
+    r = run_cli(
+        "trace",
+        "--demo",
+        "--vpc",
+        "vpc-0nothere",
+        "--from",
+        "shop-app-a1",
+        "--to",
+        "internet",
+        "--port",
+        "443",
+    )
+    assert r.returncode == 2 and "vpc-0nothere" in r.stderr
+    vpc = demo_snapshot().Vpcs[0].VpcId
+    r = run_cli(
+        "trace",
+        "--demo",
+        "--vpc",
+        vpc,
+        "--from",
+        "shop-app-a1",
+        "--to",
+        "internet",
+        "--port",
+        "443",
+    )
+    assert r.returncode == 0, r.stdout + r.stderr
