@@ -35,8 +35,12 @@ def register(sub) -> None:
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     add_source_options(p)
-    p.add_argument("--from", dest="source", required=True, metavar="ENDPOINT")
-    p.add_argument("--to", dest="destination", required=True, metavar="ENDPOINT")
+    p.add_argument(
+        "--from", dest="source", required=True, metavar="ENDPOINT", help="where the flow starts"
+    )
+    p.add_argument(
+        "--to", dest="destination", required=True, metavar="ENDPOINT", help="where it goes"
+    )
     p.add_argument("--port", type=int, required=True, help="destination port")
     p.add_argument("--protocol", choices=["tcp", "udp"], default="tcp")
     p.add_argument("--format", choices=["text", "json"], default="text")
