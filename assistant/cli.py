@@ -17,6 +17,7 @@ COMMANDS = [
     "collect_commands",
     "diff",
     "redact",
+    "trace",
 ]
 
 
