@@ -68,12 +68,17 @@ class AclSegment:
         e = self.entry
         num = "*" if e.RuleNumber == 32767 else str(e.RuleNumber)
         direction = "outbound" if e.Egress else "inbound"
-        proto = PROTO_NAMES.get(proto_number(e.Protocol), e.Protocol)
         return (
-            f"{acl_id} {direction} rule {num}: {e.RuleAction} {proto} "
-            f"{_ports_text(*_entry_ports(e))} {'to' if e.Egress else 'from'} "
+            f"{acl_id} {direction} rule {num}: {e.RuleAction} "
+            f"{_traffic_text(e.Protocol, *_entry_ports(e))} {'to' if e.Egress else 'from'} "
             f"{e.CidrBlock or e.Ipv6CidrBlock} (decides ports {ports})"
         )
+
+
+def _traffic_text(protocol: str, lo: int, hi: int) -> str:
+    """'all traffic', 'tcp port 443', 'udp ports 1024-65535'."""
+    proto = PROTO_NAMES.get(proto_number(protocol), protocol)
+    return "all traffic" if proto == "all" else f"{proto} {_ports_text(lo, hi)}"
 
 
 def _ports_text(lo: int, hi: int) -> str:
@@ -136,12 +141,11 @@ class SgMatch:
 
     def describe(self, inbound: bool = True) -> str:
         p = self.permission
-        lo, hi = p.port_range()
-        proto = PROTO_NAMES.get(proto_number(p.IpProtocol), p.IpProtocol)
         direction = "inbound" if inbound else "outbound"
         return (
-            f"{self.group.GroupId} ({self.group.GroupName}) {direction}: allow {proto} "
-            f"{_ports_text(lo, hi)} {'from' if inbound else 'to'} {self.source}"
+            f"{self.group.GroupId} ({self.group.GroupName}) {direction}: allow "
+            f"{_traffic_text(p.IpProtocol, *p.port_range())} {'from' if inbound else 'to'} "
+            f"{self.source}"
         )
 
 

@@ -81,7 +81,7 @@ def test_nacl_blocks_ephemeral_return_traffic():
     assert t.verdict == NOT_REACHABLE
     (hop,) = _fail(t)
     assert hop.direction == "return" and hop.step == "network ACL inbound (reply)"
-    assert "rule *: deny all all ports from 0.0.0.0/0 (decides ports 1024-32767)" in hop.detail
+    assert "rule *: deny all traffic from 0.0.0.0/0 (decides ports 1024-32767)" in hop.detail
     assert hop.rule == catalogue_rule("nacl.blocks-return-traffic")
 
 
