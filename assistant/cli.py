@@ -15,6 +15,8 @@ COMMANDS = [
     "scan",
     "rules",
     "collect_commands",
+    "collect",
+    "iam_policy",
 ]
 
 
