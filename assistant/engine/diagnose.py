@@ -214,6 +214,8 @@ def diagnose(
     best: dict[tuple[str, str], tuple[Severity, dict[str, Any]]] = {}
     for rule_id, variant, fact in matches:
         rule = by_id[rule_id]
+        if not all(snapshot.has(need) for need in rule.needs):
+            continue  # reported as not checked: a match on missing data is no finding
         sev = rule.variants[variant].severity or rule.severity
         key = (rule_id, f"{fact['kind']}:{fact['rid']}")
         if key not in best or sev.rank > best[key][0].rank:
