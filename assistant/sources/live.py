@@ -244,7 +244,7 @@ def _client(session: boto3.Session, service: str, region: str, endpoint_url: str
     from botocore.config import Config
 
     config = Config(
-        retries={"mode": "standard", "max_attempts": MAX_ATTEMPTS},
+        retries={"mode": "standard", "total_max_attempts": MAX_ATTEMPTS},
         connect_timeout=CONNECT_TIMEOUT,
         read_timeout=READ_TIMEOUT,
         max_pool_connections=WORKERS * 2,
@@ -267,6 +267,7 @@ def _denied(err: Exception) -> bool:
 def user_error(err: Exception, op: Operation, region: str, endpoint: str | None) -> LiveError:
     """The one-line message for an error that stops live reading."""
     from botocore import exceptions as bx
+    from botocore.parsers import ResponseParserError
 
     where = f"{op.service} {op.name} in {region}"
     if isinstance(err, (bx.NoCredentialsError, bx.PartialCredentialsError)):
@@ -290,7 +291,7 @@ def user_error(err: Exception, op: Operation, region: str, endpoint: str | None)
         )
     if isinstance(err, bx.ReadTimeoutError):
         return LiveError(f"{where} timed out after {MAX_ATTEMPTS} attempts; try again later")
-    if isinstance(err, bx.ResponseParserError):
+    if isinstance(err, ResponseParserError):
         return LiveError(
             f"{where}: the endpoint returned a response that is not AWS API output "
             f"(not implemented there, or not an AWS endpoint); check --endpoint-url "
@@ -317,6 +318,11 @@ def user_error(err: Exception, op: Operation, region: str, endpoint: str | None)
         if code == "OptInRequired":
             return LiveError(
                 f"region {region} is not enabled for this account; pick another --region"
+            )
+        if code.isdigit():  # an HTTP status with a body that is not an AWS error document
+            return LiveError(
+                f"{where}: the endpoint answered HTTP {code} without an AWS error; try again "
+                f"later, or check --endpoint-url ({endpoint})"
             )
         if code.startswith("InvalidVpcID"):
             return LiveError(f"{msg} (region {region}); check --vpc and --region")

@@ -34,14 +34,17 @@ def error_body(version: str, code: str, message: str) -> bytes:
 
 class AwsProxy:
     """Forward to ``upstream``; ``errors[action] = (status, code)`` answers with an error
-    (``"*"`` for every action), ``rewrite[action] = fn(body) -> body`` edits moto's answer,
-    ``raw[action] = (status, body)`` answers with any bytes."""
+    (``"*"`` for every action; code ``"denied"`` is each service's own access-denied code),
+    ``fail_first[action] = n`` applies that error to the first n calls only,
+    ``rewrite[action] = fn(body) -> body`` edits moto's answer, ``raw[action] = (status,
+    body)`` answers with any bytes."""
 
     def __init__(self, upstream: str | None = None):
         self.upstream = upstream
         self.errors: dict[str, tuple[int, str]] = {}
         self.rewrite: dict[str, Callable[[bytes], bytes]] = {}
         self.raw: dict[str, tuple[int, bytes]] = {}
+        self.fail_first: dict[str, int] = {}
         self.calls: list[str] = []
         proxy = self
 
@@ -59,9 +62,18 @@ class AwsProxy:
                     status, data = proxy.raw[action]
                     return self._send(status, data, "text/html")
                 err = proxy.errors.get(action) or proxy.errors.get("*")
+                if err and action in proxy.fail_first:
+                    if proxy.calls.count(action) > proxy.fail_first[action]:
+                        err = None
                 if err:
                     status, code = err
-                    msg = f"You are not authorized to perform: {action}"
+                    if code == "denied":
+                        code = "UnauthorizedOperation" if version == EC2_VERSION else "AccessDenied"
+                    msg = (
+                        f"You are not authorized to perform: {action}"
+                        if "Unauthorized" in code or "Denied" in code
+                        else f"{code} for {action}"
+                    )
                     return self._send(status, error_body(version, code, msg), "text/xml")
                 status, data, ctype = proxy._forward(self.path, body, dict(self.headers))
                 if action in proxy.rewrite:
