@@ -108,3 +108,21 @@ def test_collect_to_stdout_and_bad_path(shop, tmp_path):
     bad = run_cli("collect", "--vpc", shop["vpc"], "-o", str(tmp_path / "missing-dir" / "s.json"))
     assert bad.returncode == 2
     assert bad.stderr.startswith("vpc-helper: error: cannot write")
+
+
+def test_progress_reports_each_read(shop):
+    import re
+
+    from assistant.sources.live import collect
+
+    seen: list[str] = []
+    collect(regions=["us-east-1"], vpc_ids=[shop["vpc"]], progress=seen.append)
+    assert seen[-1] == ""  # done: the line is cleared
+    lines = seen[:-1]
+    parsed = [re.fullmatch(r"reading (.+) \((\d+)/(\d+)\)", m) for m in lines]
+    assert all(parsed), lines
+    done = [int(p.group(2)) for p in parsed]
+    assert done == list(range(1, len(lines) + 1))
+    assert int(parsed[-1].group(3)) == len(lines)  # the total grew to every read made
+    labels = {p.group(1) for p in parsed}
+    assert {"subnets", "route tables", "listeners", "target health"} <= labels
