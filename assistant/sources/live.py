@@ -346,6 +346,24 @@ def read_pages(client: Any, op: Operation, **params: Any) -> list[dict[str, Any]
     return out
 
 
+def _in_scope(collection: str, item: dict[str, Any], vpcs: set[str]) -> bool:
+    """For the reads the API cannot filter by VPC: whether ``item`` belongs to ``vpcs``.
+
+    Internet gateways attached nowhere are kept: a route in scope may still point at one.
+    """
+    if collection in ("LoadBalancers", "TargetGroups"):
+        return item.get("VpcId") in vpcs
+    if collection in ("InternetGateways", "EgressOnlyInternetGateways"):
+        attached = [a.get("VpcId") for a in item.get("Attachments", [])]
+        return not attached or any(v in vpcs for v in attached)
+    if collection == "VpcPeeringConnections":
+        sides = (item.get("AccepterVpcInfo", {}), item.get("RequesterVpcInfo", {}))
+        return any(side.get("VpcId") in vpcs for side in sides)
+    if collection == "TransitGatewayAttachments":
+        return item.get("ResourceId") in vpcs
+    return True  # Elastic IPs and flow logs: kept whole, narrowed by the diagnosis
+
+
 @dataclass
 class _Task:
     op: Operation
@@ -366,7 +384,7 @@ class _Region:
         self.raw: dict[str, Any] = {}
         self.dns: dict[str, dict[str, bool]] = {}
         self.health: dict[str, list] = {}
-        self.listeners: list[dict[str, Any]] = []
+        self.listeners: dict[str, list[dict[str, Any]]] = {}  # load balancer ARN -> listeners
         self.denied: dict[str, tuple[Operation, str]] = {}  # collection -> (op, message)
         self.account: str | None = None
 
@@ -383,7 +401,7 @@ class _Region:
             key = task.attribute[0].upper() + task.attribute[1:]
             self.dns.setdefault(task.item, {})[key] = bool(res.get(key, {}).get("Value"))
         elif op.name == "DescribeListeners":
-            self.listeners += read_pages(client, op, LoadBalancerArn=task.item)
+            self.listeners[task.item] = read_pages(client, op, LoadBalancerArn=task.item)
         elif op.name == "DescribeTargetHealth":
             res = client.describe_target_health(TargetGroupArn=task.item)
             self.health[task.item] = res.get("TargetHealthDescriptions", [])
@@ -394,8 +412,8 @@ class _Region:
             items = read_pages(client, op, **params)
             if op.collection == "Instances":
                 items = [i for r in items for i in r.get("Instances", [])]
-            if self.vpc_ids and op.collection in ("LoadBalancers", "TargetGroups"):
-                items = [x for x in items if x.get("VpcId") in self.vpc_ids]
+            if self.vpc_ids:
+                items = [x for x in items if _in_scope(op.collection, x, set(self.vpc_ids))]
             self.raw[op.collection] = items
 
     def children(self, op: Operation) -> list[_Task]:
@@ -429,7 +447,8 @@ class _Region:
             if coll in ("Account", "VpcAttributes") or coll in self.denied or coll in provided:
                 continue
             if coll == "Listeners":
-                raw[coll] = self.listeners
+                lbs = [lb["LoadBalancerArn"] for lb in self.raw.get("LoadBalancers", [])]
+                raw[coll] = [x for arn in lbs for x in self.listeners.get(arn, [])]
             elif coll == "TargetHealth":
                 raw[coll] = self.health
             else:

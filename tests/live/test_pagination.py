@@ -113,4 +113,4 @@ def test_listeners_of_a_load_balancer_are_paged():
         )
         region.run(_Task(OPS["DescribeListeners"], "us-east-1", "arn:lb/1"))
         stub.assert_no_pending_responses()
-    assert [x["Port"] for x in region.listeners] == [80, 443]
+    assert [x["Port"] for x in region.listeners["arn:lb/1"]] == [80, 443]

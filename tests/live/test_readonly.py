@@ -9,7 +9,7 @@ import boto3
 
 from assistant.sources.live import OPERATIONS, collect, iam_actions
 from tests.helpers import run_cli
-from tests.live.scenario import classic
+from tests.live.scenario import classic, clients
 
 READ_PREFIXES = ("Describe", "Get", "List")
 
@@ -67,13 +67,21 @@ def test_one_call_per_resource_type_no_n_plus_one(aws):
 
 
 def test_scoped_collect_reads_only_the_vpc(shop):
-    classic(name="other", cidr="10.9.0.0/16")
+    other = classic(name="other", cidr="10.9.0.0/16")
+    third = classic(name="third", cidr="10.8.0.0/16", app_per_az=0, with_lb=False)
+    ec2, _ = clients()
+    mine = ec2.create_vpc_peering_connection(VpcId=shop["vpc"], PeerVpcId=other["vpc"])
+    ec2.create_vpc_peering_connection(VpcId=other["vpc"], PeerVpcId=third["vpc"])
     seen: list[str] = []
     snap = collect(regions=["us-east-1"], vpc_ids=[shop["vpc"]], session=_observed_session(seen))
     assert {v.VpcId for v in snap.Vpcs} == {shop["vpc"]}
     assert {s.VpcId for s in snap.Subnets} == {shop["vpc"]}
     assert {i.VpcId for i in snap.Instances} == {shop["vpc"]}
     assert [lb.LoadBalancerArn for lb in snap.LoadBalancers] == [shop["lb"]]
+    assert [g.InternetGatewayId for g in snap.InternetGateways] == [shop["igw"]]
+    assert [p.VpcPeeringConnectionId for p in snap.VpcPeeringConnections] == [
+        mine["VpcPeeringConnection"]["VpcPeeringConnectionId"]
+    ]
     calls = Counter(s.split(":")[1] for s in seen)
     # per-item reads only for what is in scope
     assert calls["DescribeVpcAttribute"] == 2
