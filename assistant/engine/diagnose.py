@@ -110,8 +110,11 @@ def _not_checked(snapshot: Snapshot, rules: tuple[Rule, ...]) -> list[NotChecked
         for need in r.needs:
             if not snapshot.has(need):
                 missing.setdefault(need, []).append(r.id)
+    explained = {nc.what for nc in snapshot.not_checked}  # e.g. a read that was denied
     out = []
     for coll, ids in sorted(missing.items()):
+        if coll in explained:
+            continue
         cmd = COMMAND_FOR.get(coll, coll)
         out.append(
             NotCheckedItem(

@@ -385,7 +385,7 @@ class _Region:
         self.dns: dict[str, dict[str, bool]] = {}
         self.health: dict[str, list] = {}
         self.listeners: dict[str, list[dict[str, Any]]] = {}  # load balancer ARN -> listeners
-        self.denied: dict[str, tuple[Operation, str]] = {}  # collection -> (op, message)
+        self.denied: dict[str, tuple[Operation, str]] = {}  # collection -> (op, why)
         self.account: str | None = None
 
     def url(self, op: Operation) -> str:
@@ -432,12 +432,18 @@ class _Region:
         return out
 
     def deny(self, op: Operation, err: Exception) -> None:
+        """Record a denied read, and the per-item reads that now cannot run."""
         msg = err.response.get("Error", {}).get("Message", "") if hasattr(err, "response") else ""
-        self.denied.setdefault(op.collection, (op, msg))
+        why = f"{op.name} was denied in {self.region}" + (f" ({msg})" if msg else "")
+        self.denied.setdefault(op.collection, (op, why))
         if op.per is None:
             for child in OPERATIONS:
                 if child.per and PARENT[child.per] == op.collection:
-                    self.denied.setdefault(child.collection, (child, f"needs {op.action}"))
+                    why = (
+                        f"not read in {self.region}: it needs {op.label}, and {op.name} was denied"
+                    )
+                    # the permission missing is the parent's
+                    self.denied.setdefault(child.collection, (op, why))
 
     def snapshot(self) -> Snapshot:
         provided: list[str] = []
@@ -462,12 +468,13 @@ class _Region:
             attrs = self.dns.get(vpc.VpcId, {})
             vpc.EnableDnsSupport = attrs.get("EnableDnsSupport")
             vpc.EnableDnsHostnames = attrs.get("EnableDnsHostnames")
-        for coll, (op, msg) in sorted(self.denied.items()):
+        for coll, (op, why) in sorted(self.denied.items()):
+            rules = rules_needing(coll)
             snap.not_checked.append(
                 NotChecked(
-                    what=f"{op.label} in {self.region}",
-                    reason=f"{op.name} was denied ({msg})" if msg else f"{op.name} was denied",
-                    rules=rules_needing(coll),
+                    what=coll,
+                    reason=f"{why}; these rules were not evaluated" if rules else why,
+                    rules=rules,
                     action=op.action,
                 )
             )
@@ -556,7 +563,10 @@ def collect(
     out.account_id = account
     out.region = ",".join(names)
     out.collected_at = datetime.now(UTC).isoformat(timespec="seconds")
-    out.source = f"live AWS ({', '.join(names)}{', profile ' + profile if profile else ''}" + (
-        f", {endpoint_url})" if endpoint_url else ")"
-    )
+    where = [", ".join(names)]
+    if profile:
+        where.append(f"profile {profile}")
+    if endpoint_url:
+        where.append(f"endpoint {endpoint_url}")
+    out.source = "live: " + ", ".join(where)
     return out

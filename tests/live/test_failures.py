@@ -94,13 +94,18 @@ def test_partial_access_denied_is_reported_not_fatal(shop, proxy):
     r = run_cli("scan", "--endpoint-url", proxy.url, "--vpc", vpc, "--format", "json")
     assert r.returncode == 0, r.stderr
     d = json.loads(r.stdout)
-    by_action = {n["action"]: n for n in d["not_checked"] if n.get("action")}
-    rt = by_action["ec2:DescribeRouteTables"]
+    by_what = {n["what"]: n for n in d["not_checked"]}
+    # one entry per collection not read, naming the permission that is missing
+    assert sorted(by_what) == ["RouteTables", "TargetGroups", "TargetHealth"]
+    rt = by_what["RouteTables"]
+    assert rt["action"] == "ec2:DescribeRouteTables"
     assert "egress.route-blackhole" in rt["rules"] and "nat.in-private-subnet" in rt["rules"]
-    assert "DescribeRouteTables was denied" in rt["reason"]
-    # target health depends on the target groups it could not list
-    assert "elasticloadbalancing:DescribeTargetGroups" in by_action
-    assert "elasticloadbalancing:DescribeTargetHealth" in by_action
+    assert "DescribeRouteTables was denied in us-east-1" in rt["reason"]
+    # target health needs the target groups, which could not be listed
+    assert by_what["TargetGroups"]["action"] == "elasticloadbalancing:DescribeTargetGroups"
+    assert by_what["TargetHealth"]["action"] == "elasticloadbalancing:DescribeTargetGroups"
+    assert "needs target groups" in by_what["TargetHealth"]["reason"]
+    assert d["findings"] == []  # rules on data not read give no finding, not a guess
     # no silent all-clear: the text output says what was not checked and why
     t = run_cli("scan", "--endpoint-url", proxy.url, "--vpc", vpc)
     assert t.returncode == 0, t.stderr
