@@ -519,7 +519,9 @@ def collect(
     total = len(tasks)
     done = 0
     fatal: LiveError | None = None
-    with ThreadPoolExecutor(max_workers=WORKERS, thread_name_prefix="vpc-helper-read") as pool:
+    pool = ThreadPoolExecutor(max_workers=WORKERS, thread_name_prefix="vpc-helper-read")
+    clean = False
+    try:
         pending: dict[Future, _Task] = {pool.submit(by_name[t.region].run, t): t for t in tasks}
         while pending:
             finished, _ = wait(pending, return_when=FIRST_COMPLETED)
@@ -545,8 +547,12 @@ def collect(
                 if progress:
                     where = f"{task.region}: " if len(regs) > 1 else ""
                     progress(f"reading {where}{task.op.label} ({done}/{total})")
-    if progress:
-        progress("")
+        clean = True
+    finally:
+        # On Ctrl-C or an unexpected error, do not wait for the reads still in flight.
+        pool.shutdown(wait=clean, cancel_futures=True)
+        if progress:
+            progress("")
     if fatal is not None:
         raise fatal
     list_ops = [op for op in OPERATIONS if op.per is None and op is not sts]
