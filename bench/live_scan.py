@@ -106,9 +106,11 @@ def scan_once(region: str) -> dict:
     session.events.register("after-call", after)
     t = time.perf_counter()
     snap = collect(regions=[region], session=session)
+    read = time.perf_counter() - t
     d = diagnose(snap)
     return {
         "wall": time.perf_counter() - t,
+        "read": read,
         "calls": calls,
         "slowest": max(durations),
         "sum": sum(durations),
@@ -144,7 +146,10 @@ def main() -> int:
     from assistant.sources.live import OPERATIONS
 
     per_item_ops = {op.name for op in OPERATIONS if op.per}
-    head = f"{'scenario':<24}{'API calls':>10}{'scan s':>8}{'slowest':>9}{'sum':>7}{'findings':>9}"
+    head = (
+        f"{'scenario':<24}{'API calls':>10}{'scan s':>8}{'read s':>8}{'slowest':>9}{'sum':>7}"
+        f"{'findings':>9}"
+    )
     print(head + "  per-item calls")
     try:
         for vpcs, per_vpc in ((1, 50), (10, 50)):
@@ -163,13 +168,14 @@ def main() -> int:
             per_item = ", ".join(f"{k} {v}" for k, v in sorted(calls.items()) if k in per_item_ops)
             name = f"{vpcs} VPC / {vpcs * per_vpc} subnets"
             print(
-                f"{name:<24}{sum(calls.values()):>10}{r['wall']:>8.2f}{r['slowest']:>9.2f}"
+                f"{name:<24}{sum(calls.values()):>10}{r['wall']:>8.2f}{r['read']:>8.2f}"
+                f"{r['slowest']:>9.2f}"
                 f"{r['sum']:>7.2f}{r['findings']:>9}  {per_item}"
             )
             print(
                 f"{'':<24}(built in {build:.1f} s; {r['vpcs']} VPCs with moto's default one; "
-                f"every other operation: one call; slowest = longest single call, "
-                f"sum = all call times added up)"
+                f"every other operation: one call; read = collect only; "
+                f"slowest = longest single call; sum = all call times added up)"
             )
     finally:
         server.stop()
