@@ -115,6 +115,19 @@ def test_partial_access_denied_is_reported_not_fatal(shop, proxy):
     assert "ec2:DescribeRouteTables" in m.stdout
 
 
+def test_partial_access_denied_survives_collect_and_snapshot_scan(shop, proxy, tmp_path):
+    proxy.errors["DescribeNatGateways"] = (403, "denied")
+    vpc, out = shop["vpc"], tmp_path / "s.json"
+    live = run_cli("scan", "--endpoint-url", proxy.url, "--vpc", vpc, "--format", "json")
+    col = run_cli("collect", "--endpoint-url", proxy.url, "--vpc", vpc, "-o", str(out))
+    assert col.returncode == 0, col.stderr
+    assert "1 item(s) not read" in col.stderr
+    offline = run_cli("scan", "--snapshot", str(out), "--vpc", vpc, "--format", "json")
+    a, b = json.loads(live.stdout), json.loads(offline.stdout)
+    assert a["not_checked"] == b["not_checked"] and a["findings"] == b["findings"]
+    assert [n["action"] for n in b["not_checked"]] == ["ec2:DescribeNatGateways"]
+
+
 def test_partial_access_denied_in_the_collected_snapshot(shop, proxy):
     proxy.errors["DescribeSecurityGroups"] = (403, "denied")
     snap = collect(regions=["us-east-1"], endpoint_url=proxy.url, vpc_ids=[shop["vpc"]])
