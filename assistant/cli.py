@@ -18,6 +18,8 @@ COMMANDS = [
     "diff",
     "redact",
     "trace",
+    "collect",
+    "iam_policy",
 ]
 
 

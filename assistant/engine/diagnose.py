@@ -113,8 +113,11 @@ def _not_checked(snapshot: Snapshot, rules: tuple[Rule, ...]) -> list[NotChecked
         for need in r.needs:
             if not snapshot.has(need):
                 missing.setdefault(need, []).append(r.id)
+    explained = {nc.what for nc in snapshot.not_checked}  # e.g. a read that was denied
     out = []
     for coll, ids in sorted(missing.items()):
+        if coll in explained:
+            continue
         cmd = COMMAND_FOR.get(coll, coll)
         out.append(
             NotCheckedItem(
@@ -227,6 +230,8 @@ def _diagnose(
     best: dict[tuple[str, str], tuple[Severity, dict[str, Any]]] = {}
     for rule_id, variant, fact in matches:
         rule = by_id[rule_id]
+        if not all(snapshot.has(need) for need in rule.needs):
+            continue  # reported as not checked: a match on missing data is no finding
         sev = rule.variants[variant].severity or rule.severity
         key = (rule_id, f"{fact['kind']}:{fact['rid']}")
         if key not in best or sev.rank > best[key][0].rank:

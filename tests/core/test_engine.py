@@ -146,3 +146,13 @@ def test_fix_commands_carry_real_ids():
     nat = f.resources[0]
     assert nat.startswith("nat-") and f"--nat-gateway-id {nat}" in cmds
     assert "<" not in f.title and all("{" not in c for s in f.fix for c in s.cli)
+
+
+def test_rule_texts_write_literal_braces_as_is():
+    """Only {field} is a placeholder: Terraform braces are written once, never doubled."""
+    for r in load_rules():
+        texts = [r.title, r.explanation, r.check or "", *r.evidence]
+        for step in r.fix:
+            texts += [step.action, step.console or "", step.terraform or "", *step.cli]
+        for t in texts:
+            assert "{{" not in t and "}}" not in t, (r.id, t)

@@ -1,0 +1,158 @@
+"""Each failure is one line naming the fix and exit code 2, never a traceback."""
+
+from __future__ import annotations
+
+import json
+import socket
+
+import pytest
+
+from assistant.sources.live import MAX_ATTEMPTS, OPERATIONS, LiveError, collect
+from tests.helpers import run_cli
+
+# moto's answer to an operation it does not implement (werkzeug's error page)
+MOTO_500 = (
+    b"<!doctype html>\n<html lang=en>\n<title>500 Internal Server Error</title>\n"
+    b"<h1>Internal Server Error</h1>\n<p>The server encountered an internal error and was "
+    b"unable to complete your request.</p>\n"
+)
+
+
+def _fails(r, *words: str) -> str:
+    assert r.returncode == 2, (r.returncode, r.stdout, r.stderr)
+    assert "Traceback" not in r.stderr
+    lines = r.stderr.strip().splitlines()
+    assert len(lines) == 1, r.stderr
+    assert lines[0].startswith("vpc-helper: error: ")
+    for w in words:
+        assert w in lines[0], lines[0]
+    assert r.stdout == ""
+    return lines[0]
+
+
+def test_no_credentials(aws, monkeypatch):
+    monkeypatch.delenv("AWS_ACCESS_KEY_ID")
+    monkeypatch.delenv("AWS_SECRET_ACCESS_KEY")
+    monkeypatch.setenv("AWS_EC2_METADATA_DISABLED", "true")
+    _fails(run_cli("scan"), "no AWS credentials", "aws configure")
+
+
+def test_unknown_profile(aws):
+    _fails(run_cli("scan", "--profile", "nosuch"), "profile 'nosuch' not found")
+
+
+def test_unknown_region(aws):
+    _fails(run_cli("scan", "--region", "us-nowhere-1"), "unknown AWS region 'us-nowhere-1'")
+
+
+def test_no_region(aws, monkeypatch):
+    monkeypatch.delenv("AWS_DEFAULT_REGION")
+    _fails(run_cli("scan"), "no AWS region", "--region")
+
+
+def test_endpoint_not_reachable(aws):
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]  # closed once the block ends: nothing listens there
+    url = f"http://127.0.0.1:{port}"
+    _fails(run_cli("scan", "--endpoint-url", url), f"cannot reach {url}")
+
+
+def test_sso_session_expired(aws, monkeypatch, tmp_path):
+    config = tmp_path / "config"
+    config.write_text(
+        "[profile sso-dev]\n"
+        "sso_start_url = https://example.awsapps.com/start\n"
+        "sso_region = us-east-1\n"
+        "sso_account_id = 123456789012\n"
+        "sso_role_name = ReadOnly\n"
+        "region = us-east-1\n"
+    )
+    monkeypatch.setenv("AWS_CONFIG_FILE", str(config))
+    monkeypatch.setenv("HOME", str(tmp_path))  # no cached SSO token
+    monkeypatch.delenv("AWS_ACCESS_KEY_ID")
+    monkeypatch.delenv("AWS_SECRET_ACCESS_KEY")
+    _fails(run_cli("scan", "--profile", "sso-dev"), "SSO session", "aws sso login")
+
+
+def test_expired_token(proxy):
+    proxy.errors["GetCallerIdentity"] = (403, "ExpiredToken")
+    _fails(run_cli("scan", "--endpoint-url", proxy.url), "credentials have expired")
+
+
+def test_access_denied_on_everything(proxy):
+    for op in OPERATIONS:
+        if op.name != "GetCallerIdentity":  # AWS never denies it
+            proxy.errors[op.name] = (403, "denied")
+    _fails(run_cli("scan", "--endpoint-url", proxy.url), "access denied", "vpc-helper iam-policy")
+
+
+def test_partial_access_denied_is_reported_not_fatal(shop, proxy):
+    proxy.errors["DescribeRouteTables"] = (403, "denied")
+    proxy.errors["DescribeTargetGroups"] = (403, "denied")
+    vpc = shop["vpc"]
+    r = run_cli("scan", "--endpoint-url", proxy.url, "--vpc", vpc, "--format", "json")
+    assert r.returncode == 0, r.stderr
+    d = json.loads(r.stdout)
+    by_what = {n["what"]: n for n in d["not_checked"]}
+    # one entry per collection not read, naming the permission that is missing
+    assert sorted(by_what) == ["RouteTables", "TargetGroups", "TargetHealth"]
+    rt = by_what["RouteTables"]
+    assert rt["action"] == "ec2:DescribeRouteTables"
+    assert "egress.route-blackhole" in rt["rules"] and "nat.in-private-subnet" in rt["rules"]
+    assert "DescribeRouteTables was denied in us-east-1" in rt["reason"]
+    # target health needs the target groups, which could not be listed
+    assert by_what["TargetGroups"]["action"] == "elasticloadbalancing:DescribeTargetGroups"
+    assert by_what["TargetHealth"]["action"] == "elasticloadbalancing:DescribeTargetGroups"
+    assert "needs target groups" in by_what["TargetHealth"]["reason"]
+    assert d["findings"] == []  # rules on data not read give no finding, not a guess
+    # no silent all-clear: the text output says what was not checked and why
+    t = run_cli("scan", "--endpoint-url", proxy.url, "--vpc", vpc)
+    assert t.returncode == 0, t.stderr
+    assert "Not checked" in t.stdout
+    assert "missing permission ec2:DescribeRouteTables" in " ".join(t.stdout.split())
+    m = run_cli("scan", "--endpoint-url", proxy.url, "--vpc", vpc, "--format", "markdown")
+    assert "ec2:DescribeRouteTables" in m.stdout
+
+
+def test_partial_access_denied_survives_collect_and_snapshot_scan(shop, proxy, tmp_path):
+    proxy.errors["DescribeNatGateways"] = (403, "denied")
+    vpc, out = shop["vpc"], tmp_path / "s.json"
+    live = run_cli("scan", "--endpoint-url", proxy.url, "--vpc", vpc, "--format", "json")
+    col = run_cli("collect", "--endpoint-url", proxy.url, "--vpc", vpc, "-o", str(out))
+    assert col.returncode == 0, col.stderr
+    assert "1 item(s) not read" in col.stderr
+    offline = run_cli("scan", "--snapshot", str(out), "--vpc", vpc, "--format", "json")
+    a, b = json.loads(live.stdout), json.loads(offline.stdout)
+    assert a["not_checked"] == b["not_checked"] and a["findings"] == b["findings"]
+    assert [n["action"] for n in b["not_checked"]] == ["ec2:DescribeNatGateways"]
+
+
+def test_partial_access_denied_in_the_collected_snapshot(shop, proxy):
+    proxy.errors["DescribeSecurityGroups"] = (403, "denied")
+    snap = collect(regions=["us-east-1"], endpoint_url=proxy.url, vpc_ids=[shop["vpc"]])
+    assert not snap.has("SecurityGroups") and snap.has("Subnets")
+    (nc,) = snap.not_checked
+    assert nc.action == "ec2:DescribeSecurityGroups"
+    assert nc.rules == ["exposure.sg-open-admin-port"]
+
+
+def test_unparseable_response(proxy):
+    # what moto sends for an operation it does not implement: HTTP 500, not AWS XML
+    proxy.raw["DescribeSubnets"] = (500, MOTO_500)
+    _fails(run_cli("scan", "--endpoint-url", proxy.url), "DescribeSubnets", "not AWS API output")
+
+
+def test_throttling_gives_up_after_bounded_retries(proxy):
+    proxy.errors["DescribeSubnets"] = (400, "RequestLimitExceeded")
+    with pytest.raises(LiveError, match="throttled"):
+        collect(regions=["us-east-1"], endpoint_url=proxy.url)
+    assert proxy.calls.count("DescribeSubnets") == MAX_ATTEMPTS
+
+
+def test_throttling_retried_then_succeeds(shop, proxy):
+    proxy.errors["DescribeInstances"] = (400, "RequestLimitExceeded")
+    proxy.fail_first["DescribeInstances"] = 2
+    snap = collect(regions=["us-east-1"], endpoint_url=proxy.url, vpc_ids=[shop["vpc"]])
+    assert proxy.calls.count("DescribeInstances") == 3
+    assert len(snap.Instances) == len(shop["apps"])
