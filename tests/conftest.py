@@ -44,3 +44,20 @@ def aws(moto_server, monkeypatch):
     monkeypatch.setenv("AWS_CONFIG_FILE", os.devnull)
     monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", os.devnull)
     return moto_server
+
+
+@pytest.fixture
+def shop(aws):
+    """The healthy reference architecture in us-east-1 of a clean moto server."""
+    from tests.live.scenario import classic
+
+    return classic()
+
+
+@pytest.fixture
+def proxy(aws):
+    """An HTTP server in front of moto that can answer chosen operations with AWS errors."""
+    from tests.live.awsproxy import AwsProxy
+
+    with AwsProxy(upstream=aws) as p:
+        yield p

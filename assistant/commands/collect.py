@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 import argparse
-import os
 import sys
-import tempfile
 from pathlib import Path
 
 from assistant.commands.common import add_source_options, load_source
@@ -28,31 +26,34 @@ def register(sub) -> None:
         metavar="FILE",
         help="where to write the snapshot ('-' for standard output)",
     )
+    p.add_argument(
+        "--redact",
+        action="store_true",
+        help="replace account ids, public IPs, names and tag values with stable pseudonyms "
+        "(a bundle safe to send to a help desk; the diagnosis stays the same)",
+    )
+    p.add_argument(
+        "--redaction-key",
+        metavar="FILE",
+        help="with --redact: keep the key here (created if missing, never send it) to read "
+        "reports with the real names and to redact a later snapshot the same way",
+    )
     p.set_defaults(func=run)
 
 
-def write_atomic(path: Path, data: bytes) -> None:
-    """Write ``data`` to ``path`` through a temporary file and a rename (never half a file)."""
-    directory = path.parent if str(path.parent) else Path(".")
-    try:
-        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=directory)
-    except OSError as e:
-        raise UserError(f"cannot write {path}: {e.strerror or e}") from None
-    try:
-        with os.fdopen(fd, "wb") as f:
-            f.write(data)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
-    except OSError as e:
-        Path(tmp).unlink(missing_ok=True)
-        raise UserError(f"cannot write {path}: {e.strerror or e}") from None
-
-
 def run(args: argparse.Namespace) -> int:
-    from assistant.sources.files import dump_snapshot
+    from assistant.sources.files import dump_snapshot, write_atomic
 
+    if args.redaction_key and not args.redact:
+        raise UserError("--redaction-key goes with --redact")
     snapshot = load_source(args)
+    key = None
+    if args.redact:
+        from assistant.redact import RedactionKey, redact
+
+        key = RedactionKey.load(Path(args.redaction_key)) if args.redaction_key else None
+        key = key or RedactionKey()
+        snapshot = redact(snapshot, key)
     data = dump_snapshot(snapshot) + b"\n"
     if args.output == "-":
         sys.stdout.buffer.write(data)
@@ -62,6 +63,8 @@ def run(args: argparse.Namespace) -> int:
     if path.is_dir():
         raise UserError(f"{path} is a directory; give a file name, e.g. {path / 'snapshot.json'}")
     write_atomic(path, data)
+    if key is not None and args.redaction_key:
+        key.save(Path(args.redaction_key))
     print(
         f"wrote {path}: {len(snapshot.Vpcs)} VPC(s), {len(snapshot.Subnets)} subnet(s), "
         f"{len(snapshot.not_checked)} item(s) not read; read it with "

@@ -38,7 +38,7 @@ def write_redacted(snapshot, output: Path, key_path: Path | None) -> None:
 
     key = RedactionKey.load(key_path) if key_path else RedactionKey()
     bundle = redact(snapshot, key)
-    write_atomic(output, dump_snapshot(bundle))
+    write_atomic(output, dump_snapshot(bundle) + b"\n")
     if key_path:
         key.save(key_path)
 

@@ -389,19 +389,25 @@ def dump_snapshot(snapshot: Snapshot) -> bytes:
 
 
 def write_atomic(path: Path, data: bytes) -> None:
-    """Write a file so that a reader never sees it half-written."""
+    """Write ``data`` to ``path`` through a temporary file and a rename (never half a file)."""
     import os
     import tempfile
 
     path = Path(path)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent or Path("."))
+    directory = path.parent if str(path.parent) else Path(".")
     try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
+        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=directory)
+    except OSError as e:
+        raise SnapshotError(f"cannot write {path}: {e.strerror or e}") from None
+    try:
+        with os.fdopen(fd, "wb") as f:
+            f.write(data)
+            f.flush()
+            os.fsync(f.fileno())
         os.replace(tmp, path)
-    except BaseException:
+    except OSError as e:
         Path(tmp).unlink(missing_ok=True)
-        raise
+        raise SnapshotError(f"cannot write {path}: {e.strerror or e}") from None
 
 
 def dangling_references(snapshot: Snapshot) -> list[NotChecked]:
