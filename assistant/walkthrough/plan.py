@@ -227,7 +227,7 @@ def build_plan(a: Answers) -> Plan:
         groups.append(PlannedGroup(
             "alb_sg", f"{name}-alb-sg", "Load balancer: HTTPS and HTTP from the internet",
             [PlannedRule(443, "0.0.0.0/0", "HTTPS from anywhere"),
-             PlannedRule(80, "0.0.0.0/0", "HTTP from anywhere, redirected to HTTPS")],
+             PlannedRule(80, "0.0.0.0/0", "HTTP from anywhere to redirect to HTTPS")],
         ))
     app_rules = (
         [PlannedRule(a["app_port"], "alb_sg", "app port from the load balancer only")]

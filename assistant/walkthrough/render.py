@@ -257,8 +257,8 @@ def plan_sh(p: Plan) -> str:
 
 
 def _sg_desc(text: str) -> str:
-    # Descriptions go inside the shorthand syntax: no commas, braces or quotes.
-    return "".join(c if c.isalnum() or c in " -." else "-" for c in text).replace(" ", "-")
+    # A single-quoted value inside the shorthand syntax: no commas, braces or quotes.
+    return "'" + "".join(c if c.isalnum() or c in " -." else " " for c in text) + "'"
 
 
 def _route_flag(p: Plan, r: PlannedRoute) -> str:

@@ -257,13 +257,11 @@ class _Verifier:
             for r in pg.ingress:
                 if not any(_allows(perm, r.port, r.source, self.group_ids)
                            for perm in g.IpPermissions):
-                    wrong.append(f"no inbound tcp {r.port} from "
-                                 + (r.source if r.source[0].isdigit()
-                                    else next(x.name for x in p.groups if x.key == r.source)))
+                    wrong.append(f"no inbound tcp {r.port} from {_source_name(p, r.source)}")
             if pg.key != "alb_sg":
                 wrong += _open_sources(g)
             self.add(piece, WRONG if wrong else OK, "; ".join(wrong) or (
-                f"{g.GroupId}: " + (", ".join(f"{r.port} from {r.description.split(' from ')[-1]}"
+                f"{g.GroupId}: " + (", ".join(f"{r.port} from {_source_name(p, r.source)}"
                                               for r in pg.ingress) or "no inbound rules")))
 
     def alb(self) -> None:
@@ -343,6 +341,10 @@ def _allows(perm: IpPermission, port: int, source: str, ids: dict[str, str]) -> 
         return any(r.CidrIp == source for r in perm.IpRanges)
     gid = ids.get(source)
     return gid is not None and any(pair.GroupId == gid for pair in perm.UserIdGroupPairs)
+
+
+def _source_name(p: Plan, source: str) -> str:
+    return next((g.name for g in p.groups if g.key == source), source)
 
 
 def _open_sources(g: SecurityGroup) -> list[str]:
