@@ -35,9 +35,7 @@ def register(sub) -> None:
     )
     p.add_argument("--answers", metavar="FILE.json", help="answers file (non-interactive)")
     p.add_argument("--defaults", action="store_true", help="take every default answer")
-    p.add_argument(
-        "--print-answers", action="store_true", help="print the answers file and stop"
-    )
+    p.add_argument("--print-answers", action="store_true", help="print the answers file and stop")
     p.add_argument("--save-answers", metavar="FILE.json", help="also write the answers here")
     p.add_argument("--format", choices=["text", "sh", "terraform", "json"], default="text")
     p.set_defaults(func=run)

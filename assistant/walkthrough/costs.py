@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-import tomllib
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cache
 from pathlib import Path
+
+import tomllib
 
 PRICES_FILE = Path(__file__).with_name("prices.toml")
 
@@ -32,7 +33,7 @@ class Prices:
         return hourly * self.hours_per_month * count
 
 
-@lru_cache(maxsize=None)
+@cache
 def load_prices(path: Path = PRICES_FILE) -> Prices:
     """Read the price table (cached)."""
     with open(path, "rb") as f:

@@ -190,22 +190,34 @@ def build_plan(a: Answers) -> Plan:
     if nat == "single":
         first = azs[0]
         nats.append(
-            PlannedNat(f"nat_{pub[first].suffix}", f"{name}-nat-{pub[first].suffix}", first,
-                       pub[first].key, [s.key for s in app])
+            PlannedNat(
+                f"nat_{pub[first].suffix}",
+                f"{name}-nat-{pub[first].suffix}",
+                first,
+                pub[first].key,
+                [s.key for s in app],
+            )
         )
     elif nat == "per_az":
         for s in app:
             p = pub[s.az]
-            nats.append(PlannedNat(f"nat_{p.suffix}", f"{name}-nat-{p.suffix}", s.az, p.key,
-                                   [s.key]))
+            nats.append(
+                PlannedNat(f"nat_{p.suffix}", f"{name}-nat-{p.suffix}", s.az, p.key, [s.key])
+            )
 
     rts: list[PlannedRouteTable] = []
     if public:
         routes = [PlannedRoute("0.0.0.0/0", "igw", "igw")]
         if ipv6:
             routes.append(PlannedRoute("::/0", "igw", "igw"))
-        rts.append(PlannedRouteTable("public_rt", f"{name}-public-rt", routes,
-                                     [s.key for s in subnets if s.tier == "public"]))
+        rts.append(
+            PlannedRouteTable(
+                "public_rt",
+                f"{name}-public-rt",
+                routes,
+                [s.key for s in subnets if s.tier == "public"],
+            )
+        )
     for s in app:
         routes = []
         serving = next((n for n in nats if s.key in n.serves), None)
@@ -214,36 +226,58 @@ def build_plan(a: Answers) -> Plan:
         if ipv6:
             routes.append(PlannedRoute("::/0", "eigw", "eigw"))
         label = "private-app" if nat != "none" else "isolated-app"
-        rts.append(PlannedRouteTable(s.route_table, f"{name}-{label}-rt-{s.suffix}", routes,
-                                     [s.key]))
+        rts.append(
+            PlannedRouteTable(s.route_table, f"{name}-{label}-rt-{s.suffix}", routes, [s.key])
+        )
     if "data" in tiers:
-        rts.append(PlannedRouteTable("data_rt", f"{name}-data-rt", [],
-                                     [s.key for s in subnets if s.tier == "data"]))
+        rts.append(
+            PlannedRouteTable(
+                "data_rt", f"{name}-data-rt", [], [s.key for s in subnets if s.tier == "data"]
+            )
+        )
     endpoint_rts = [r.key for r in rts if r.key != "public_rt"] if a.get("s3_endpoint") else []
 
     groups: list[PlannedGroup] = []
     alb = None
     if alb_on:
-        groups.append(PlannedGroup(
-            "alb_sg", f"{name}-alb-sg", "Load balancer: HTTPS and HTTP from the internet",
-            [PlannedRule(443, "0.0.0.0/0", "HTTPS from anywhere"),
-             PlannedRule(80, "0.0.0.0/0", "HTTP from anywhere to redirect to HTTPS")],
-        ))
+        groups.append(
+            PlannedGroup(
+                "alb_sg",
+                f"{name}-alb-sg",
+                "Load balancer: HTTPS and HTTP from the internet",
+                [
+                    PlannedRule(443, "0.0.0.0/0", "HTTPS from anywhere"),
+                    PlannedRule(80, "0.0.0.0/0", "HTTP from anywhere to redirect to HTTPS"),
+                ],
+            )
+        )
     app_rules = (
         [PlannedRule(a["app_port"], "alb_sg", "app port from the load balancer only")]
-        if alb_on else []
+        if alb_on
+        else []
     )
-    groups.append(PlannedGroup(
-        "app_sg", f"{name}-app-sg",
-        "App servers: " + (f"port {a['app_port']} from the load balancer only" if alb_on
-                           else "no inbound rules"),
-        app_rules,
-    ))
+    groups.append(
+        PlannedGroup(
+            "app_sg",
+            f"{name}-app-sg",
+            "App servers: "
+            + (
+                f"port {a['app_port']} from the load balancer only"
+                if alb_on
+                else "no inbound rules"
+            ),
+            app_rules,
+        )
+    )
     if "data" in tiers:
-        groups.append(PlannedGroup(
-            "data_sg", f"{name}-data-sg", f"Data tier: port {a['db_port']} from the app servers",
-            [PlannedRule(a["db_port"], "app_sg", "database port from the app servers only")],
-        ))
+        groups.append(
+            PlannedGroup(
+                "data_sg",
+                f"{name}-data-sg",
+                f"Data tier: port {a['db_port']} from the app servers",
+                [PlannedRule(a["db_port"], "app_sg", "database port from the app servers only")],
+            )
+        )
     if alb_on:
         alb = PlannedAlb(
             name=f"{name}-alb",
@@ -295,87 +329,122 @@ def _steps(p: Plan, nat: str) -> list[Step]:
         )
     ]
     if p.igw:
-        steps.append(Step(
-            f"Create the internet gateway {p.name}-igw and attach it to the VPC",
-            "an internet gateway",
-            "Public subnets are public because their route table sends 0.0.0.0/0 here.",
-        ))
+        steps.append(
+            Step(
+                f"Create the internet gateway {p.name}-igw and attach it to the VPC",
+                "an internet gateway",
+                "Public subnets are public because their route table sends 0.0.0.0/0 here.",
+            )
+        )
     if p.eigw:
-        steps.append(Step(
-            f"Create the egress-only internet gateway {p.name}-eigw",
-            "an egress-only internet gateway",
-            "Private subnets reach IPv6 destinations through it, and nothing on the internet "
-            "can open a connection back in.",
-        ))
+        steps.append(
+            Step(
+                f"Create the egress-only internet gateway {p.name}-eigw",
+                "an egress-only internet gateway",
+                "Private subnets reach IPv6 destinations through it, and nothing on the internet "
+                "can open a connection back in.",
+            )
+        )
     prefix = subnet_prefix(p.vpc_cidr)
     for tier, why in (
-        ("public", "Only the load balancer and NAT gateways live here; nothing gets a public "
-                   "IP by default."),
-        ("app", "Your servers live here with private addresses only"
-                + ("; they reach the internet through NAT." if nat != "none"
-                   else "; no route leads to the internet.")),
+        (
+            "public",
+            "Only the load balancer and NAT gateways live here; nothing gets a public "
+            "IP by default.",
+        ),
+        (
+            "app",
+            "Your servers live here with private addresses only"
+            + (
+                "; they reach the internet through NAT."
+                if nat != "none"
+                else "; no route leads to the internet."
+            ),
+        ),
         ("data", "Databases and caches: no route to or from the internet at all."),
     ):
         subs = p.subnets_of(tier)
         if subs:
-            steps.append(Step(
-                f"Create the {tier} subnets: "
-                + ", ".join(f"{s.name} {s.cidr} in {s.az}" for s in subs),
-                f"{len(subs)} subnets of /{prefix} ({usable(prefix)} usable addresses each)",
-                why,
-            ))
+            steps.append(
+                Step(
+                    f"Create the {tier} subnets: "
+                    + ", ".join(f"{s.name} {s.cidr} in {s.az}" for s in subs),
+                    f"{len(subs)} subnets of /{prefix} ({usable(prefix)} usable addresses each)",
+                    why,
+                )
+            )
     for rt in p.route_tables:
         routes = ", ".join(f"{r.destination} -> {_target_name(p, r)}" for r in rt.routes)
         subs = ", ".join(p.subnet(k).name for k in rt.subnets)
         why = {
             "public_rt": "This default route to the internet gateway is what makes a subnet "
-                         "public.",
+            "public.",
             "data_rt": "No default route: the data tier cannot reach the internet or be "
-                       "reached from it.",
-        }.get(rt.key, "Each AZ gets its own table so its servers use "
-                      + ("the NAT gateway of their own AZ." if nat == "per_az"
-                         else "the shared NAT gateway (and can switch to one per AZ later "
-                              "without re-associating)." if nat == "single"
-                         else "only local routes (and can gain a NAT route later)."))
-        steps.append(Step(
-            f"Create the route table {rt.name} ({routes or 'local routes only'}) for {subs}",
-            "a route table, its routes and subnet associations",
-            why,
-        ))
+            "reached from it.",
+        }.get(
+            rt.key,
+            "Each AZ gets its own table so its servers use "
+            + (
+                "the NAT gateway of their own AZ."
+                if nat == "per_az"
+                else "the shared NAT gateway (and can switch to one per AZ later "
+                "without re-associating)."
+                if nat == "single"
+                else "only local routes (and can gain a NAT route later)."
+            ),
+        )
+        steps.append(
+            Step(
+                f"Create the route table {rt.name} ({routes or 'local routes only'}) for {subs}",
+                "a route table, its routes and subnet associations",
+                why,
+            )
+        )
     for n in p.nats:
-        steps.append(Step(
-            f"Allocate an Elastic IP and create the NAT gateway {n.name} in "
-            f"{p.subnet(n.subnet).name}, then wait until it is available",
-            "an Elastic IP and a NAT gateway",
-            "A NAT gateway must sit in a public subnet; it serves "
-            + ", ".join(p.subnet(k).name for k in n.serves) + ".",
-        ))
+        steps.append(
+            Step(
+                f"Allocate an Elastic IP and create the NAT gateway {n.name} in "
+                f"{p.subnet(n.subnet).name}, then wait until it is available",
+                "an Elastic IP and a NAT gateway",
+                "A NAT gateway must sit in a public subnet; it serves "
+                + ", ".join(p.subnet(k).name for k in n.serves)
+                + ".",
+            )
+        )
     if p.s3_endpoint:
-        steps.append(Step(
-            f"Create the S3 gateway endpoint {p.name}-s3-endpoint on "
-            + ", ".join(_rt_name(p, k) for k in p.endpoint_route_tables),
-            "a gateway VPC endpoint for com.amazonaws." + p.region + ".s3",
-            "Free, and S3 traffic skips the NAT gateway's per-GB charge.",
-        ))
+        steps.append(
+            Step(
+                f"Create the S3 gateway endpoint {p.name}-s3-endpoint on "
+                + ", ".join(_rt_name(p, k) for k in p.endpoint_route_tables),
+                "a gateway VPC endpoint for com.amazonaws." + p.region + ".s3",
+                "Free, and S3 traffic skips the NAT gateway's per-GB charge.",
+            )
+        )
     for g in p.groups:
-        rules = "; ".join(
-            f"port {r.port} from {_group_name(p, r.source)}" for r in g.ingress
-        ) or "no inbound rules"
-        steps.append(Step(
-            f"Create the security group {g.name} ({rules})",
-            "a security group",
-            g.description + ".",
-        ))
+        rules = (
+            "; ".join(f"port {r.port} from {_group_name(p, r.source)}" for r in g.ingress)
+            or "no inbound rules"
+        )
+        steps.append(
+            Step(
+                f"Create the security group {g.name} ({rules})",
+                "a security group",
+                g.description + ".",
+            )
+        )
     if p.alb:
-        steps.append(Step(
-            f"Create the internet-facing Application Load Balancer {p.alb.name} in "
-            + ", ".join(p.subnet(k).name for k in p.alb.subnets)
-            + f", the target group {p.alb.target_group} (HTTP {p.alb.port}), an HTTPS "
-            "listener on 443 forwarding to it and an HTTP listener on 80 that redirects to HTTPS",
-            "a load balancer, a target group and two listeners",
-            "Users reach the app only through the load balancer; register your app servers in "
-            "the target group.",
-        ))
+        steps.append(
+            Step(
+                f"Create the internet-facing Application Load Balancer {p.alb.name} in "
+                + ", ".join(p.subnet(k).name for k in p.alb.subnets)
+                + f", the target group {p.alb.target_group} (HTTP {p.alb.port}), an HTTPS "
+                "listener on 443 forwarding to it and an HTTP listener on 80 that redirects to "
+                "HTTPS",
+                "a load balancer, a target group and two listeners",
+                "Users reach the app only through the load balancer; register your app servers in "
+                "the target group.",
+            )
+        )
     return steps
 
 

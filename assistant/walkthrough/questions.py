@@ -237,12 +237,22 @@ def v_azs(value: Any, a: Answers) -> list[str] | None:
 
 def _tier_choices(a: Answers) -> list[Choice]:
     return [
-        Choice(["public", "app"], "public + private app", "load balancers and NAT in public "
-               "subnets, app servers in private subnets"),
-        Choice(["public", "app", "data"], "public + private app + isolated data",
-               "adds data subnets with no internet route, for databases and caches"),
-        Choice(["app"], "isolated only", "app subnets with no internet route at all, reached "
-               "over VPN, peering or Transit Gateway"),
+        Choice(
+            ["public", "app"],
+            "public + private app",
+            "load balancers and NAT in public subnets, app servers in private subnets",
+        ),
+        Choice(
+            ["public", "app", "data"],
+            "public + private app + isolated data",
+            "adds data subnets with no internet route, for databases and caches",
+        ),
+        Choice(
+            ["app"],
+            "isolated only",
+            "app subnets with no internet route at all, reached "
+            "over VPN, peering or Transit Gateway",
+        ),
         Choice(["app", "data"], "isolated app + isolated data", "as above, with data subnets"),
     ]
 
@@ -277,19 +287,35 @@ def _nat_choices(a: Answers) -> list[Choice]:
     per = nat_monthly(n, gb, p)
     first = (a.get("availability_zones") or default_azs(a.get("region", "us-east-1"), n))[0]
     return [
-        Choice("none", "none", "$0/month; app subnets get no internet route (isolated): no "
-               "apt or docker pull; an AZ outage affects only that AZ"),
-        Choice("single", "one shared NAT gateway",
-               f"about {money(single)}/month at {gb} GB; if {first} fails, private subnets in "
-               "every AZ lose internet access; other AZs pay $0.01/GB each way to reach it"),
-        Choice("per_az", "one NAT gateway per AZ",
-               f"about {money(per)}/month at {gb} GB ({n} gateways); an AZ outage only "
-               "affects that AZ"),
+        Choice(
+            "none",
+            "none",
+            "$0/month; app subnets get no internet route (isolated): no "
+            "apt or docker pull; an AZ outage affects only that AZ",
+        ),
+        Choice(
+            "single",
+            "one shared NAT gateway",
+            f"about {money(single)}/month at {gb} GB; if {first} fails, private subnets in "
+            "every AZ lose internet access; other AZs pay $0.01/GB each way to reach it",
+        ),
+        Choice(
+            "per_az",
+            "one NAT gateway per AZ",
+            f"about {money(per)}/month at {gb} GB ({n} gateways); an AZ outage only "
+            "affects that AZ",
+        ),
     ]
 
 
-_NAT_ALIASES = {"shared": "single", "one": "single", "per-az": "per_az", "peraz": "per_az",
-                "0": "none", "no": "none"}
+_NAT_ALIASES = {
+    "shared": "single",
+    "one": "single",
+    "per-az": "per_az",
+    "peraz": "per_az",
+    "0": "none",
+    "no": "none",
+}
 
 
 def v_nat(value: Any, a: Answers) -> str:
@@ -494,8 +520,7 @@ QUESTIONS: list[Question] = [
     ),
     Question(
         "ipv6",
-        "Enable IPv6 (a /56 from Amazon, with an egress-only internet gateway for private "
-        "subnets)",
+        "Enable IPv6 (a /56 from Amazon, with an egress-only internet gateway for private subnets)",
         "IPv6 egress through an egress-only gateway is free, unlike NAT; leave it off unless "
         "your software uses IPv6.",
         "bool",

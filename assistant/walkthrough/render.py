@@ -31,16 +31,20 @@ def plan_text(p: Plan) -> str:
         out.append("Check before running:")
         out += [f"  ! {w}" for w in p.warnings]
     out.append("")
-    out.append("Next: vpc-helper walkthrough --answers ANSWERS.json --format sh > setup.sh "
-               "(or --format terraform > main.tf),")
+    out.append(
+        "Next: vpc-helper walkthrough --answers ANSWERS.json --format sh > setup.sh "
+        "(or --format terraform > main.tf),"
+    )
     out.append("then: vpc-helper walkthrough verify --vpc VPC_ID --answers ANSWERS.json")
     return "\n".join(out) + "\n"
 
 
 def cost_lines(p: Plan) -> list[str]:
     prices = load_prices()
-    out = [f"Monthly cost estimate ({prices.region} prices of {prices.date}, "
-           f"{prices.hours_per_month:g} hours a month):"]
+    out = [
+        f"Monthly cost estimate ({prices.region} prices of {prices.date}, "
+        f"{prices.hours_per_month:g} hours a month):"
+    ]
     for c in p.costs:
         out.append(f"  {c.item:<44} {money(c.monthly):>10}   {c.note}")
     out.append(f"  {'Total':<44} {money(p.monthly_total):>10}")
@@ -104,14 +108,18 @@ def plan_sh(p: Plan) -> str:
             L.append("# and run with CERTIFICATE_ARN=arn:aws:acm:... set.")
             L.append(
                 ': "${CERTIFICATE_ARN:?set CERTIFICATE_ARN to an ACM certificate ARN in '
-                + p.region + ' (the HTTPS listener needs it)}"'
+                + p.region
+                + ' (the HTTPS listener needs it)}"'
             )
     L.append("")
-    L.append(f"existing=$(aws ec2 describe-vpcs --filters Name=tag:Name,Values={p.vpc_name} "
-             "--query 'Vpcs[0].VpcId' --output text)")
+    L.append(
+        f"existing=$(aws ec2 describe-vpcs --filters Name=tag:Name,Values={p.vpc_name} "
+        "--query 'Vpcs[0].VpcId' --output text)"
+    )
     L.append('if [ "$existing" != "None" ] && [ -n "$existing" ]; then')
-    L.append(f'  echo "a VPC named {p.vpc_name} already exists ($existing); not creating '
-             'another" >&2')
+    L.append(
+        f'  echo "a VPC named {p.vpc_name} already exists ($existing); not creating another" >&2'
+    )
     L.append("  exit 1")
     L.append("fi")
     n = 0
@@ -130,10 +138,12 @@ def plan_sh(p: Plan) -> str:
         + " --query Vpc.VpcId --output text)"
     )
     L.append('aws ec2 wait vpc-available --vpc-ids "$VPC_ID"')
-    L.append('aws ec2 modify-vpc-attribute --vpc-id "$VPC_ID" --enable-dns-support '
-             "'{\"Value\":true}'")
-    L.append('aws ec2 modify-vpc-attribute --vpc-id "$VPC_ID" --enable-dns-hostnames '
-             "'{\"Value\":true}'")
+    L.append(
+        'aws ec2 modify-vpc-attribute --vpc-id "$VPC_ID" --enable-dns-support \'{"Value":true}\''
+    )
+    L.append(
+        'aws ec2 modify-vpc-attribute --vpc-id "$VPC_ID" --enable-dns-hostnames \'{"Value":true}\''
+    )
     if p.ipv6:
         L.append("VPC_IPV6=None")
         L.append("for _ in $(seq 30); do")
@@ -148,20 +158,28 @@ def plan_sh(p: Plan) -> str:
         L.append('[ "$VPC_IPV6" != "None" ] || { echo "the VPC got no IPv6 block" >&2; exit 1; }')
     if p.igw:
         step(f"internet gateway {p.name}-igw")
-        L.append("IGW_ID=$(aws ec2 create-internet-gateway "
-                 f'--tag-specifications "$(tags internet-gateway {p.name}-igw)" '
-                 "--query InternetGateway.InternetGatewayId --output text)")
-        L.append('aws ec2 attach-internet-gateway --internet-gateway-id "$IGW_ID" '
-                 '--vpc-id "$VPC_ID"')
+        L.append(
+            "IGW_ID=$(aws ec2 create-internet-gateway "
+            f'--tag-specifications "$(tags internet-gateway {p.name}-igw)" '
+            "--query InternetGateway.InternetGatewayId --output text)"
+        )
+        L.append(
+            'aws ec2 attach-internet-gateway --internet-gateway-id "$IGW_ID" --vpc-id "$VPC_ID"'
+        )
     if p.eigw:
         step(f"egress-only internet gateway {p.name}-eigw")
-        L.append('EIGW_ID=$(aws ec2 create-egress-only-internet-gateway --vpc-id "$VPC_ID" '
-                 f'--tag-specifications "$(tags egress-only-internet-gateway {p.name}-eigw)" '
-                 "--query EgressOnlyInternetGateway.EgressOnlyInternetGatewayId --output text)")
+        L.append(
+            'EIGW_ID=$(aws ec2 create-egress-only-internet-gateway --vpc-id "$VPC_ID" '
+            f'--tag-specifications "$(tags egress-only-internet-gateway {p.name}-eigw)" '
+            "--query EgressOnlyInternetGateway.EgressOnlyInternetGatewayId --output text)"
+        )
     step("subnets")
     for s in p.subnets:
-        v6 = (f' --ipv6-cidr-block "$(ipv6_subnet "$VPC_IPV6" {s.ipv6_index})"'
-              if s.ipv6_index is not None else "")
+        v6 = (
+            f' --ipv6-cidr-block "$(ipv6_subnet "$VPC_IPV6" {s.ipv6_index})"'
+            if s.ipv6_index is not None
+            else ""
+        )
         L.append(
             f'{_var(s.key)}=$(aws ec2 create-subnet --vpc-id "$VPC_ID" --cidr-block {s.cidr} '
             f"--availability-zone {s.az}{v6} "
@@ -169,8 +187,10 @@ def plan_sh(p: Plan) -> str:
             "--query Subnet.SubnetId --output text)"
         )
         if s.ipv6_on_create:
-            L.append(f'aws ec2 modify-subnet-attribute --subnet-id "${_var(s.key)}" '
-                     "--assign-ipv6-address-on-creation")
+            L.append(
+                f'aws ec2 modify-subnet-attribute --subnet-id "${_var(s.key)}" '
+                "--assign-ipv6-address-on-creation"
+            )
     nat_rts = [rt for rt in p.route_tables if any(r.target_kind == "nat" for r in rt.routes)]
     other_rts = [rt for rt in p.route_tables if rt not in nat_rts]
     for rt in other_rts:
@@ -179,13 +199,17 @@ def plan_sh(p: Plan) -> str:
         for nat in p.nats:
             step(f"NAT gateway {nat.name} in {p.subnet(nat.subnet).name}")
             eip = f"EIP_{nat.key.upper()}"
-            L.append(f"{eip}=$(aws ec2 allocate-address --domain vpc "
-                     f'--tag-specifications "$(tags elastic-ip {nat.name})" '
-                     "--query AllocationId --output text)")
-            L.append(f'{_var(nat.key)}=$(aws ec2 create-nat-gateway --subnet-id '
-                     f'"${_var(nat.subnet)}" --allocation-id "${eip}" '
-                     f'--tag-specifications "$(tags natgateway {nat.name})" '
-                     "--query NatGateway.NatGatewayId --output text)")
+            L.append(
+                f"{eip}=$(aws ec2 allocate-address --domain vpc "
+                f'--tag-specifications "$(tags elastic-ip {nat.name})" '
+                "--query AllocationId --output text)"
+            )
+            L.append(
+                f"{_var(nat.key)}=$(aws ec2 create-nat-gateway --subnet-id "
+                f'"${_var(nat.subnet)}" --allocation-id "${eip}" '
+                f'--tag-specifications "$(tags natgateway {nat.name})" '
+                "--query NatGateway.NatGatewayId --output text)"
+            )
         step("wait for the NAT gateways to become available (a few minutes)")
         ids = " ".join(f'"${_var(n.key)}"' for n in p.nats)
         L.append(f"aws ec2 wait nat-gateway-available --nat-gateway-ids {ids}")
@@ -213,8 +237,11 @@ def plan_sh(p: Plan) -> str:
             if r.source[0].isdigit():
                 src = f"IpRanges=[{{CidrIp={r.source},Description={_sg_desc(r.description)}}}]"
             else:
-                src = ('UserIdGroupPairs=[{GroupId=$' + _var(r.source)
-                       + f",Description={_sg_desc(r.description)}}}]")
+                src = (
+                    "UserIdGroupPairs=[{GroupId=$"
+                    + _var(r.source)
+                    + f",Description={_sg_desc(r.description)}}}]"
+                )
             L.append(
                 f'aws ec2 authorize-security-group-ingress --group-id "${_var(g.key)}" '
                 f'--ip-permissions "IpProtocol=tcp,FromPort={r.port},ToPort={r.port},{src}" '
@@ -238,7 +265,8 @@ def plan_sh(p: Plan) -> str:
         )
         L.append(
             'aws elbv2 create-listener --load-balancer-arn "$ALB_ARN" --protocol HTTPS '
-            f'--port 443 --ssl-policy {SSL_POLICY} --certificates CertificateArn="$CERTIFICATE_ARN" '
+            f"--port 443 --ssl-policy {SSL_POLICY} "
+            '--certificates CertificateArn="$CERTIFICATE_ARN" '
             '--default-actions Type=forward,TargetGroupArn="$TG_ARN" '
             "--query 'Listeners[0].ListenerArn' --output text >/dev/null"
         )
@@ -250,8 +278,10 @@ def plan_sh(p: Plan) -> str:
         L.append('aws elbv2 wait load-balancer-available --load-balancer-arns "$ALB_ARN"')
     L.append("")
     L.append('say "done: $VPC_ID"')
-    L.append(f'say "check it: vpc-helper walkthrough verify --region {p.region} --vpc $VPC_ID '
-             '--answers ANSWERS.json"')
+    L.append(
+        f'say "check it: vpc-helper walkthrough verify --region {p.region} --vpc $VPC_ID '
+        '--answers ANSWERS.json"'
+    )
     L.append('echo "VPC_ID=$VPC_ID"')
     return "\n".join(L) + "\n"
 
@@ -262,8 +292,7 @@ def _sg_desc(text: str) -> str:
 
 
 def _route_flag(p: Plan, r: PlannedRoute) -> str:
-    dest = ("--destination-ipv6-cidr-block" if ":" in r.destination
-            else "--destination-cidr-block")
+    dest = "--destination-ipv6-cidr-block" if ":" in r.destination else "--destination-cidr-block"
     if r.target_kind == "igw":
         return f'{dest} {r.destination} --gateway-id "$IGW_ID"'
     if r.target_kind == "eigw":
@@ -279,11 +308,15 @@ def _sh_route_table(L: list[str], step, p: Plan, rt) -> None:
         "--query RouteTable.RouteTableId --output text)"
     )
     for r in rt.routes:
-        L.append(f'aws ec2 create-route --route-table-id "${_var(rt.key)}" '
-                 f"{_route_flag(p, r)} --query Return --output text >/dev/null")
+        L.append(
+            f'aws ec2 create-route --route-table-id "${_var(rt.key)}" '
+            f"{_route_flag(p, r)} --query Return --output text >/dev/null"
+        )
     for k in rt.subnets:
-        L.append(f'aws ec2 associate-route-table --route-table-id "${_var(rt.key)}" '
-                 f'--subnet-id "${_var(k)}" --query AssociationId --output text >/dev/null')
+        L.append(
+            f'aws ec2 associate-route-table --route-table-id "${_var(rt.key)}" '
+            f'--subnet-id "${_var(k)}" --query AssociationId --output text >/dev/null'
+        )
 
 
 # -- Terraform -----------------------------------------------------------------------------
@@ -356,8 +389,13 @@ def plan_terraform(p: Plan) -> str:
         v.attr("default", _s(p.alb.certificate_arn))
         val = v.block("validation")
         val.attr("condition", 'can(regex("^arn:aws[a-z-]*:acm:", var.certificate_arn))')
-        val.attr("error_message", _s("Set certificate_arn to an ACM certificate ARN "
-                                     "(the plan had no certificate: a placeholder)."))
+        val.attr(
+            "error_message",
+            _s(
+                "Set certificate_arn to an ACM certificate ARN "
+                "(the plan had no certificate: a placeholder)."
+            ),
+        )
         blocks.append(v)
 
     vpc = _Block('resource "aws_vpc" "this"')
@@ -369,24 +407,35 @@ def plan_terraform(p: Plan) -> str:
     vpc.attr("tags", _tags(p.vpc_name))
     blocks.append(vpc)
     if p.igw:
-        blocks.append(_Block('resource "aws_internet_gateway" "this"')
-                      .attr("vpc_id", "aws_vpc.this.id").attr("tags", _tags(f"{p.name}-igw")))
+        blocks.append(
+            _Block('resource "aws_internet_gateway" "this"')
+            .attr("vpc_id", "aws_vpc.this.id")
+            .attr("tags", _tags(f"{p.name}-igw"))
+        )
     if p.eigw:
-        blocks.append(_Block('resource "aws_egress_only_internet_gateway" "this"')
-                      .attr("vpc_id", "aws_vpc.this.id").attr("tags", _tags(f"{p.name}-eigw")))
+        blocks.append(
+            _Block('resource "aws_egress_only_internet_gateway" "this"')
+            .attr("vpc_id", "aws_vpc.this.id")
+            .attr("tags", _tags(f"{p.name}-eigw"))
+        )
     for s in p.subnets:
         b = _Block(f'resource "aws_subnet" "{s.key}"')
         b.attr("vpc_id", "aws_vpc.this.id")
         b.attr("cidr_block", _s(s.cidr))
         b.attr("availability_zone", _s(s.az))
         if s.ipv6_index is not None:
-            b.attr("ipv6_cidr_block", f"cidrsubnet(aws_vpc.this.ipv6_cidr_block, 8, {s.ipv6_index})")
+            b.attr(
+                "ipv6_cidr_block", f"cidrsubnet(aws_vpc.this.ipv6_cidr_block, 8, {s.ipv6_index})"
+            )
             b.attr("assign_ipv6_address_on_creation", "true" if s.ipv6_on_create else "false")
         b.attr("tags", _tags(s.name))
         blocks.append(b)
     for n in p.nats:
-        blocks.append(_Block(f'resource "aws_eip" "{n.key}"')
-                      .attr("domain", '"vpc"').attr("tags", _tags(n.name)))
+        blocks.append(
+            _Block(f'resource "aws_eip" "{n.key}"')
+            .attr("domain", '"vpc"')
+            .attr("tags", _tags(n.name))
+        )
         b = _Block(f'resource "aws_nat_gateway" "{n.key}"')
         b.attr("allocation_id", f"aws_eip.{n.key}.id")
         b.attr("subnet_id", f"aws_subnet.{n.subnet}.id")
@@ -394,14 +443,18 @@ def plan_terraform(p: Plan) -> str:
         b.attr("depends_on", "[aws_internet_gateway.this]")
         blocks.append(b)
     for rt in p.route_tables:
-        blocks.append(_Block(f'resource "aws_route_table" "{rt.key}"')
-                      .attr("vpc_id", "aws_vpc.this.id").attr("tags", _tags(rt.name)))
+        blocks.append(
+            _Block(f'resource "aws_route_table" "{rt.key}"')
+            .attr("vpc_id", "aws_vpc.this.id")
+            .attr("tags", _tags(rt.name))
+        )
         for r in rt.routes:
             v6 = ":" in r.destination
             b = _Block(f'resource "aws_route" "{rt.key}_{"ipv6_default" if v6 else "default"}"')
             b.attr("route_table_id", f"aws_route_table.{rt.key}.id")
-            b.attr("destination_ipv6_cidr_block" if v6 else "destination_cidr_block",
-                   _s(r.destination))
+            b.attr(
+                "destination_ipv6_cidr_block" if v6 else "destination_cidr_block", _s(r.destination)
+            )
             if r.target_kind == "igw":
                 b.attr("gateway_id", "aws_internet_gateway.this.id")
             elif r.target_kind == "eigw":
@@ -410,16 +463,20 @@ def plan_terraform(p: Plan) -> str:
                 b.attr("nat_gateway_id", f"aws_nat_gateway.{r.target}.id")
             blocks.append(b)
         for k in rt.subnets:
-            blocks.append(_Block(f'resource "aws_route_table_association" "{k}"')
-                          .attr("subnet_id", f"aws_subnet.{k}.id")
-                          .attr("route_table_id", f"aws_route_table.{rt.key}.id"))
+            blocks.append(
+                _Block(f'resource "aws_route_table_association" "{k}"')
+                .attr("subnet_id", f"aws_subnet.{k}.id")
+                .attr("route_table_id", f"aws_route_table.{rt.key}.id")
+            )
     if p.s3_endpoint:
         b = _Block('resource "aws_vpc_endpoint" "s3"')
         b.attr("vpc_id", "aws_vpc.this.id")
         b.attr("service_name", _s(f"com.amazonaws.{p.region}.s3"))
         b.attr("vpc_endpoint_type", '"Gateway"')
-        b.attr("route_table_ids",
-               "[" + ", ".join(f"aws_route_table.{k}.id" for k in p.endpoint_route_tables) + "]")
+        b.attr(
+            "route_table_ids",
+            "[" + ", ".join(f"aws_route_table.{k}.id" for k in p.endpoint_route_tables) + "]",
+        )
         b.attr("tags", _tags(f"{p.name}-s3-endpoint"))
         blocks.append(b)
     for g in p.groups:

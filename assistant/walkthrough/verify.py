@@ -89,21 +89,34 @@ class _Verifier:
             wrong.append("DNS hostnames are off")
         if vpc.EnableDnsSupport is False:
             wrong.append("DNS support is off")
-        self.add(f"VPC {p.vpc_name}", WRONG if wrong else OK,
-                 "; ".join(wrong) or f"{self.vpc_id} {vpc.CidrBlock}")
+        self.add(
+            f"VPC {p.vpc_name}",
+            WRONG if wrong else OK,
+            "; ".join(wrong) or f"{self.vpc_id} {vpc.CidrBlock}",
+        )
 
     def gateways(self) -> None:
         p = self.p
         if p.igw and self.needs(f"internet gateway {p.name}-igw", "InternetGateways"):
             igw = self.topo.attached_igw(self.vpc_id)
-            self.add(f"internet gateway {p.name}-igw", OK if igw else MISSING,
-                     f"{igw} attached" if igw else "no internet gateway attached to the VPC")
-        if p.eigw and self.needs(f"egress-only gateway {p.name}-eigw",
-                                 "EgressOnlyInternetGateways"):
-            found = [g.EgressOnlyInternetGatewayId for g in self.snap.EgressOnlyInternetGateways
-                     if any(a.VpcId == self.vpc_id for a in g.Attachments)]
-            self.add(f"egress-only gateway {p.name}-eigw", OK if found else MISSING,
-                     ", ".join(found) or "none attached to the VPC")
+            self.add(
+                f"internet gateway {p.name}-igw",
+                OK if igw else MISSING,
+                f"{igw} attached" if igw else "no internet gateway attached to the VPC",
+            )
+        if p.eigw and self.needs(
+            f"egress-only gateway {p.name}-eigw", "EgressOnlyInternetGateways"
+        ):
+            found = [
+                g.EgressOnlyInternetGatewayId
+                for g in self.snap.EgressOnlyInternetGateways
+                if any(a.VpcId == self.vpc_id for a in g.Attachments)
+            ]
+            self.add(
+                f"egress-only gateway {p.name}-eigw",
+                OK if found else MISSING,
+                ", ".join(found) or "none attached to the VPC",
+            )
 
     def subnets(self) -> None:
         if not self.needs("subnets", "Subnets", "RouteTables"):
@@ -129,15 +142,21 @@ class _Verifier:
                 wrong.append(f"it is {role}, planned {ps.role}")
             if ps.ipv6_index is not None and not sub.ipv6_cidrs:
                 wrong.append("no IPv6 /64")
-            self.add(piece, WRONG if wrong else OK,
-                     "; ".join(wrong) or f"{sub.SubnetId} {sub.CidrBlock} {ps.az} {role}")
+            self.add(
+                piece,
+                WRONG if wrong else OK,
+                "; ".join(wrong) or f"{sub.SubnetId} {sub.CidrBlock} {ps.az} {role}",
+            )
 
     def nats(self) -> None:
         p = self.p
         if not self.needs("NAT gateways", "NatGateways"):
             return
-        live = [n for n in self.snap.NatGateways
-                if n.VpcId == self.vpc_id and n.State not in ("deleted", "deleting", "failed")]
+        live = [
+            n
+            for n in self.snap.NatGateways
+            if n.VpcId == self.vpc_id and n.State not in ("deleted", "deleting", "failed")
+        ]
         used: set[str] = set()
         for pn in p.nats:
             piece = f"NAT gateway {pn.name}"
@@ -160,13 +179,19 @@ class _Verifier:
                 wrong.append("no public IP")
             if n.SubnetId and self.topo.role(n.SubnetId) != "public":
                 wrong.append("its subnet is not public")
-            self.add(piece, WRONG if wrong else OK,
-                     "; ".join(wrong) or f"{n.NatGatewayId} in {p.subnet(pn.subnet).name}, "
-                     f"{', '.join(n.public_ips)}")
+            self.add(
+                piece,
+                WRONG if wrong else OK,
+                "; ".join(wrong)
+                or f"{n.NatGatewayId} in {p.subnet(pn.subnet).name}, {', '.join(n.public_ips)}",
+            )
         for n in live:
             if n.NatGatewayId not in used:
-                self.add(f"NAT gateway {n.NatGatewayId}", EXTRA,
-                         "not in the plan (each NAT gateway costs money by the hour)")
+                self.add(
+                    f"NAT gateway {n.NatGatewayId}",
+                    EXTRA,
+                    "not in the plan (each NAT gateway costs money by the hour)",
+                )
 
     def routes(self) -> None:
         if not self.snap.has("RouteTables"):
@@ -206,9 +231,18 @@ class _Verifier:
                     if route is not None and route.State == "blackhole":
                         wrong.append(f"{dest} route is a blackhole")
                 rtid = v.route_table.RouteTableId
-                self.add(piece, WRONG if wrong else OK, "; ".join(wrong) or (
-                    f"{rtid}: " + (", ".join(f"{r.destination} -> {r.target_kind}"
-                                            for r in rt.routes) or "local only")))
+                self.add(
+                    piece,
+                    WRONG if wrong else OK,
+                    "; ".join(wrong)
+                    or (
+                        f"{rtid}: "
+                        + (
+                            ", ".join(f"{r.destination} -> {r.target_kind}" for r in rt.routes)
+                            or "local only"
+                        )
+                    ),
+                )
 
     def endpoint(self) -> None:
         p = self.p
@@ -218,9 +252,13 @@ class _Verifier:
         if not self.needs(piece, "VpcEndpoints"):
             return
         service = f"com.amazonaws.{p.region}.s3"
-        eps = [e for e in self.snap.VpcEndpoints
-               if e.VpcId == self.vpc_id and e.ServiceName == service
-               and e.VpcEndpointType.lower() == "gateway"]
+        eps = [
+            e
+            for e in self.snap.VpcEndpoints
+            if e.VpcId == self.vpc_id
+            and e.ServiceName == service
+            and e.VpcEndpointType.lower() == "gateway"
+        ]
         if not eps:
             self.add(piece, MISSING, f"no gateway endpoint for {service}")
             return
@@ -234,9 +272,13 @@ class _Verifier:
                 v = self.topo.view(sid) if sid else None
                 if v and v.route_table and v.route_table.RouteTableId not in rts:
                     lacking.append(p.subnet(key).name)
-        self.add(piece, WRONG if lacking else OK,
-                 f"not on the route tables of {', '.join(lacking)}" if lacking
-                 else f"{eps[0].VpcEndpointId} on {len(rts)} route table(s)")
+        self.add(
+            piece,
+            WRONG if lacking else OK,
+            f"not on the route tables of {', '.join(lacking)}"
+            if lacking
+            else f"{eps[0].VpcEndpointId} on {len(rts)} route table(s)",
+        )
 
     def groups(self) -> None:
         p = self.p
@@ -255,14 +297,24 @@ class _Verifier:
                 continue
             wrong = []
             for r in pg.ingress:
-                if not any(_allows(perm, r.port, r.source, self.group_ids)
-                           for perm in g.IpPermissions):
+                if not any(
+                    _allows(perm, r.port, r.source, self.group_ids) for perm in g.IpPermissions
+                ):
                     wrong.append(f"no inbound tcp {r.port} from {_source_name(p, r.source)}")
             if pg.key != "alb_sg":
                 wrong += _open_sources(g)
-            self.add(piece, WRONG if wrong else OK, "; ".join(wrong) or (
-                f"{g.GroupId}: " + (", ".join(f"{r.port} from {_source_name(p, r.source)}"
-                                              for r in pg.ingress) or "no inbound rules")))
+            self.add(
+                piece,
+                WRONG if wrong else OK,
+                "; ".join(wrong)
+                or (
+                    f"{g.GroupId}: "
+                    + (
+                        ", ".join(f"{r.port} from {_source_name(p, r.source)}" for r in pg.ingress)
+                        or "no inbound rules"
+                    )
+                ),
+            )
 
     def alb(self) -> None:
         a = self.p.alb
@@ -271,8 +323,14 @@ class _Verifier:
         piece = f"load balancer {a.name}"
         if not self.needs(piece, "LoadBalancers"):
             return
-        lb = next((x for x in self.snap.LoadBalancers
-                   if x.LoadBalancerName == a.name and x.VpcId == self.vpc_id), None)
+        lb = next(
+            (
+                x
+                for x in self.snap.LoadBalancers
+                if x.LoadBalancerName == a.name and x.VpcId == self.vpc_id
+            ),
+            None,
+        )
         if lb is None:
             self.add(piece, MISSING, "no load balancer of that name in the VPC")
             return
@@ -305,8 +363,9 @@ class _Verifier:
 
         if not self.needs("listeners", "Listeners"):
             return
-        listeners = {x.Port: x for x in self.snap.Listeners
-                     if x.LoadBalancerArn == lb.LoadBalancerArn}
+        listeners = {
+            x.Port: x for x in self.snap.Listeners if x.LoadBalancerArn == lb.LoadBalancerArn
+        }
         https = listeners.get(443)
         if https is None:
             self.add("HTTPS listener 443", MISSING, "no listener on port 443")
@@ -314,21 +373,34 @@ class _Verifier:
             bad = []
             if https.Protocol != "HTTPS":
                 bad.append(f"protocol {https.Protocol}")
-            fwd = [arn for act in https.DefaultActions if act.Type == "forward"
-                   for arn in act.target_group_arns()]
+            fwd = [
+                arn
+                for act in https.DefaultActions
+                if act.Type == "forward"
+                for arn in act.target_group_arns()
+            ]
             if tg is not None and tg.TargetGroupArn not in fwd:
                 bad.append(f"does not forward to {a.target_group}")
-            self.add("HTTPS listener 443", WRONG if bad else OK,
-                     "; ".join(bad) or f"forwards to {a.target_group}")
+            self.add(
+                "HTTPS listener 443",
+                WRONG if bad else OK,
+                "; ".join(bad) or f"forwards to {a.target_group}",
+            )
         http = listeners.get(80)
         if http is None:
             self.add("HTTP listener 80 (redirect)", MISSING, "no listener on port 80")
         else:
-            red = [act.RedirectConfig for act in http.DefaultActions
-                   if act.Type == "redirect" and act.RedirectConfig]
+            red = [
+                act.RedirectConfig
+                for act in http.DefaultActions
+                if act.Type == "redirect" and act.RedirectConfig
+            ]
             good = any(r.Protocol == "HTTPS" and str(r.Port) == "443" for r in red)
-            self.add("HTTP listener 80 (redirect)", OK if good else WRONG,
-                     "redirects to HTTPS 443" if good else "does not redirect to HTTPS 443")
+            self.add(
+                "HTTP listener 80 (redirect)",
+                OK if good else WRONG,
+                "redirects to HTTPS 443" if good else "does not redirect to HTTPS 443",
+            )
 
 
 def _allows(perm: IpPermission, port: int, source: str, ids: dict[str, str]) -> bool:
@@ -402,8 +474,7 @@ def verify_json(r: VerifyResult) -> str:
     doc = {
         "vpc_id": r.vpc_id,
         "ok": r.ok,
-        "checks": [{"piece": c.piece, "status": c.status, "detail": c.detail}
-                   for c in r.checks],
+        "checks": [{"piece": c.piece, "status": c.status, "detail": c.detail} for c in r.checks],
         "diagnosis": diagnosis_dict(r.diagnosis) if r.diagnosis else None,
     }
     return orjson.dumps(doc, option=orjson.OPT_INDENT_2).decode() + "\n"
