@@ -60,6 +60,7 @@ class Question:
     applies: Callable[[Answers], bool] = field(default=lambda a: True)
     choices: Callable[[Answers], list[Choice]] | None = None
     asked: bool = True  # False: only settable in an answers file
+    skipped_when: str = ""  # why the question may not apply, for answers files
 
 
 # -- helpers --------------------------------------------------------------------------------
@@ -467,6 +468,7 @@ QUESTIONS: list[Question] = [
         lambda a: "single" if _public(a) else "none",
         v_nat,
         applies=_public,
+        skipped_when="the tiers have no public subnets",
         choices=_nat_choices,
     ),
     Question(
@@ -479,6 +481,7 @@ QUESTIONS: list[Question] = [
         lambda a: _public(a),
         v_alb,
         applies=_public,
+        skipped_when="the tiers have no public subnets",
     ),
     Question(
         "app_port",
@@ -489,6 +492,7 @@ QUESTIONS: list[Question] = [
         lambda a: 8080,
         v_port("app_port"),
         applies=lambda a: bool(a.get("internet_facing_app")),
+        skipped_when="there is no internet-facing app",
     ),
     Question(
         "certificate_arn",
@@ -499,6 +503,7 @@ QUESTIONS: list[Question] = [
         lambda a: "",
         v_cert,
         applies=lambda a: bool(a.get("internet_facing_app")),
+        skipped_when="there is no internet-facing app",
     ),
     Question(
         "db_port",
@@ -508,6 +513,7 @@ QUESTIONS: list[Question] = [
         lambda a: 5432,
         v_port("db_port"),
         applies=lambda a: "data" in a.get("tiers", []),
+        skipped_when="there is no data tier",
     ),
     Question(
         "s3_endpoint",
@@ -527,6 +533,7 @@ QUESTIONS: list[Question] = [
         lambda a: False,
         v_bool("ipv6"),
         applies=_public,
+        skipped_when="the tiers have no public subnets",
     ),
 ]
 

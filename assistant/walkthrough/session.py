@@ -122,10 +122,14 @@ class Walkthrough:
             )
         wt = cls()
         for q in QUESTIONS:
-            if not q.applies(wt.answers):
-                continue
             try:
-                wt.answer(q.key, data.get(q.key))
+                if q.applies(wt.answers):
+                    wt.answer(q.key, data.get(q.key))
+                elif data.get(q.key) not in (None, ""):
+                    # Given although it does not apply: fine if it says the same as not asking.
+                    value = q.validate(data[q.key], wt.answers)
+                    if value not in (q.default(wt.answers), "none", False, None, ""):
+                        raise AnswerError(f"{q.key}: does not apply because {q.skipped_when}")
             except AnswerError as e:
                 raise AnswerError(f"{where}: {e}") from None
         return wt
