@@ -155,7 +155,9 @@ def test_ports_and_booleans():
         Walkthrough.from_answers({"app_port": 70000})
     with pytest.raises(AnswerError, match="yes or no"):
         Walkthrough.from_answers({"s3_endpoint": "maybe"})
-    wt = Walkthrough.from_answers({"s3_endpoint": "n", "tiers": "public,app,data", "db_port": "3306"})
+    wt = Walkthrough.from_answers(
+        {"s3_endpoint": "n", "tiers": "public,app,data", "db_port": "3306"}
+    )
     assert wt.answers["s3_endpoint"] is False and wt.answers["db_port"] == 3306
 
 
