@@ -86,7 +86,8 @@ def ask(wt, read=input, out=sys.stderr):
             except AnswerError as e:
                 print(f"  ! {e}", file=out)
                 continue
-            print(f"  = {_shown(value)}\n", file=out)
+            label = next((c.label for c in wt.choices(q.key) if c.value == value), None)
+            print(f"  = {label or _shown(value)}\n", file=out)
             break
     return wt.take_defaults()
 

@@ -183,5 +183,7 @@ def format_value(q: Question, value: Any, choices: list[Choice] | None = None) -
     if isinstance(value, list):
         return ", ".join(map(str, value)) or "none"
     if value in (None, ""):
-        return "none" if q.kind in ("cidrs",) else "empty"
+        return {"cidrs": "none", "text": "placeholder" if q.key == "certificate_arn" else "empty"}[
+            q.kind
+        ]
     return str(value)

@@ -238,7 +238,7 @@ class _Verifier:
                     or (
                         f"{rtid}: "
                         + (
-                            ", ".join(f"{r.destination} -> {r.target_kind}" for r in rt.routes)
+                            ", ".join(f"{r.destination} -> {_target(p, r)}" for r in rt.routes)
                             or "local only"
                         )
                     ),
@@ -413,6 +413,12 @@ def _allows(perm: IpPermission, port: int, source: str, ids: dict[str, str]) -> 
         return any(r.CidrIp == source for r in perm.IpRanges)
     gid = ids.get(source)
     return gid is not None and any(pair.GroupId == gid for pair in perm.UserIdGroupPairs)
+
+
+def _target(p: Plan, r) -> str:
+    if r.target_kind == "nat":
+        return next(n.name for n in p.nats if n.key == r.target)
+    return f"{p.name}-{r.target_kind}"
 
 
 def _source_name(p: Plan, source: str) -> str:
