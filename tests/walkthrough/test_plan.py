@@ -350,3 +350,44 @@ def test_verify_against_the_demo_vpc_reports_what_differs(tmp_path):
 def test_build_plan_is_deterministic():
     a = Walkthrough().take_defaults().answers
     assert build_plan(a).as_dict() == build_plan(dict(a)).as_dict()
+
+
+FAKE_AWS = """#!/usr/bin/env bash
+# Records each call; answers describe-vpcs with None (no VPC yet) and anything else with an id.
+echo "$*" >> "$AWS_LOG"
+case "$*" in
+  *describe-vpcs*Ipv6CidrBlockAssociationSet*) echo "2600:1f18:ab:cd00::/56" ;;
+  *describe-vpcs*) echo None ;;
+  *"ec2 wait"*|*"elbv2 wait"*|*modify-*|*attach-*) ;;  # these print nothing
+  *) echo "id-$RANDOM" ;;
+esac
+"""
+
+
+@pytest.mark.parametrize("case", ["three-azs-per-az-data-ipv6", "isolated-only"])
+def test_every_aws_call_of_the_script_carries_region_and_endpoint(case, tmp_path):
+    """Run the script against a recording `aws`: the AWS CLI v1 does not read AWS_ENDPOINT_URL
+    on every version, so each call must pass --endpoint-url itself (and --region)."""
+    fake = tmp_path / "bin" / "aws"
+    fake.parent.mkdir()
+    fake.write_text(FAKE_AWS)
+    fake.chmod(0o755)
+    log = tmp_path / "calls.log"
+    script = tmp_path / "setup.sh"
+    script.write_text(plan_sh(plan_for(case)))
+    env = {
+        "PATH": f"{fake.parent}:/usr/bin:/bin",
+        "AWS_LOG": str(log),
+        "AWS_ENDPOINT_URL": "http://127.0.0.1:9",
+        "CERTIFICATE_ARN": "arn:aws:acm:us-east-1:123456789012:certificate/x",
+    }
+    r = subprocess.run(["bash", str(script)], env=env, capture_output=True, text=True)
+    assert r.returncode == 0, r.stderr
+    calls = log.read_text().splitlines()
+    assert len(calls) > 10
+    assert all(c.startswith("--region us-east-1 --endpoint-url http://127.0.0.1:9 ") for c in calls)
+    assert r.stdout.startswith("VPC_ID=id-")
+    env.pop("AWS_ENDPOINT_URL")
+    log.unlink()
+    r = subprocess.run(["bash", str(script)], env=env, capture_output=True, text=True)
+    assert r.returncode == 0 and "--endpoint-url" not in log.read_text()
