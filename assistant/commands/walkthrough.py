@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 
 from assistant.commands.common import add_source_options, load_source
@@ -101,7 +100,7 @@ def _shown(value) -> str:
 
 
 def run(args: argparse.Namespace) -> int:
-    from assistant.walkthrough.render import plan_sh, plan_terraform, plan_text
+    from assistant.walkthrough.render import render_plan
 
     wt = _walkthrough(args)
     if args.save_answers:
@@ -113,16 +112,7 @@ def run(args: argparse.Namespace) -> int:
     if args.print_answers:
         sys.stdout.write(wt.answers_json())
         return 0
-    plan = wt.plan()
-    if args.format == "sh":
-        out = plan_sh(plan)
-    elif args.format == "terraform":
-        out = plan_terraform(plan)
-    elif args.format == "json":
-        out = json.dumps(plan.as_dict(), indent=2) + "\n"
-    else:
-        out = plan_text(plan)
-    sys.stdout.write(out)
+    sys.stdout.write(render_plan(wt.plan(), args.format))
     return 0
 
 

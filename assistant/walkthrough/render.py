@@ -559,3 +559,16 @@ def plan_terraform(p: Plan) -> str:
             body.append("")
         body += b.lines()
     return "\n".join(header + body) + "\n"
+
+
+FORMATS = {"text": plan_text, "sh": plan_sh, "terraform": plan_terraform}
+
+
+def render_plan(p: Plan, fmt: str = "text") -> str:
+    """The plan in one of FORMATS (text, sh, terraform) or as JSON (json)."""
+    if fmt == "json":
+        return json.dumps(p.as_dict(), indent=2) + "\n"
+    try:
+        return FORMATS[fmt](p)
+    except KeyError:
+        raise ValueError(f"unknown plan format {fmt!r}: use text, sh, terraform or json") from None

@@ -207,3 +207,21 @@ def test_availability_zone_override_must_match_region_and_count():
         Walkthrough.from_answers({"region": "us-west-1", "availability_zones": ["us-east-1a"]})
     with pytest.raises(AnswerError, match="give 2 different AZs"):
         Walkthrough.from_answers({"availability_zones": ["us-east-1a"]})
+
+
+def test_a_chat_can_drive_the_conversation_one_question_at_a_time():
+    from assistant.walkthrough.render import render_plan
+
+    replies = {"name": "web", "az_count": "3", "tiers": "2", "nat": "3", "ipv6": "yes"}
+    wt, seen = Walkthrough(), []
+    while (q := wt.next_question()) is not None:
+        seen.append(q.key)
+        assert q.why.endswith(".") and wt.prompt(q)
+        wt.answer(q.key, replies.get(q.key))  # None: the default, as Enter does
+    assert wt.done and "availability_zones" not in seen and "traffic_gb" not in seen
+    plan = wt.plan()
+    assert len(plan.nats) == 3 and plan.ipv6 and len(plan.subnets) == 9
+    assert render_plan(plan, "sh").startswith("#!/usr/bin/env bash")
+    assert 'resource "aws_egress_only_internet_gateway"' in render_plan(plan, "terraform")
+    with pytest.raises(ValueError, match="unknown plan format"):
+        render_plan(plan, "yaml")
