@@ -20,6 +20,7 @@ COMMANDS = [
     "trace",
     "collect",
     "iam_policy",
+    "walkthrough",
 ]
 
 
