@@ -187,6 +187,24 @@ def test_generated_script_builds_a_vpc_that_verifies(aws, tmp_path, case):
     roles = {s["subnet_id"]: s["role"] for s in json.loads(scan.stdout)["subnets"]}
     assert sorted(roles.values()) == sorted(s["role"] for s in plan["subnets"])
 
+    # The same verification reading the VPC live (the collector, over HTTP).
+    live = run_cli(
+        "walkthrough",
+        "verify",
+        "--endpoint-url",
+        aws,
+        "--region",
+        plan["region"],
+        "--vpc",
+        vpc_id,
+        "--answers",
+        str(answers_file),
+        "--format",
+        "json",
+    )
+    assert live.returncode == 0, live.stdout + live.stderr
+    assert json.loads(live.stdout)["checks"] == doc["checks"]
+
 
 def test_verify_reports_a_broken_route_and_an_extra_nat(aws, tmp_path):
     """Change the VPC after the script ran (a private subnet routed to the internet gateway,
