@@ -18,6 +18,7 @@ from assistant.models.snapshot import (
     InternetGateway,
     NatGateway,
     NetworkAcl,
+    NetworkInterface,
     Route,
     RouteTable,
     SecurityGroup,
@@ -210,13 +211,59 @@ class Topology:
         return SubnetView(subnet, role, rt, explicit, d4, d6, intent, attached)
 
     # -- lookups ------------------------------------------------------------------------
+    @cached_property
+    def _users(self) -> dict[str, list[str]]:
+        out: dict[str, list[str]] = {}
+        for sid, v in self.views.items():
+            if v.route_table is not None:
+                out.setdefault(v.route_table.RouteTableId, []).append(sid)
+        return out
+
+    @cached_property
+    def views_by_vpc(self) -> dict[str, list[SubnetView]]:
+        """Subnet views grouped by VPC, in snapshot order."""
+        out: dict[str, list[SubnetView]] = {}
+        for v in self.views.values():
+            out.setdefault(v.subnet.VpcId, []).append(v)
+        return out
+
     def subnets_using(self, rt_id: str) -> list[str]:
         """Subnets whose effective route table is ``rt_id``."""
-        return [
-            sid
-            for sid, v in self.views.items()
-            if v.route_table is not None and v.route_table.RouteTableId == rt_id
-        ]
+        return list(self._users.get(rt_id, []))
+
+    @cached_property
+    def lb_targets(self) -> dict[str, list[str]]:
+        """Registered target id (instance or IP) -> the target groups it is registered in."""
+        out: dict[str, list[str]] = {}
+        for arn, descs in self.snapshot.TargetHealth.items():
+            for d in descs:
+                out.setdefault(d.Target.Id, []).append(arn)
+        return out
+
+    @cached_property
+    def nats_by_subnet(self) -> dict[str, list[NatGateway]]:
+        out: dict[str, list[NatGateway]] = {}
+        for n in self.snapshot.NatGateways:
+            if n.SubnetId and n.State not in ("deleted", "deleting", "failed"):
+                out.setdefault(n.SubnetId, []).append(n)
+        return out
+
+    @cached_property
+    def enis(self) -> dict[str, NetworkInterface]:
+        return {e.NetworkInterfaceId: e for e in self.snapshot.NetworkInterfaces}
+
+    def az_of(self, subnet_id: str) -> str:
+        s = self.subnets.get(subnet_id)
+        return s.AvailabilityZone if s else ""
+
+    def nat_in_az(self, vpc_id: str, az: str) -> str | None:
+        """An available public NAT gateway in a public subnet of exactly this AZ."""
+        for n in self.snapshot.NatGateways:
+            if n.VpcId != vpc_id or n.State != "available" or n.ConnectivityType != "public":
+                continue
+            if self.role(n.SubnetId or "") == PUBLIC and self.az_of(n.SubnetId or "") == az:
+                return n.NatGatewayId
+        return None
 
     @cached_property
     def nacl_of_subnet(self) -> dict[str, NetworkAcl]:
@@ -268,8 +315,8 @@ class Topology:
     def public_subnet_in(self, vpc_id: str, az: str | None) -> str | None:
         """A public subnet of the VPC, preferring the given AZ (for fix steps)."""
         best = None
-        for v in self.views.values():
-            if v.subnet.VpcId == vpc_id and v.role == PUBLIC:
+        for v in self.views_by_vpc.get(vpc_id, []):
+            if v.role == PUBLIC:
                 if v.subnet.AvailabilityZone == az:
                     return v.subnet_id
                 best = best or v.subnet_id
@@ -289,10 +336,22 @@ class Topology:
             best = best or n.NatGatewayId
         return best
 
-    def attached_igw(self, vpc_id: str) -> str | None:
+    @cached_property
+    def _igw_by_vpc(self) -> dict[str, str]:
+        out: dict[str, str] = {}
         for g in self.snapshot.InternetGateways:
-            if g.attached_to(vpc_id):
-                return g.InternetGatewayId
+            for a in g.Attachments:
+                if a.VpcId and g.attached_to(a.VpcId):
+                    out.setdefault(a.VpcId, g.InternetGatewayId)
+        return out
+
+    def attached_igw(self, vpc_id: str) -> str | None:
+        return self._igw_by_vpc.get(vpc_id)
+
+    def attached_eigw(self, vpc_id: str) -> str | None:
+        for g in self.snapshot.EgressOnlyInternetGateways:
+            if any(a.VpcId == vpc_id for a in g.Attachments):
+                return g.EgressOnlyInternetGatewayId
         return None
 
 
