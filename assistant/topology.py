@@ -84,6 +84,11 @@ def intent_of(tagged_text: str) -> str:
     return ""
 
 
+def says_public(tagged_text: str) -> bool:
+    """Whether a name or tag text also uses a public word (e.g. 'public-app')."""
+    return bool(_PUBLIC_WORDS.search(tagged_text))
+
+
 def tag_text(resource) -> str:
     """The tag values (and keys of role-like tags) that carry intent, as one string."""
     parts = []

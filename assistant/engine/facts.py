@@ -21,7 +21,9 @@ from assistant.topology import (
     PUBLIC,
     Topology,
     looks_backend,
+    says_public,
     subnet_label,
+    tag_text,
     target_kind,
 )
 
@@ -255,12 +257,15 @@ def subnet_facts(topo: Topology) -> Iterator[Fact]:
             "nat_candidate": topo.nat_in(s.VpcId, s.AvailabilityZone) or "",
             "public_subnet_candidate": topo.public_subnet_in(s.VpcId, s.AvailabilityZone) or "",
             "igw_id": topo.attached_igw(s.VpcId) or "",
-            "intent_private_but_public": v.role == PUBLIC and intent in (PRIVATE, ISOLATED),
+            "intent_private_but_public": v.role == PUBLIC
+            and intent in (PRIVATE, ISOLATED)
+            and not says_public(s.name + " " + tag_text(s)),
             "backend_instances": backends,
             "backend_count": len(backends),
             "auto_ip_risky": s.MapPublicIpOnLaunch
             and (v.role in (PRIVATE, ISOLATED) or intent in (PRIVATE, ISOLATED) or bool(backends)),
             "hosts_nat": bool(nats_here),
+            "hosts_nat_text": f" and holds NAT gateway {', '.join(nats_here)}" if nats_here else "",
             "nats_here": nats_here,
             "egress_path": egress_path,
             "nat_az": nat_az,
@@ -279,7 +284,14 @@ def subnet_facts(topo: Topology) -> Iterator[Fact]:
             "ipv6_instance_count": len(v6_insts),
             "v6_no_route": bool(v6_insts) and v6_kind == "none",
             "v4_default_missing": tkind == "none",
-            "eigw_candidate": topo.attached_eigw(s.VpcId) or "",
+            "eigw_id": topo.attached_eigw(s.VpcId) or "",
+            "eigw_ref": topo.attached_eigw(s.VpcId) or "<egress-only gateway id from step 1>",
+            "v6_problem": (
+                "is meant to be private but sends ::/0 to the internet gateway"
+                f" {v6_target}: its IPv6 instances are reachable from the internet"
+                if v6_kind == "igw"
+                else f"has {len(v6_insts)} IPv6 instance(s) but no ::/0 route"
+            ),
             "serves_web": bool(web_ports),
             "web_ports": web_ports,
             "nacl_known": acls_known,
@@ -471,6 +483,8 @@ def nat_facts(topo: Topology) -> Iterator[Fact]:
 def instance_facts(topo: Topology) -> Iterator[Fact]:
     eips = {a.InstanceId: a for a in topo.snapshot.Addresses if a.InstanceId}
     web = _WebOpen(topo)
+    snap = topo.snapshot
+    targets_known = snap.has("TargetGroups") and (not snap.TargetGroups or snap.has("TargetHealth"))
     lb_subnets_by_vpc: dict[str, list[str]] = {}
     for lb in topo.snapshot.LoadBalancers:
         if lb.Scheme == "internet-facing":
@@ -514,6 +528,7 @@ def instance_facts(topo: Topology) -> Iterator[Fact]:
             "running": inst.State.Name == "running",
             "az": topo.az_of(inst.SubnetId),
             "lb_target": bool(tgs),
+            "targets_known": targets_known,
             "target_groups": tgs,
             "exposed_backend": bool(ips) and (looks_backend(inst) or bool(tgs)),
             "web_open": bool(web_ports),
@@ -688,11 +703,15 @@ def _lb_extra(topo: Topology, lb, lis: list, tgs_of_lb: dict[str, list[str]]) ->
         "blocked_count": len(blocked),
         "restricted_listener_ports": restricted,
         "restricted_count": len(restricted),
+        "restricted_listener_ports_text": (
+            f" (only narrower ranges: {', '.join(map(str, restricted))})" if restricted else ""
+        ),
         "first_blocked_port": (blocked or restricted or [""])[0],
         "first_group": lb.SecurityGroups[0] if lb.SecurityGroups else "",
         "is_alb": lb.Type == "application",
         "has_listeners": bool(lis),
         "has_https": bool(https),
+        "no_https_text": "" if https else " and has no HTTPS listener",
         "http_forward_ports": http_forward,
         "http_forward_count": len(http_forward),
         "http_port": http_forward[0] if http_forward else 80,
@@ -742,6 +761,7 @@ def vpc_facts(topo: Topology) -> Iterator[Fact]:
             "region": region,
             "dns_support": dns,
             "dns_hostnames": {None: "unknown", True: "on", False: "off"}[vpc.EnableDnsHostnames],
+            "dns_hostnames_on": vpc.EnableDnsHostnames is True,
             "flow_logs_known": snap.has("FlowLogs"),
             "flow_logged": vid in flow or subnets_logged,
             "instance_count": n_inst,
@@ -749,6 +769,7 @@ def vpc_facts(topo: Topology) -> Iterator[Fact]:
             "public_count": len(public),
             "all_public": bool(views) and len(public) == len(views),
             "public_subnets": public,
+            "first_public_subnet": public[0] if public else "<public subnet id>",
             "endpoints_known": snap.has("VpcEndpoints"),
             "nat_route_tables": nat_rts,
             "s3_missing_tables": missing,
@@ -966,6 +987,9 @@ def tg_facts(topo: Topology) -> Iterator[Fact]:
             "port": tg.Port or "",
             "protocol": tg.Protocol or "",
             "lb_arns": tg.LoadBalancerArns,
+            "first_lb_arn": tg.LoadBalancerArns[0]
+            if tg.LoadBalancerArns
+            else "<load balancer arn>",
             "lb_names": [lb.LoadBalancerName for lb in my_lbs],
             "attached_to_lb": bool(tg.LoadBalancerArns),
             "health_known": health_known,
@@ -994,6 +1018,7 @@ def eip_facts(topo: Topology) -> Iterator[Fact]:
             "allocation_id": a.AllocationId,
             "public_ip": a.PublicIp or "",
             "name": a.name,
+            "name_text": f", {a.name}" if a.name else "",
             "vpc_id": "",
             "attached": bool(a.AssociationId or a.InstanceId or a.NetworkInterfaceId),
         }
