@@ -263,8 +263,8 @@ class Topology:
 
     def nat_in_az(self, vpc_id: str, az: str) -> str | None:
         """An available public NAT gateway in a public subnet of exactly this AZ."""
-        for n in self.snapshot.NatGateways:
-            if n.VpcId != vpc_id or n.State != "available" or n.ConnectivityType != "public":
+        for n in self._nats_by_vpc.get(vpc_id, []):
+            if n.State != "available" or n.ConnectivityType != "public":
                 continue
             if self.role(n.SubnetId or "") == PUBLIC and self.az_of(n.SubnetId or "") == az:
                 return n.NatGatewayId
@@ -279,14 +279,20 @@ class Topology:
                     out[a.SubnetId] = acl
         return out
 
+    @cached_property
+    def _default_nacl(self) -> dict[str, NetworkAcl]:
+        out: dict[str, NetworkAcl] = {}
+        for cand in self.snapshot.NetworkAcls:
+            if cand.IsDefault:
+                out.setdefault(cand.VpcId, cand)
+        return out
+
     def nacl_for(self, subnet_id: str) -> NetworkAcl | None:
         acl = self.nacl_of_subnet.get(subnet_id)
         if acl is None:
             sub = self.subnets.get(subnet_id)
             if sub is not None:
-                for cand in self.snapshot.NetworkAcls:
-                    if cand.VpcId == sub.VpcId and cand.IsDefault:
-                        return cand
+                return self._default_nacl.get(sub.VpcId)
         return acl
 
     @cached_property
@@ -298,12 +304,17 @@ class Topology:
         return out
 
     @cached_property
+    def groups_of(self) -> dict[str, list[str]]:
+        """Instance id -> its security groups (of the instance and all its interfaces)."""
+        return {i.InstanceId: i.group_ids for i in self.snapshot.Instances}
+
+    @cached_property
     def instances_by_group(self) -> dict[str, list[Instance]]:
         out: dict[str, list[Instance]] = {}
         for i in self.snapshot.Instances:
             if i.State.Name == "terminated":
                 continue
-            for g in i.group_ids:
+            for g in self.groups_of[i.InstanceId]:
                 out.setdefault(g, []).append(i)
         return out
 
@@ -327,11 +338,18 @@ class Topology:
                 best = best or v.subnet_id
         return best
 
+    @cached_property
+    def _nats_by_vpc(self) -> dict[str, list[NatGateway]]:
+        out: dict[str, list[NatGateway]] = {}
+        for n in self.snapshot.NatGateways:
+            out.setdefault(n.VpcId or "", []).append(n)
+        return out
+
     def nat_in(self, vpc_id: str, az: str | None) -> str | None:
         """An available NAT gateway of the VPC in a public subnet, preferring the AZ."""
         best = None
-        for n in self.snapshot.NatGateways:
-            if n.VpcId != vpc_id or n.State != "available" or n.ConnectivityType != "public":
+        for n in self._nats_by_vpc.get(vpc_id, []):
+            if n.State != "available" or n.ConnectivityType != "public":
                 continue
             if self.role(n.SubnetId or "") != PUBLIC:
                 continue
@@ -353,11 +371,17 @@ class Topology:
     def attached_igw(self, vpc_id: str) -> str | None:
         return self._igw_by_vpc.get(vpc_id)
 
-    def attached_eigw(self, vpc_id: str) -> str | None:
+    @cached_property
+    def _eigw_by_vpc(self) -> dict[str, str]:
+        out: dict[str, str] = {}
         for g in self.snapshot.EgressOnlyInternetGateways:
-            if any(a.VpcId == vpc_id for a in g.Attachments):
-                return g.EgressOnlyInternetGatewayId
-        return None
+            for a in g.Attachments:
+                if a.VpcId:
+                    out.setdefault(a.VpcId, g.EgressOnlyInternetGatewayId)
+        return out
+
+    def attached_eigw(self, vpc_id: str) -> str | None:
+        return self._eigw_by_vpc.get(vpc_id)
 
 
 def subnet_label(topo: Topology, subnet_id: str) -> str:

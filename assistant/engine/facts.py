@@ -47,6 +47,8 @@ TARGET_FLAGS = {
 PROTOCOLS = {"-1": "all traffic", "6": "tcp", "17": "udp", "1": "icmp", "58": "icmpv6"}
 OPEN_CIDRS = ("0.0.0.0/0", "::/0")
 WEB_PORTS = (80, 443)
+# Route targets some route rule looks at (any target counts when the route is a blackhole).
+ROUTE_RULE_KINDS = ("igw", "nat", "instance", "eni")
 # Database and cache ports that should never face the internet.
 DB_PORTS = {
     1433: "SQL Server",
@@ -111,12 +113,33 @@ def _free_rule_number(acl: NetworkAcl, egress: bool, before: int | None) -> int:
     return 1
 
 
+def _acl_content(acl: NetworkAcl) -> tuple:
+    """What decides traffic in an ACL: its entries (ACLs with equal entries decide alike)."""
+    return tuple(
+        sorted(
+            (
+                e.RuleNumber,
+                e.Egress,
+                str(e.Protocol),
+                e.RuleAction,
+                e.CidrBlock or "",
+                e.Ipv6CidrBlock or "",
+                e.PortRange.From if e.PortRange else None,
+                e.PortRange.To if e.PortRange else None,
+            )
+            for e in acl.Entries
+        )
+    )
+
+
 class _AclCheck:
     """One network ACL's decisions on what internet egress and web ingress need (cached)."""
 
-    def __init__(self, acl: NetworkAcl):
+    def __init__(self, acl: NetworkAcl, memo: dict | None = None):
         self.acl = acl
         self._memo: dict[tuple, tuple[list[str], int, list[int]]] = {}
+        self._shared = memo if memo is not None else {}
+        self._content = _acl_content(acl)
 
     def blocked(
         self, egress: bool, ports: tuple[tuple[int, int], ...]
@@ -124,10 +147,16 @@ class _AclCheck:
         """(what blocks, a free rule number before it, the first port of each blocked range)."""
         key = (egress, ports)
         if key not in self._memo:
+            shared_key = (self._content, egress, ports)
+            if shared_key not in self._shared:
+                found_by_range = [
+                    (lo, acl_blocked(self.acl, egress, "tcp", lo, hi, INTERNET_V4))
+                    for lo, hi in ports
+                ]
+                self._shared[shared_key] = found_by_range
             segs = []
             hit: list[int] = []
-            for lo, hi in ports:
-                found = acl_blocked(self.acl, egress, "tcp", lo, hi, INTERNET_V4)
+            for lo, found in self._shared[shared_key]:
                 if found:
                     hit.append(lo)
                     segs += found
@@ -189,6 +218,7 @@ def subnet_facts(topo: Topology) -> Iterator[Fact]:
     vpcs_with_nat = {n.VpcId for n in snap.NatGateways if n.State == "available"}
     acls_known = snap.has("NetworkAcls")
     acl_checks: dict[str, _AclCheck] = {}
+    acl_memo: dict = {}
     web = _WebOpen(topo)
     lb_ports = _lb_web_ports(topo)
     for sid, v in topo.views.items():
@@ -217,6 +247,7 @@ def subnet_facts(topo: Topology) -> Iterator[Fact]:
         nat = topo.nats.get(target) if tkind == "nat" else None
         nat_az = topo.az_of(nat.SubnetId or "") if nat else ""
         same_az_nat = topo.nat_in_az(s.VpcId, s.AvailabilityZone) or ""
+        pub_candidate = topo.public_subnet_in(s.VpcId, s.AvailabilityZone) or ""
         # IPv6
         has_v6 = bool(s.ipv6_cidrs)
         v6_insts = [i.InstanceId for i in insts if i.ipv6_addresses]
@@ -231,7 +262,7 @@ def subnet_facts(topo: Topology) -> Iterator[Fact]:
         if v.role == PUBLIC:
             for i in insts:
                 if i.public_ips:
-                    web_ports += web.ports(i.group_ids)
+                    web_ports += web.ports(topo.groups_of[i.InstanceId])
         web_ports = sorted(set(web_ports))
         fact: Fact = {
             "rid": sid,
@@ -255,9 +286,10 @@ def subnet_facts(topo: Topology) -> Iterator[Fact]:
             "no_public_ip_instances": no_pub,
             "map_public_ip": s.MapPublicIpOnLaunch,
             "nat_candidate": topo.nat_in(s.VpcId, s.AvailabilityZone) or "",
-            "public_subnet_candidate": topo.public_subnet_in(s.VpcId, s.AvailabilityZone) or "",
+            "public_subnet_candidate": pub_candidate,
             "igw_id": topo.attached_igw(s.VpcId) or "",
             "intent_private_but_public": v.role == PUBLIC
+            and tkind == "igw"
             and intent in (PRIVATE, ISOLATED)
             and not says_public(s.name + " " + tag_text(s)),
             "backend_instances": backends,
@@ -271,9 +303,8 @@ def subnet_facts(topo: Topology) -> Iterator[Fact]:
             "nat_az": nat_az,
             "nat_cross_az": bool(nat and nat_az and nat_az != s.AvailabilityZone),
             "same_az_nat": same_az_nat,
-            "public_subnet_same_az": topo.public_subnet_in(s.VpcId, s.AvailabilityZone)
-            if topo.az_of(topo.public_subnet_in(s.VpcId, s.AvailabilityZone) or "")
-            == s.AvailabilityZone
+            "public_subnet_same_az": pub_candidate
+            if topo.az_of(pub_candidate) == s.AvailabilityZone
             else "",
             "has_ipv6": has_v6,
             "ipv6_cidr": ", ".join(s.ipv6_cidrs),
@@ -308,7 +339,7 @@ def subnet_facts(topo: Topology) -> Iterator[Fact]:
         if acl is not None and (egress_path or web_ports):
             chk = acl_checks.get(acl.NetworkAclId)
             if chk is None:
-                chk = acl_checks[acl.NetworkAclId] = _AclCheck(acl)
+                chk = acl_checks[acl.NetworkAclId] = _AclCheck(acl, acl_memo)
             if egress_path:
                 ret_txt, ret_no, _ = chk.blocked(False, (EPHEMERAL,))
                 out_txt, out_no, _ = chk.blocked(True, _ranges(list(WEB_PORTS)))
@@ -397,6 +428,8 @@ def route_facts(topo: Topology) -> Iterator[Fact]:
             if not target or target == "local":
                 continue
             kind = target_kind(target)
+            if r.State != "blackhole" and kind not in ROUTE_RULE_KINDS:
+                continue  # e.g. an active route to an endpoint or peering: no rule to apply
             dest = r.destination
             first = topo.subnets.get(users[0]) if users else None
             implicit = [u for u in users if not topo.views[u].explicit] if rt.is_main else []
@@ -499,11 +532,11 @@ def instance_facts(topo: Topology) -> Iterator[Fact]:
             # Only instances open to the web matter in a private subnet (nobody reaches them).
             if inst.State.Name != "running" or role not in (PRIVATE, ISOLATED):
                 continue
-            web_ports = web.ports(inst.group_ids)
+            web_ports = web.ports(topo.groups_of[inst.InstanceId])
             if not web_ports:
                 continue
         else:
-            web_ports = web.ports(inst.group_ids)
+            web_ports = web.ports(topo.groups_of[inst.InstanceId])
         eip = eips.get(inst.InstanceId)
         tgs = topo.lb_targets.get(inst.InstanceId, [])
         yield {
@@ -523,7 +556,7 @@ def instance_facts(topo: Topology) -> Iterator[Fact]:
             if inst.NetworkInterfaces
             else "",
             "backend": looks_backend(inst),
-            "groups": inst.group_ids,
+            "groups": topo.groups_of[inst.InstanceId],
             "state": inst.State.Name,
             "running": inst.State.Name == "running",
             "az": topo.az_of(inst.SubnetId),
@@ -798,7 +831,7 @@ def default_sg_facts(topo: Topology) -> Iterator[Fact]:
             if g.GroupId in defaults:
                 eni_users.setdefault(g.GroupId, []).append(e.NetworkInterfaceId)
     for sg in topo.snapshot.SecurityGroups:
-        if sg.GroupId not in defaults:
+        if sg.GroupId not in defaults or not (sg.IpPermissions or sg.IpPermissionsEgress):
             continue
         attached = [
             i.InstanceId
@@ -809,6 +842,8 @@ def default_sg_facts(topo: Topology) -> Iterator[Fact]:
         cidr_in = [r.CidrIp for p in sg.IpPermissions for r in p.IpRanges] + [
             r.CidrIpv6 for p in sg.IpPermissions for r in p.Ipv6Ranges
         ]
+        if not (attached or enis or cidr_in):
+            continue  # the untouched group nothing uses: no rule applies
         yield {
             "rid": sg.GroupId,
             "group_id": sg.GroupId,
@@ -841,7 +876,7 @@ def sg_egress_facts(topo: Topology) -> Iterator[Fact]:
         role = topo.role(inst.SubnetId)
         if not (role == PRIVATE or (role == PUBLIC and inst.public_ips)):
             continue
-        key = (inst.VpcId or "", tuple(sorted(inst.group_ids)))
+        key = (inst.VpcId or "", tuple(sorted(topo.groups_of[inst.InstanceId])))
         combos.setdefault(key, []).append(inst.InstanceId)
     for (vpc_id, gids), insts in combos.items():
         groups = [topo.sgs[g] for g in gids if g in topo.sgs]
@@ -853,6 +888,8 @@ def sg_egress_facts(topo: Topology) -> Iterator[Fact]:
             if not sg_match(groups, False, "tcp", p, INTERNET_V4)
             and not sg_match(groups, False, "tcp", p, "::/0")
         ]
+        if not blocked:
+            continue  # nothing for a rule to find
         yield {
             "rid": f"{vpc_id}:{'+'.join(gids)}",
             "vpc_id": vpc_id,
@@ -893,6 +930,8 @@ def nacl_facts(topo: Topology) -> Iterator[Fact]:
                 )
                 if (lo, hi) != (0, 65535) and hi - lo < 1024:
                     specific = True
+        if not open_ports:
+            continue
         yield {
             "rid": acl.NetworkAclId,
             "nacl_id": acl.NetworkAclId,
@@ -957,28 +996,38 @@ def tg_facts(topo: Topology) -> Iterator[Fact]:
             and tg.TargetType == "instance"
             and (bool(lb_groups) or bool(lb_cidrs))
         )
+        memo: dict[tuple, bool] = {}
         if checkable:
             for d in descs:
                 inst = topo.instances.get(d.Target.Id)
                 if inst is None or inst.State.Name != "running":
                     continue
-                groups = [topo.sgs[g] for g in inst.group_ids if g in topo.sgs]
-                if len(groups) != len(inst.group_ids):
+                gids = topo.groups_of[inst.InstanceId]
+                groups = [topo.sgs[g] for g in gids if g in topo.sgs]
+                if len(groups) != len(gids):
                     continue
                 port = d.Target.Port or tg.Port or 0
                 ports = {port}
                 if tg.HealthCheckPort and tg.HealthCheckPort.isdigit():
                     ports.add(int(tg.HealthCheckPort))
-                ok = all(
-                    sg_match(groups, True, "tcp", p, peer_groups=lb_groups)
-                    or (lb_cidrs and all(sg_match(groups, True, "tcp", p, c) for c in lb_cidrs))
-                    for p in ports
-                )
+                key = (tuple(gids), tuple(sorted(ports)))
+                if key not in memo:
+                    memo[key] = all(
+                        bool(sg_match(groups, True, "tcp", p, peer_groups=lb_groups))
+                        or (
+                            bool(lb_cidrs)
+                            and all(sg_match(groups, True, "tcp", p, c) for c in lb_cidrs)
+                        )
+                        for p in ports
+                    )
+                ok = memo[key]
                 if not ok:
                     blocked_targets.append(inst.InstanceId)
-                    for g in inst.group_ids[:1]:
+                    for g in gids[:1]:
                         if g not in blocked_groups:
                             blocked_groups.append(g)
+        if not (unhealthy or unused or blocked_targets):
+            continue
         yield {
             "rid": tg.TargetGroupArn,
             "tg_arn": tg.TargetGroupArn,
@@ -1011,8 +1060,9 @@ def tg_facts(topo: Topology) -> Iterator[Fact]:
 @producer("eip")
 def eip_facts(topo: Topology) -> Iterator[Fact]:
     for a in topo.snapshot.Addresses:
-        if not a.AllocationId:
-            continue
+        attached = bool(a.AssociationId or a.InstanceId or a.NetworkInterfaceId)
+        if not a.AllocationId or attached:
+            continue  # only an unattached address can matter to a rule
         yield {
             "rid": a.AllocationId,
             "allocation_id": a.AllocationId,
@@ -1020,7 +1070,7 @@ def eip_facts(topo: Topology) -> Iterator[Fact]:
             "name": a.name,
             "name_text": f", {a.name}" if a.name else "",
             "vpc_id": "",
-            "attached": bool(a.AssociationId or a.InstanceId or a.NetworkInterfaceId),
+            "attached": attached,
         }
 
 

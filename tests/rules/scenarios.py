@@ -728,7 +728,7 @@ CASES: dict[str, tuple[list[Scenario], list[Scenario]]] = {
     ),
     "exposure.default-sg-has-rules": (
         [default_sg_in_use_fire, default_sg_open_fire],
-        [default_sg_empty_miss],
+        [default_sg_empty_miss, healthy],
     ),
     "exposure.subnet-auto-assigns-public-ip": ([auto_ip_fire], [healthy]),
     "exposure.private-subnet-routes-to-igw": (
@@ -792,7 +792,6 @@ SEVERITIES: list[tuple[str, Scenario, str]] = [
         "medium",
     ),
     ("exposure.default-sg-has-rules", default_sg_in_use_fire, "medium"),
-    ("exposure.default-sg-has-rules", healthy, "info"),
     ("egress.ipv6-exposed-instead-of-egress-only", lambda: ipv6("igw"), "high"),
     ("egress.ipv6-exposed-instead-of-egress-only", lambda: ipv6(None), "low"),
     (
