@@ -41,6 +41,11 @@ def run_rules(args: argparse.Namespace) -> int:
     return 0
 
 
+def _literal(template: str) -> str:
+    """A template as the user reads it: escaped braces shown once, fields kept as {field}."""
+    return template.replace("{{", "{").replace("}}", "}")
+
+
 def run_explain(args: argparse.Namespace) -> int:
     from assistant.engine import get_rule, load_rules
 
@@ -70,9 +75,9 @@ def run_explain(args: argparse.Namespace) -> int:
             cond = f" (when {step.when} is known)"
         if step.unless:
             cond = f" (when there is no {step.unless})"
-        print(f"  {n}. {step.action}{cond}")
+        print(f"  {n}. {_literal(step.action)}{cond}")
         for c in step.cli:
-            print(f"       {c}")
+            print(f"       {_literal(c)}")
         if step.console:
             print(f"       Console: {step.console}")
     if rule.references:

@@ -503,10 +503,12 @@ def nat_facts(topo: Topology) -> Iterator[Fact]:
             "default_route_tables": default_rts,
             "default_route_count": len(default_rts),
             "public_subnet_candidate": topo.public_subnet_in(n.VpcId or "", az) or "",
-            "public_subnets_by_az": [
-                f"{a}: {topo.public_subnet_in(n.VpcId or '', a)}"
+            "other_az_public_subnets": [
+                p
                 for a in served_azs
-                if a != az and topo.az_of(topo.public_subnet_in(n.VpcId or "", a) or "") == a
+                if a != az
+                and (p := topo.public_subnet_in(n.VpcId or "", a) or "")
+                and topo.az_of(p) == a
             ],
             "failure": n.FailureMessage or n.FailureCode or "",
         }
