@@ -816,7 +816,7 @@ def _perms_json(perms: list[IpPermission]) -> str:
     """--ip-permissions JSON for a list of permissions, as the API returned them."""
     import json
 
-    doc = [p.model_dump(exclude_defaults=True, exclude_none=True) for p in perms]
+    doc = [p.model_dump(exclude_none=True) for p in perms]
     for d in doc:
         for k in ("IpRanges", "Ipv6Ranges", "UserIdGroupPairs", "PrefixListIds"):
             if k in d and not d[k]:
