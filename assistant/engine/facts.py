@@ -828,7 +828,12 @@ def _perms_json(perms: list[IpPermission]) -> str:
 def default_sg_facts(topo: Topology) -> Iterator[Fact]:
     defaults = {g.GroupId for g in topo.snapshot.SecurityGroups if g.GroupName == "default"}
     eni_users: dict[str, list[str]] = {}
+    nat_enis = {
+        a.NetworkInterfaceId for n in topo.snapshot.NatGateways for a in n.NatGatewayAddresses
+    }
     for e in topo.snapshot.NetworkInterfaces:
+        if e.InterfaceType == "nat_gateway" or e.NetworkInterfaceId in nat_enis:
+            continue  # NAT gateways take no security groups (some API emulators list one)
         for g in e.Groups:
             if g.GroupId in defaults:
                 eni_users.setdefault(g.GroupId, []).append(e.NetworkInterfaceId)
