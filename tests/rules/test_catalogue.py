@@ -229,3 +229,19 @@ def test_explain_as_a_user_runs_it():
     assert r.returncode == 0 and "1024" in r.stdout
     r = run_cli("explain", "nacl.no-such-rule")
     assert r.returncode == 2 and r.stderr.count("\n") == 1
+
+
+def test_engine_runs_more_facts_than_one_session_holds():
+    """Every rule matches one fact, so large inputs are split over sessions without loss."""
+    from assistant.engine.diagnose import default_engine
+    from assistant.engine.host import SESSION_FACTS
+
+    n = SESSION_FACTS * 2 + 7
+    facts = [
+        {"kind": "eip", "rid": f"eipalloc-{i:06d}", "attached": i % 2 == 0, "public_ip": ""}
+        for i in range(n)
+    ]
+    matches = default_engine().run(facts)
+    got = sorted(f["rid"] for rule, _, f in matches if rule == "eip.unattached")
+    assert got == sorted(f["rid"] for f in facts if not f["attached"])
+    assert all("sid" not in f and "id" not in f for _, _, f in matches)
