@@ -644,12 +644,17 @@ def _lb_listener_check(groups: list[SecurityGroup], port: int) -> str:
         groups, True, "tcp", port, "::/0"
     ):
         return "open"
-    for g in groups:
-        for p in g.IpPermissions:
-            lo, hi = p.port_range()
-            if p.IpProtocol in ("-1", "all") or (p.IpProtocol in ("6", "tcp") and lo <= port <= hi):
-                if p.IpRanges or p.Ipv6Ranges or p.PrefixListIds:
-                    return "restricted"
+    sources = {r.CidrIp for g in groups for p in g.IpPermissions for r in p.IpRanges}
+    sources |= {r.CidrIpv6 for g in groups for p in g.IpPermissions for r in p.Ipv6Ranges}
+    if any(sg_match(groups, True, "tcp", port, c) for c in sorted(sources)):
+        return "restricted"
+    prefix_lists = [
+        p for g in groups for p in g.IpPermissions if p.PrefixListIds
+    ]  # e.g. CloudFront's managed prefix list: not an address range sg_match can test
+    for p in prefix_lists:
+        lo, hi = p.port_range()
+        if p.IpProtocol in ("-1", "all") or (p.IpProtocol in ("6", "tcp") and lo <= port <= hi):
+            return "restricted"
     return "blocked"
 
 

@@ -500,6 +500,21 @@ def lb_sg_restricted_low() -> Snapshot:
     return b.snapshot()
 
 
+def lb_sg_prefix_list_low() -> Snapshot:
+    """Only CloudFront's managed prefix list may connect: narrower on purpose, so low."""
+    b, o = base()
+    sg(b, o["alb_sg"])["IpPermissions"] = [
+        {
+            "IpProtocol": "tcp",
+            "FromPort": p,
+            "ToPort": p,
+            "PrefixListIds": [{"PrefixListId": "pl-3b927c52"}],
+        }
+        for p in (80, 443)
+    ]
+    return b.snapshot()
+
+
 def target_sg_fire() -> Snapshot:
     b, o = base()
     sg(b, o["app_sg"])["IpPermissions"] = [b.perm(80, group=o["alb_sg"])]  # wrong port
@@ -779,6 +794,7 @@ SEVERITIES: list[tuple[str, Scenario, str]] = [
     ("exposure.main-route-table-public", main_public_all_public_low, "low"),
     ("ingress.lb-sg-blocks-listener", lb_sg_fire, "high"),
     ("ingress.lb-sg-blocks-listener", lb_sg_restricted_low, "low"),
+    ("ingress.lb-sg-blocks-listener", lb_sg_prefix_list_low, "low"),
     ("ingress.targets-unhealthy", unhealthy_fire, "high"),
     ("ingress.targets-unhealthy", unhealthy_some, "medium"),
     ("ingress.lb-no-targets-in-az", nlb_default_low, "low"),
