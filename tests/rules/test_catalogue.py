@@ -160,6 +160,43 @@ def test_healthy_architecture_has_no_medium_findings(data_tier, nat_per_az, azs)
         assert not {"nat.cross-az", "nat.single-point-of-failure"} & {f.rule for f in d.findings}
 
 
+def test_hardened_healthy_architecture_has_no_medium_findings():
+    """Bastion from an office range, a database tier, and hardened network ACLs done right."""
+    from tests.rules.scenarios import ALLOW_ALL_OUT, base, custom_acl, entry
+
+    b, o = base(data_tier=True, azs="abc")
+    g = b.security_group(o["vpc"], "bastion-sg", ingress=[b.perm(22, "203.0.113.0/24")])
+    b.instance(o["public"][0], [g], name="bastion", public_ip=True, Role="bastion")
+    b.instance(o["data"][0], [o["db_sg"]], name="db-1", Role="db")
+    custom_acl(
+        b,
+        o["vpc"],
+        o["private"],
+        [
+            entry(100, "allow", False, "10.0.0.0/16"),
+            entry(110, "allow", False, ports=(1024, 65535)),
+            entry(100, "allow", True, "10.0.0.0/16"),
+            entry(110, "allow", True, ports=(80, 80)),
+            entry(120, "allow", True, ports=(443, 443)),
+        ],
+    )
+    custom_acl(
+        b,
+        o["vpc"],
+        o["public"],
+        [
+            entry(100, "allow", False, ports=(443, 443)),
+            entry(110, "allow", False, ports=(80, 80)),
+            entry(120, "allow", False, ports=(1024, 65535)),
+            entry(130, "allow", False, "10.0.0.0/16"),
+            entry(140, "allow", False, "203.0.113.0/24", ports=(22, 22)),
+            ALLOW_ALL_OUT,
+        ],
+    )
+    d = diagnose(b.snapshot())
+    assert not [(f.rule, f.title) for f in d.at_least(Severity.medium)]
+
+
 DEMO_RULES = {
     "egress.igw-route-without-public-ip",
     "exposure.private-subnet-routes-to-igw",
