@@ -564,6 +564,7 @@ def instance_facts(topo: Topology) -> Iterator[Fact]:
             "az": topo.az_of(inst.SubnetId),
             "lb_target": bool(tgs),
             "targets_known": targets_known,
+            "has_ipv6": bool(inst.ipv6_addresses),
             "target_groups": tgs,
             "exposed_backend": bool(ips) and (looks_backend(inst) or bool(tgs)),
             "web_open": bool(web_ports),
