@@ -18,6 +18,7 @@ from assistant.models.snapshot import (
     InternetGateway,
     NatGateway,
     NetworkAcl,
+    NetworkInterface,
     Route,
     RouteTable,
     SecurityGroup,
@@ -92,6 +93,11 @@ def intent_words(text: str) -> list[str]:
     for rx in (_ISOLATED_WORDS, _PRIVATE_WORDS, _PUBLIC_WORDS, _BACKEND_WORDS):
         found += [(m.start(), m.group(0).lower()) for m in rx.finditer(text)]
     return list(dict.fromkeys(w for _, w in sorted(found)))
+
+
+def says_public(tagged_text: str) -> bool:
+    """Whether a name or tag text also uses a public word (e.g. 'public-app')."""
+    return bool(_PUBLIC_WORDS.search(tagged_text))
 
 
 def tag_text(resource) -> str:
@@ -221,17 +227,59 @@ class Topology:
         return SubnetView(subnet, role, rt, explicit, d4, d6, intent, attached)
 
     # -- lookups ------------------------------------------------------------------------
-    def subnets_using(self, rt_id: str) -> list[str]:
-        """Subnets whose effective route table is ``rt_id``."""
-        return self._subnets_by_rt.get(rt_id, [])
-
     @cached_property
-    def _subnets_by_rt(self) -> dict[str, list[str]]:
+    def _users(self) -> dict[str, list[str]]:
         out: dict[str, list[str]] = {}
         for sid, v in self.views.items():
             if v.route_table is not None:
                 out.setdefault(v.route_table.RouteTableId, []).append(sid)
         return out
+
+    @cached_property
+    def views_by_vpc(self) -> dict[str, list[SubnetView]]:
+        """Subnet views grouped by VPC, in snapshot order."""
+        out: dict[str, list[SubnetView]] = {}
+        for v in self.views.values():
+            out.setdefault(v.subnet.VpcId, []).append(v)
+        return out
+
+    def subnets_using(self, rt_id: str) -> list[str]:
+        """Subnets whose effective route table is ``rt_id``."""
+        return list(self._users.get(rt_id, []))
+
+    @cached_property
+    def lb_targets(self) -> dict[str, list[str]]:
+        """Registered target id (instance or IP) -> the target groups it is registered in."""
+        out: dict[str, list[str]] = {}
+        for arn, descs in self.snapshot.TargetHealth.items():
+            for d in descs:
+                out.setdefault(d.Target.Id, []).append(arn)
+        return out
+
+    @cached_property
+    def nats_by_subnet(self) -> dict[str, list[NatGateway]]:
+        out: dict[str, list[NatGateway]] = {}
+        for n in self.snapshot.NatGateways:
+            if n.SubnetId and n.State not in ("deleted", "deleting", "failed"):
+                out.setdefault(n.SubnetId, []).append(n)
+        return out
+
+    @cached_property
+    def enis(self) -> dict[str, NetworkInterface]:
+        return {e.NetworkInterfaceId: e for e in self.snapshot.NetworkInterfaces}
+
+    def az_of(self, subnet_id: str) -> str:
+        s = self.subnets.get(subnet_id)
+        return s.AvailabilityZone if s else ""
+
+    def nat_in_az(self, vpc_id: str, az: str) -> str | None:
+        """An available public NAT gateway in a public subnet of exactly this AZ."""
+        for n in self._nats_by_vpc.get(vpc_id, []):
+            if n.State != "available" or n.ConnectivityType != "public":
+                continue
+            if self.role(n.SubnetId or "") == PUBLIC and self.az_of(n.SubnetId or "") == az:
+                return n.NatGatewayId
+        return None
 
     @cached_property
     def nacl_of_subnet(self) -> dict[str, NetworkAcl]:
@@ -242,14 +290,20 @@ class Topology:
                     out[a.SubnetId] = acl
         return out
 
+    @cached_property
+    def _default_nacl(self) -> dict[str, NetworkAcl]:
+        out: dict[str, NetworkAcl] = {}
+        for cand in self.snapshot.NetworkAcls:
+            if cand.IsDefault:
+                out.setdefault(cand.VpcId, cand)
+        return out
+
     def nacl_for(self, subnet_id: str) -> NetworkAcl | None:
         acl = self.nacl_of_subnet.get(subnet_id)
         if acl is None:
             sub = self.subnets.get(subnet_id)
             if sub is not None:
-                for cand in self.snapshot.NetworkAcls:
-                    if cand.VpcId == sub.VpcId and cand.IsDefault:
-                        return cand
+                return self._default_nacl.get(sub.VpcId)
         return acl
 
     @cached_property
@@ -261,12 +315,17 @@ class Topology:
         return out
 
     @cached_property
+    def groups_of(self) -> dict[str, list[str]]:
+        """Instance id -> its security groups (of the instance and all its interfaces)."""
+        return {i.InstanceId: i.group_ids for i in self.snapshot.Instances}
+
+    @cached_property
     def instances_by_group(self) -> dict[str, list[Instance]]:
         out: dict[str, list[Instance]] = {}
         for i in self.snapshot.Instances:
             if i.State.Name == "terminated":
                 continue
-            for g in i.group_ids:
+            for g in self.groups_of[i.InstanceId]:
                 out.setdefault(g, []).append(i)
         return out
 
@@ -280,37 +339,31 @@ class Topology:
                     out.setdefault(r.target, []).append((rt, r))
         return out
 
-    @cached_property
-    def _public_by_vpc(self) -> dict[str, list[SubnetView]]:
-        out: dict[str, list[SubnetView]] = {}
-        for v in self.views.values():
-            if v.role == PUBLIC:
-                out.setdefault(v.subnet.VpcId, []).append(v)
-        return out
-
     def public_subnet_in(self, vpc_id: str, az: str | None) -> str | None:
         """A public subnet of the VPC, preferring the given AZ (for fix steps)."""
         best = None
-        for v in self._public_by_vpc.get(vpc_id, []):
-            if v.subnet.AvailabilityZone == az:
-                return v.subnet_id
-            best = best or v.subnet_id
+        for v in self.views_by_vpc.get(vpc_id, []):
+            if v.role == PUBLIC:
+                if v.subnet.AvailabilityZone == az:
+                    return v.subnet_id
+                best = best or v.subnet_id
         return best
 
     @cached_property
-    def _working_nats_by_vpc(self) -> dict[str, list[NatGateway]]:
+    def _nats_by_vpc(self) -> dict[str, list[NatGateway]]:
         out: dict[str, list[NatGateway]] = {}
         for n in self.snapshot.NatGateways:
-            if n.State != "available" or n.ConnectivityType != "public":
-                continue
-            if self.role(n.SubnetId or "") == PUBLIC:
-                out.setdefault(n.VpcId or "", []).append(n)
+            out.setdefault(n.VpcId or "", []).append(n)
         return out
 
     def nat_in(self, vpc_id: str, az: str | None) -> str | None:
         """An available NAT gateway of the VPC in a public subnet, preferring the AZ."""
         best = None
-        for n in self._working_nats_by_vpc.get(vpc_id, []):
+        for n in self._nats_by_vpc.get(vpc_id, []):
+            if n.State != "available" or n.ConnectivityType != "public":
+                continue
+            if self.role(n.SubnetId or "") != PUBLIC:
+                continue
             sub = self.subnets.get(n.SubnetId or "")
             if sub is not None and sub.AvailabilityZone == az:
                 return n.NatGatewayId
@@ -322,13 +375,25 @@ class Topology:
         out: dict[str, str] = {}
         for g in self.snapshot.InternetGateways:
             for a in g.Attachments:
-                if a.VpcId and a.State in ("available", "attached"):
+                if a.VpcId and g.attached_to(a.VpcId):
                     out.setdefault(a.VpcId, g.InternetGatewayId)
         return out
 
     def attached_igw(self, vpc_id: str) -> str | None:
         """The internet gateway attached to the VPC, if any."""
         return self._igw_by_vpc.get(vpc_id)
+
+    @cached_property
+    def _eigw_by_vpc(self) -> dict[str, str]:
+        out: dict[str, str] = {}
+        for g in self.snapshot.EgressOnlyInternetGateways:
+            for a in g.Attachments:
+                if a.VpcId:
+                    out.setdefault(a.VpcId, g.EgressOnlyInternetGatewayId)
+        return out
+
+    def attached_eigw(self, vpc_id: str) -> str | None:
+        return self._eigw_by_vpc.get(vpc_id)
 
 
 def subnet_label(topo: Topology, subnet_id: str) -> str:

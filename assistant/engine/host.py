@@ -18,10 +18,22 @@ from assistant.engine.rules import Rule, compile_conditions, load_rules
 from assistant.errors import UserError
 
 CATCH_ALL = "__every_fact"
+SESSION_FACTS = 5000
 
 
 class EngineError(UserError):
     """A rule action failed, or the engine reported an error."""
+
+
+def _condition_fields(conditions: dict[str, Any]) -> set[str]:
+    out: set[str] = set()
+    for field, value in conditions.items():
+        if field == "any":
+            for group in value:
+                out |= _condition_fields(group)
+        else:
+            out.add(field)
+    return out
 
 
 class _QuietHost(Host):
@@ -69,45 +81,61 @@ class RuleEngine:
         }
         actions[CATCH_ALL] = lambda c: None
         self._host = _QuietHost({self.RULESET: definitions}, actions)
+        # Only the fields some rule tests go into the engine; matches return the whole fact.
+        self.match_fields = {"kind", "rid"}
+        for rule in self.rules:
+            for variant in rule.variants:
+                self.match_fields |= _condition_fields(variant.conditions)
 
     def _action(self, rule_id: str, variant: int):
         def fire(c) -> None:
             try:
-                fact = dict(c.m._d)
                 if self._matches is not None:
-                    self._matches.append((rule_id, variant, fact))
+                    self._matches.append((rule_id, variant, {"id": c.m._d["id"]}))
             except Exception as e:  # surfaced after the run, never swallowed
                 self._errors.append(f"{rule_id}: {type(e).__name__}: {e}")
 
         return fire
 
     def run(self, facts: list[dict[str, Any]]) -> list[tuple[str, int, dict[str, Any]]]:
-        """Assert the facts in one session; return (rule id, variant, fact) per match."""
+        """Assert the facts; return (rule id, variant, fact) per match.
+
+        Every rule matches a single fact, so the facts can go through several sessions:
+        one durable-rules session holds only some tens of thousands of facts (beyond that
+        its C core fails), so each session gets at most ``SESSION_FACTS``.
+        """
         with self._lock:
-            sid = f"d{next(self._sids)}"
             self._matches, self._errors = [], []
             seen: set[str] = set()
-            batch = []
+            unique = []
             for f in facts:
                 key = f"{f['kind']}:{f['rid']}"
                 if key in seen:
                     continue
                 seen.add(key)
-                batch.append({**f, "sid": sid, "id": key})
+                unique.append((key, f))
             try:
-                if batch:
-                    self._host.assert_facts(self.RULESET, batch)
-                state = self._host.get_state(self.RULESET, sid) if batch else {}
-                if state.get("exception"):
-                    self._errors.append(str(state["exception"]))
+                for start in range(0, len(unique), SESSION_FACTS):
+                    sid = f"d{next(self._sids)}"
+                    batch = [
+                        {
+                            **{k: v for k, v in f.items() if k in self.match_fields},
+                            "sid": sid,
+                            "id": key,
+                        }
+                        for key, f in unique[start : start + SESSION_FACTS]
+                    ]
+                    try:
+                        self._host.assert_facts(self.RULESET, batch)
+                        state = self._host.get_state(self.RULESET, sid)
+                        if state.get("exception"):
+                            self._errors.append(str(state["exception"]))
+                    finally:
+                        self._host.delete_state(self.RULESET, sid)
                 if self._errors:
                     raise EngineError("; ".join(self._errors))
                 matches = self._matches
             finally:
-                if batch:
-                    self._host.delete_state(self.RULESET, sid)
                 self._matches = None
-            for _, _, fact in matches:
-                for k in ("sid", "id"):
-                    fact.pop(k, None)
-            return matches
+            full = dict(unique)
+            return [(rule_id, v, dict(full[m["id"]])) for rule_id, v, m in matches]

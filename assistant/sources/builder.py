@@ -504,6 +504,30 @@ class Builder:
             self.route(rt, f"pl-{hashlib.sha1(service.encode()).hexdigest()[:8]}", eid)
         return eid
 
+    def peering(self, requester_vpc: str, accepter_vpc: str, status: str = "active") -> str:
+        """A VPC peering connection between two VPCs of this account and region."""
+        pid = self.new_id("pcx")
+
+        def info(vid: str) -> dict[str, Any]:
+            v = self.find("Vpcs", "VpcId", vid)
+            return {
+                "VpcId": vid,
+                "CidrBlock": v["CidrBlock"],
+                "OwnerId": self.account,
+                "Region": self.region,
+            }
+
+        self.data["VpcPeeringConnections"].append(
+            {
+                "VpcPeeringConnectionId": pid,
+                "RequesterVpcInfo": info(requester_vpc),
+                "AccepterVpcInfo": info(accepter_vpc),
+                "Status": {"Code": status, "Message": status.capitalize()},
+                "Tags": [],
+            }
+        )
+        return pid
+
     def flow_log(self, vpc_id: str) -> str:
         fid = self.new_id("fl")
         self.data["FlowLogs"].append(
@@ -524,6 +548,7 @@ class Builder:
         groups: list[str],
         scheme: str = "internet-facing",
         kind: str = "application",
+        cross_zone: bool | None = None,
     ) -> str:
         h = hashlib.sha1(f"{self.seed}:lb:{name}".encode()).hexdigest()[:16]
         short = "app" if kind == "application" else "net"
@@ -549,6 +574,8 @@ class Builder:
                 "SecurityGroups": groups if kind == "application" else [],
                 "DNSName": f"{name}-{h[:10]}.{self.region}.elb.amazonaws.com",
                 "IpAddressType": "ipv4",
+                # describe-load-balancer-attributes: load_balancing.cross_zone.enabled
+                **({} if cross_zone is None else {"CrossZoneEnabled": cross_zone}),
             }
         )
         return arn
