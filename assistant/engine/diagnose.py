@@ -8,7 +8,7 @@ from typing import Any
 
 from assistant.engine.facts import facts_for
 from assistant.engine.host import RuleEngine
-from assistant.engine.rules import Rule
+from assistant.engine.rules import FIELD, Rule
 from assistant.gcpause import gc_paused
 from assistant.models.finding import (
     Diagnosis,
@@ -38,9 +38,6 @@ def default_engine() -> RuleEngine:
         return _default
 
 
-_FIELD = re.compile(r"\{([A-Za-z_][A-Za-z0-9_]*)(?::(sp))?\}")
-
-
 def _fill(text: str, fact: dict[str, Any], item: Any = None) -> str:
     """Fill ``{field}`` (lists joined with commas) and ``{field:sp}`` (joined with spaces, for
     CLI arguments) from the fact. Other braces (Terraform, JSON) are left as written; a field
@@ -58,7 +55,7 @@ def _fill(text: str, fact: dict[str, Any], item: Any = None) -> str:
             return (" " if spec == "sp" else ", ").join(map(str, value)) or "none"
         return str(value)
 
-    return _FIELD.sub(sub, text)
+    return FIELD.sub(sub, text)
 
 
 def _paragraphs(text: str) -> str:

@@ -15,6 +15,7 @@ commas; ``{field:sp}`` joins with spaces for CLI arguments). Other braces are li
 
 from __future__ import annotations
 
+import re
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -107,6 +108,14 @@ def compile_conditions(conditions: dict[str, Any]) -> dict[str, Any]:
         else:
             parts.append(_cond(field, value))
     return parts[0] if len(parts) == 1 else {"$and": parts}
+
+
+FIELD = re.compile(r"\{([A-Za-z_][A-Za-z0-9_]*)(?::(sp))?\}")
+
+
+def template_fields(text: str) -> set[str]:
+    """The fact fields a template text uses (``{field}`` or ``{field:sp}``)."""
+    return {m.group(1) for m in FIELD.finditer(text)}
 
 
 def _validate(rule: Rule, path: Path) -> None:

@@ -35,7 +35,14 @@ def _wrap(text: str, indent: str, width: int) -> list[str]:
     out = []
     for para in text.split("\n\n"):
         para = " ".join(para.split())
-        out += textwrap.wrap(para, width=width, initial_indent=indent, subsequent_indent=indent)
+        out += textwrap.wrap(
+            para,
+            width=width,
+            initial_indent=indent,
+            subsequent_indent=indent,
+            break_on_hyphens=False,
+            break_long_words=False,
+        )
     return out
 
 
@@ -99,7 +106,9 @@ def render_text(d: Diagnosis, colour: bool = False, min_severity: Severity = Sev
                 line += f" (missing permission {n.action})"
             if n.rules:
                 line += f" [{', '.join(n.rules)}]"
-            lines += textwrap.wrap(line, 100, subsequent_indent="    ")
+            lines += textwrap.wrap(
+                line, 100, subsequent_indent="    ", break_on_hyphens=False, break_long_words=False
+            )
         lines.append("")
     counts = {s: 0 for s in ("critical", "high", "medium", "low", "info")}
     for f in d.findings:

@@ -239,4 +239,5 @@ def test_text_render_unredacts_to_the_original():
     snap = demo_snapshot()
     d1, d2 = diagnose(snap), diagnose(redact(snap, key))
     d2.source = d1.source
-    assert unredact_text(render_text(d2), key) == render_text(d1)
+    # the same words; line wrapping may differ where a pseudonym is shorter than its original
+    assert unredact_text(render_text(d2), key).split() == render_text(d1).split()

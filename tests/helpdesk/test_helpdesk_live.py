@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 
+from assistant.redact import RedactionKey, unredact_text
 from tests.helpers import run_cli
 from tests.live.scenario import clients
 
@@ -36,9 +37,10 @@ def test_collect_redact_then_scan_matches_live_scan(shop, tmp_path):
     assert '"redacted": true' in raw
     assert "shop-private-app" not in raw and "shop-app-sg" not in raw
     red = json.loads(run_cli("scan", "--snapshot", str(bundle), "--format", "json").stdout)
-    assert [(f["rule"], f["resources"]) for f in red["findings"]] == [
-        (f["rule"], f["resources"]) for f in live["findings"]
-    ]
+    k = RedactionKey.load(key)
+    assert [
+        (f["rule"], [unredact_text(r, k) for r in f["resources"]]) for f in red["findings"]
+    ] == [(f["rule"], f["resources"]) for f in live["findings"]]
     assert {"egress.no-default-route", "exposure.sg-open-admin-port"} <= {
         f["rule"] for f in red["findings"]
     }
@@ -58,11 +60,15 @@ def test_before_after_on_live_snapshots(shop, tmp_path):
     r = run_cli("diff", str(before), str(after), "--format", "json")
     assert r.returncode == 1
     doc = json.loads(r.stdout)
-    assert [f["rule"] for f in doc["introduced"]] == ["egress.no-default-route"]
+    # the NAT gateway of that AZ is now unused too
+    assert sorted(f["rule"] for f in doc["introduced"]) == ["egress.no-default-route", "nat.unused"]
     assert any("Routes removed 0.0.0.0/0 -> nat-" in c for c in doc["changes"])
     back = run_cli("diff", str(after), str(before), "--format", "json")
     assert back.returncode == 0
-    assert [f["rule"] for f in json.loads(back.stdout)["fixed"]] == ["egress.no-default-route"]
+    assert sorted(f["rule"] for f in json.loads(back.stdout)["fixed"]) == [
+        "egress.no-default-route",
+        "nat.unused",
+    ]
 
 
 def test_redaction_key_without_redact_is_refused(tmp_path):

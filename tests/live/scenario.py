@@ -157,11 +157,39 @@ def classic(
             elbv2.register_targets(
                 TargetGroupArn=tg, Targets=[{"Id": i, "Port": 8080} for i in out["apps"]]
             )
+        import boto3
+
+        acm = boto3.client("acm", region_name=region)
+        cert = acm.request_certificate(DomainName=f"{name}.example.com")["CertificateArn"]
+        elbv2.create_listener(
+            LoadBalancerArn=lb,
+            Protocol="HTTPS",
+            Port=443,
+            Certificates=[{"CertificateArn": cert}],
+            DefaultActions=[{"Type": "forward", "TargetGroupArn": tg}],
+        )
         elbv2.create_listener(
             LoadBalancerArn=lb,
             Protocol="HTTP",
             Port=80,
-            DefaultActions=[{"Type": "forward", "TargetGroupArn": tg}],
+            DefaultActions=[
+                {
+                    "Type": "redirect",
+                    "RedirectConfig": {
+                        "Protocol": "HTTPS",
+                        "Port": "443",
+                        "StatusCode": "HTTP_301",
+                    },
+                }
+            ],
         )
         out["lb"], out["tg"] = lb, tg
+    ec2.create_flow_logs(
+        ResourceIds=[vpc],
+        ResourceType="VPC",
+        TrafficType="ALL",
+        LogDestinationType="cloud-watch-logs",
+        LogGroupName=f"/vpc/{name}",
+        DeliverLogsPermissionArn="arn:aws:iam::123456789012:role/flow-logs",
+    )
     return out

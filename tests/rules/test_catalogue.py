@@ -11,7 +11,7 @@ import pytest
 from assistant.cli import main
 from assistant.engine import diagnose, load_rules
 from assistant.engine.facts import facts_for
-from assistant.engine.rules import _template_fields
+from assistant.engine.rules import template_fields
 from assistant.models.finding import Severity
 from assistant.sources.builder import Builder, classic
 from assistant.sources.demo import demo_snapshot
@@ -122,7 +122,7 @@ def rich_fields():
 
 
 @pytest.mark.parametrize("rule_id", sorted(RULES))
-def test_template_fields_exist(rule_id, rich_fields):
+def testtemplate_fields_exist(rule_id, rich_fields):
     rule = RULES[rule_id]
     kinds = {m["kind"] for m in rule.match}
     assert len(kinds) == 1, "one fact kind per rule"
@@ -131,10 +131,10 @@ def test_template_fields_exist(rule_id, rich_fields):
     texts = [rule.title, rule.explanation, rule.check or "", *rule.evidence]
     needed: set[str] = set()
     for t in texts:
-        needed |= _template_fields(t)
+        needed |= template_fields(t)
     for step in rule.fix:
         for t in [step.action, step.console or "", step.terraform or "", *step.cli]:
-            needed |= {f.split(":")[0] for f in _template_fields(t)} - {"item"}
+            needed |= {f.split(":")[0] for f in template_fields(t)} - {"item"}
         needed |= {x for x in (step.when, step.unless, step.foreach) if x}
     for m in rule.match:
         needed |= {k for k in m if k not in ("severity", "any")}
