@@ -15,6 +15,7 @@ COMMANDS = [
     "scan",
     "rules",
     "collect_commands",
+    "replay",
 ]
 
 

@@ -22,7 +22,7 @@ def vpc_tree(snapshot: Snapshot, vpc_ids: list[str] | None = None) -> list[TreeN
         for v in sorted(views, key=lambda v: (v.subnet.name or v.subnet_id)):
             s = v.subnet
             sub = TreeNode(
-                label=f"{s.name or s.SubnetId} {s.CidrBlock} {s.AvailabilityZone}".strip(),
+                label=f"{s.name or s.SubnetId} ({s.AvailabilityZone[-1:] or '?'}) {s.CidrBlock}",
                 badge=v.role,
             )
             if v.route_table is not None:
