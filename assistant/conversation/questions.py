@@ -94,7 +94,10 @@ def _instance_route_table(p: Snapshot):
     inst = _focus_instance(p)
     rt = _route_table_of(p, inst.SubnetId if inst else None)
     if rt is None and p.has("RouteTables") and inst is None:
-        rt = _one(p.RouteTables)
+        # Without the instance: the one table pasted, or the one with subnets of its own.
+        rt = _one(p.RouteTables) or _one(
+            [t for t in p.RouteTables if any(a.SubnetId and a.active for a in t.Associations)]
+        )
     return rt
 
 

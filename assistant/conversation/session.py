@@ -171,7 +171,9 @@ class Session:
         if not text:
             return []
         choice = self._match_choice(text)
-        shown = choice.label if choice else (text if len(text) < 300 else text[:120] + " ...")
+        shown = choice.label if choice else text
+        if choice is None and text[:1] in "[{":
+            shown = f"(pasted {len(text)} characters of JSON)"
         self.turns.append(Turn(role="user", text=shown))
         if text.lower() in ("back", "/back"):
             return self.back(record=False)

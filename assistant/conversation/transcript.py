@@ -28,8 +28,9 @@ DEFAULT_DIR = Path("transcripts")
 _SECRET_KEYS = re.compile(r"(secret|password|token|credential|accesskey|session_?key)", re.I)
 _SECRET_VALUES = [
     re.compile(r"\b(AKIA|ASIA)[A-Z0-9]{16}\b"),
-    re.compile(r"(?i)aws_secret_access_key\s*[=:]\s*\S+"),
-    re.compile(r"(?i)aws_session_token\s*[=:]\s*\S+"),
+    re.compile(
+        r"(?i)\"?(aws_)?(secret_?access_?key|session_?token|password|secret)\"?\s*[=:]\s*\"?[^\s\",}]+"
+    ),
 ]
 
 
@@ -122,7 +123,10 @@ def to_markdown(session: Any) -> str:
 def _atomic_write(path: Path, data: bytes) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    mask = os.umask(0)
+    os.umask(mask)
     try:
+        os.chmod(tmp, 0o666 & ~mask)
         with os.fdopen(fd, "wb") as fh:
             fh.write(data)
             fh.flush()

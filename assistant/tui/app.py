@@ -210,7 +210,9 @@ class ChatApp(App):
         self._set_busy(True)
         log = self.chat_screen().query_one(ChatLog)
         if shown is None:
-            shown = text if len(text) < 300 else text[:120] + " ... (pasted)"
+            shown = text.strip()
+            if shown[:1] in "[{":
+                shown = f"(pasted {len(shown)} characters of JSON)"
         log.add(Turn(role="user", text=shown))
         self._run(text)
 
