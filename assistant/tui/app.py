@@ -104,10 +104,11 @@ def turn_text(turn: Turn) -> Text:
 class ChatLog(VerticalScroll):
     """The conversation so far."""
 
+    def on_mount(self) -> None:
+        self.anchor()  # stay at the newest message as the log grows
+
     def add(self, turn: Turn) -> None:
-        msg = Static(turn_text(turn), classes=f"msg {turn.role} {turn.kind}")
-        self.mount(msg)
-        self.call_after_refresh(self.scroll_end, animate=False)
+        self.mount(Static(turn_text(turn), classes=f"msg {turn.role} {turn.kind}"))
 
 
 class ChatInput(Input):
