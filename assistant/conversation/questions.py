@@ -215,7 +215,10 @@ def settle_lb_subnets(p: Snapshot, a: Answers) -> tuple[str, str] | None:
     kinds = [_kind_of(rt) for rt in rts]
     n = sum(k == "igw" for k in kinds)
     key = "all_igw" if n == len(kinds) else ("some" if n else "none")
-    return key, f"{n} of the {len(kinds)} subnets of {lb.LoadBalancerName} route to an internet gateway"
+    return (
+        key,
+        f"{n} of the {len(kinds)} subnets of {lb.LoadBalancerName} route to an internet gateway",
+    )
 
 
 def _open_admin(p: Snapshot) -> list[tuple[str, int]]:
@@ -365,14 +368,17 @@ EGRESS: tuple[Question, ...] = (
             ("other", "Something else"),
             ("none", "There is no 0.0.0.0/0 route"),
         ),
-        applies=lambda a: a.get("route") == "nat" and a.get("nat_state") in ("available", "pending"),
+        applies=lambda a: (
+            a.get("route") == "nat" and a.get("nat_state") in ("available", "pending")
+        ),
         settle=settle_nat_subnet,
         rules=("nat.in-private-subnet",),
     ),
     Question(
         id="igw_attached",
-        applies=lambda a: a.get("route") == "igw"
-        or (a.get("route") == "nat" and a.get("nat_subnet") == "igw"),
+        applies=lambda a: (
+            a.get("route") == "igw" or (a.get("route") == "nat" and a.get("nat_subnet") == "igw")
+        ),
         **IGW_ATTACHED,
     ),
     Question(
@@ -446,8 +452,10 @@ INGRESS: tuple[Question, ...] = (
     ),
     Question(
         id="igw_attached",
-        applies=lambda a: (a.get("entry") == "lb" and a.get("lb_subnets") in ("all_igw", "some"))
-        or (a.get("entry") == "instance" and a.get("inst_route") == "igw"),
+        applies=lambda a: (
+            (a.get("entry") == "lb" and a.get("lb_subnets") in ("all_igw", "some"))
+            or (a.get("entry") == "instance" and a.get("inst_route") == "igw")
+        ),
         **IGW_ATTACHED,
     ),
     Question(
@@ -585,7 +593,11 @@ class _Scene:
             )
             if coll in self.known:
                 if coll == "Subnets":
-                    data = {"Subnets": [s for s in data["Subnets"] if s["SubnetId"] not in self.drop_subnets]}
+                    data = {
+                        "Subnets": [
+                            s for s in data["Subnets"] if s["SubnetId"] not in self.drop_subnets
+                        ]
+                    }
                 files[name] = data
             elif key == "VpcId":
                 continue
@@ -675,7 +687,9 @@ def build_ingress(a: Answers) -> Snapshot:
     vpc = b.vpc("10.0.0.0/16", name="vpc")
     igw = _igw(sc, vpc, a) if a.get("igw_attached") else b.igw(vpc, name="igw")
     if a.get("entry") == "lb":
-        subs = [b.subnet(vpc, f"10.0.{n}.0/24", az, name=f"lb-{az}") for n, az in ((1, "a"), (2, "b"))]
+        subs = [
+            b.subnet(vpc, f"10.0.{n}.0/24", az, name=f"lb-{az}") for n, az in ((1, "a"), (2, "b"))
+        ]
         layout = a.get("lb_subnets")
         if layout and layout != UNKNOWN:
             sc.known.add("RouteTables")
@@ -753,7 +767,9 @@ def build_whole(pasted: dict[str, Any]) -> Snapshot:
     return snap
 
 
-def build_snapshot(symptom: str, answers: Answers, pasted: dict[str, Any] | None = None) -> Snapshot:
+def build_snapshot(
+    symptom: str, answers: Answers, pasted: dict[str, Any] | None = None
+) -> Snapshot:
     """The snapshot the answers describe, for the rules to decide on."""
     if symptom == "whole":
         return build_whole(pasted or {})

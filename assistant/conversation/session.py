@@ -14,16 +14,15 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import orjson
-
-from assistant.conversation import questions as qs
-from assistant.conversation.tree import vpc_tree
 from assistant.conversation.turns import Choice, TreeNode, Turn
 from assistant.errors import UserError
-from assistant.models.finding import Diagnosis, Finding
-from assistant.models.snapshot import Snapshot
+
+if TYPE_CHECKING:
+    from assistant.conversation import questions as qs
+    from assistant.models.finding import Diagnosis, Finding
+    from assistant.models.snapshot import Snapshot
 
 
 @dataclass(frozen=True)
@@ -56,6 +55,7 @@ REGIONS = ["us-east-1", "us-east-2", "us-west-2", "eu-west-1", "eu-central-1", "
 
 def relevant_rules(symptom: str) -> set[str] | None:
     """Rule ids that speak to a symptom (its areas plus what its questions feed); None: all."""
+    from assistant.conversation import questions as qs
     from assistant.engine import load_rules
 
     sym = SYMPTOM_BY_KEY[symptom]
@@ -333,13 +333,17 @@ class Session:
         try:
             from assistant.sources import live
         except ImportError:
-            return out + self._say(
-                "Reading live AWS configuration is not available in this version. You can "
-                "answer questions instead, use the demo, or restart with "
-                "`vpc-helper --snapshot FILES` (see `vpc-helper collect-commands`).",
-                kind="error",
-                choices=SOURCE_CHOICES[1:],
-            ) + self._set_step("source")
+            return (
+                out
+                + self._say(
+                    "Reading live AWS configuration is not available in this version. You can "
+                    "answer questions instead, use the demo, or restart with "
+                    "`vpc-helper --snapshot FILES` (see `vpc-helper collect-commands`).",
+                    kind="error",
+                    choices=SOURCE_CHOICES[1:],
+                )
+                + self._set_step("source")
+            )
         try:
             snap = live.collect(
                 profile=self.profile,
@@ -397,14 +401,15 @@ class Session:
                     choices=SOURCE_CHOICES,
                 )
         elif len(vpcs) > 1:
+            from assistant.conversation.tree import vpc_tree
+
             self.step = "vpc"
             self.tree = vpc_tree(snap)
             names = {v.VpcId: v.name for v in snap.Vpcs}
             return self._say(
                 f"I found {len(vpcs)} VPCs. Which one?",
                 choices=[
-                    Choice(key=v, label=f"{v} ({names[v]})" if names.get(v) else v)
-                    for v in vpcs
+                    Choice(key=v, label=f"{v} ({names[v]})" if names.get(v) else v) for v in vpcs
                 ]
                 + [Choice(key="all", label="All of them")],
                 updates=["tree"],
@@ -421,6 +426,8 @@ class Session:
 
     # -- question mode --------------------------------------------------------------------------
     def _ask_next(self, prefix: str = "") -> list[Turn]:
+        from assistant.conversation import questions as qs
+
         assert self.symptom is not None
         q = qs.next_question(self.symptom, self.answers)
         if q is None:
@@ -442,6 +449,8 @@ class Session:
         )
 
     def _answer(self, text: str, choice: Choice | None) -> list[Turn]:
+        from assistant.conversation import questions as qs
+
         q = self.question
         assert q is not None and self.symptom is not None
         if choice is None and text[:1] in "[{":
@@ -461,16 +470,22 @@ class Session:
         return self._ask_next(prefix=prefix)
 
     def _unknown_effect(self, q: qs.Question) -> str:
+
         if q.rules:
             return (
                 f"Without it I cannot check {', '.join(sorted(set(q.rules)))}; "
                 "I'll say so in the diagnosis and go on with what I can check."
             )
         if q.collections:
-            return f"The rules that read {', '.join(q.collections)} will be reported as not checked."
+            return (
+                f"The rules that read {', '.join(q.collections)} will be reported as not checked."
+            )
         return "I'll go on without it."
 
     def _paste(self, text: str) -> list[Turn]:
+        import orjson
+
+        from assistant.conversation import questions as qs
         from assistant.sources.files import snapshot_from_outputs
 
         assert self.symptom is not None and self.question is not None
@@ -524,6 +539,8 @@ class Session:
         return self._ask_next(prefix="From what you pasted:\n" + "\n".join(lines))
 
     def _conclude_questions(self) -> list[Turn]:
+        from assistant.conversation import questions as qs
+
         assert self.symptom is not None
         self.snapshot = qs.build_snapshot(self.symptom, self.answers, self.pasted)
         return self._diagnose(from_answers=True)
@@ -535,6 +552,8 @@ class Session:
         assert self.snapshot is not None and self.symptom is not None
         d = diagnose(self.snapshot, vpc_ids=self.vpc_ids)
         self.diagnosis = d
+        from assistant.conversation.tree import vpc_tree
+
         self.tree = vpc_tree(self.snapshot, self.vpc_ids)
         wanted = relevant_rules(self.symptom)
         self.findings = [f for f in d.findings if wanted is None or f.rule in wanted]
@@ -568,7 +587,10 @@ class Session:
         if self.others:
             lines.append(f"I also found {len(self.others)} other problem(s) in this VPC.")
         return self._say(
-            "\n".join(lines), choices=self._result_choices(), kind="diagnosis", updates=["tree", "findings"]
+            "\n".join(lines),
+            choices=self._result_choices(),
+            kind="diagnosis",
+            updates=["tree", "findings"],
         )
 
     def _result_choices(self) -> list[Choice]:

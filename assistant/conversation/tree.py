@@ -19,7 +19,7 @@ def vpc_tree(snapshot: Snapshot, vpc_ids: list[str] | None = None) -> list[TreeN
         label = vid + (f" ({vpc.name})" if vpc is not None and vpc.name else "")
         node = TreeNode(label=label)
         views = [v for v in topo.views.values() if v.subnet.VpcId == vid]
-        for v in sorted(views, key=lambda v: (v.subnet.name or v.subnet_id)):
+        for v in sorted(views, key=lambda v: v.subnet.name or v.subnet_id):
             s = v.subnet
             sub = TreeNode(
                 label=f"{s.name or s.SubnetId} ({s.AvailabilityZone[-1:] or '?'}) {s.CidrBlock}",

@@ -275,7 +275,9 @@ class ChatApp(App):
         def add(parent, node: TreeNode) -> None:  # noqa: ANN001
             label = Text(node.label)
             if node.badge:
-                label = Text.assemble((f"[{node.badge}] ", BADGE_STYLE.get(node.badge, "")), node.label)
+                label = Text.assemble(
+                    (f"[{node.badge}] ", BADGE_STYLE.get(node.badge, "")), node.label
+                )
             if node.children:
                 child = parent.add(label, expand=True)
                 for c in node.children:
@@ -378,11 +380,17 @@ class ChatApp(App):
 
     def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
         yield from super().get_system_commands(screen)
-        yield SystemCommand("Save transcript", "Save the chat as Markdown and JSON", self.action_save)
+        yield SystemCommand(
+            "Save transcript", "Save the chat as Markdown and JSON", self.action_save
+        )
         yield SystemCommand("Back", "Go back one question and change the answer", self.action_back)
         yield SystemCommand("Help", "Key bindings and how the chat works", self.action_help)
-        yield SystemCommand("Toggle dark/light", "Switch the colour theme", self.action_toggle_theme)
-        yield SystemCommand("Start over", "Begin a new conversation", lambda: self.submit("restart"))
+        yield SystemCommand(
+            "Toggle dark/light", "Switch the colour theme", self.action_toggle_theme
+        )
+        yield SystemCommand(
+            "Start over", "Begin a new conversation", lambda: self.submit("restart")
+        )
 
 
 def run_chat(args: argparse.Namespace) -> int:

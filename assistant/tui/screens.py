@@ -8,7 +8,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical, VerticalScroll
 from textual.screen import ModalScreen
-from textual.widgets import Button, Input, Markdown, OptionList, Static
+from textual.widgets import Button, Input, OptionList, Static
 from textual.widgets.option_list import Option
 
 from assistant.models.finding import Finding
@@ -47,6 +47,8 @@ class HelpScreen(ModalScreen[None]):
     BINDINGS = [Binding("escape,f1,q", "dismiss", "Close")]
 
     def compose(self) -> ComposeResult:
+        from textual.widgets import Markdown  # only when asked: markdown parsing is slow to import
+
         with VerticalScroll(id="help-box", classes="modal-box"):
             yield Markdown(HELP)
 
@@ -79,7 +81,9 @@ class FindingScreen(ModalScreen[None]):
         for n, step in enumerate(f.fix, 1):
             options.append(Option(Text(f"{n}. {step.action}", style="bold"), disabled=True))
             if step.console:
-                options.append(Option(Text(f"   Console: {step.console}", style="dim"), disabled=True))
+                options.append(
+                    Option(Text(f"   Console: {step.console}", style="dim"), disabled=True)
+                )
             for c in step.cli:
                 self.commands.append(c)
                 options.append(Option(Text(f"   $ {c}"), id=f"c{len(self.commands) - 1}"))

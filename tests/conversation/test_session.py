@@ -98,7 +98,9 @@ def test_demo_finding_shows_explanation_and_numbered_fix():
     n = next(i for i, f in enumerate(s.findings, 1) if f.rule == "nat.in-private-subnet")
     turn = s.send(str(n))[0]
     assert turn.kind == "finding" and turn.finding.rule == "nat.in-private-subnet"
-    assert turn.finding.fix and any("create-nat-gateway" in c for st in turn.finding.fix for c in st.cli)
+    assert turn.finding.fix and any(
+        "create-nat-gateway" in c for st in turn.finding.fix for c in st.cli
+    )
 
 
 def test_other_findings_can_be_shown():
@@ -167,7 +169,7 @@ def test_whole_vpc_question_mode_pastes_equal_a_scan_of_the_demo():
     files = build_demo().cli_files()
     s = questions_session("whole")
     by_coll = {}
-    for name, data in files.items():
+    for data in files.values():
         by_coll.setdefault(next(iter(data)), []).append(data)
     while s.step == "question":
         coll = s.question.collections[0]
@@ -330,8 +332,13 @@ def test_egress_pasting_the_situation_names_the_same_rules_as_a_scan(name):
     b = make(Builder(seed=name))
     files = b.cli_files()
     s = questions_session("egress")
-    for f in ("instances.json", "route-tables.json", "subnets.json", "nat-gateways.json",
-              "internet-gateways.json"):
+    for f in (
+        "instances.json",
+        "route-tables.json",
+        "subnets.json",
+        "nat-gateways.json",
+        "internet-gateways.json",
+    ):
         if s.step != "question":
             break
         s.send(orjson.dumps(files[f]).decode())
@@ -340,7 +347,9 @@ def test_egress_pasting_the_situation_names_the_same_rules_as_a_scan(name):
 
 
 def test_question_snapshot_is_the_collector_shape():
-    snap = qs.build_snapshot("egress", {"route": "nat", "nat_state": "available", "nat_subnet": "nat"})
+    snap = qs.build_snapshot(
+        "egress", {"route": "nat", "nat_state": "available", "nat_subnet": "nat"}
+    )
     assert snap.has("RouteTables") and snap.has("NatGateways")
     assert snap.NatGateways[0].SubnetId in {s.SubnetId for s in snap.Subnets}
 

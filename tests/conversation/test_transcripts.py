@@ -1,4 +1,4 @@
-"""Transcripts: saved atomically as Markdown and JSON, free of secrets, replayed against the rules."""
+"""Transcripts: saved atomically (Markdown and JSON), free of secrets, replayed."""
 
 from __future__ import annotations
 

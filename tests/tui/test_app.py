@@ -116,7 +116,9 @@ def test_newcomer_path_to_the_nat_fix_by_keys_alone():
             await settle(app, pilot)
             await keys(app, pilot, "1")
             n = next(
-                i for i, f in enumerate(app.session.findings, 1) if f.rule == "nat.in-private-subnet"
+                i
+                for i, f in enumerate(app.session.findings, 1)
+                if f.rule == "nat.in-private-subnet"
             )
             await keys(app, pilot, str(n))
             assert isinstance(app.screen, FindingScreen)

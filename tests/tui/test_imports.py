@@ -31,7 +31,8 @@ def test_core_and_conversation_never_import_textual():
     code = (
         "import importlib, importlib.util, sys\n"
         f"mods = {CORE!r}\n"
-        "if importlib.util.find_spec('assistant.sources.live'): mods.append('assistant.sources.live')\n"
+        "if importlib.util.find_spec('assistant.sources.live'):\n"
+        "    mods.append('assistant.sources.live')\n"
         "for m in mods: importlib.import_module(m)\n"
         "from assistant.engine import diagnose\n"
         "from assistant.sources.demo import demo_snapshot\n"

@@ -35,9 +35,7 @@ def test_opening(snap_compare):
 
 
 def test_opening_80x24(snap_compare):
-    assert snap_compare(
-        ChatApp(Session(demo=True)), terminal_size=(80, 24), run_before=_presses()
-    )
+    assert snap_compare(ChatApp(Session(demo=True)), terminal_size=(80, 24), run_before=_presses())
 
 
 def test_demo_diagnosis(snap_compare):
