@@ -13,6 +13,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+import orjson
+
 from assistant.models.snapshot import NotChecked, Snapshot
 from assistant.sources.builder import Builder
 from assistant.topology import DEFAULT_V4, PUBLIC, Topology, target_kind
@@ -581,10 +583,25 @@ class _Scene:
     known: set[str] = field(default_factory=lambda: {"Vpcs", "Subnets"})
     drop_subnets: list[str] = field(default_factory=list)
     notes: list[NotChecked] = field(default_factory=list)
+    roles: dict[str, str] = field(default_factory=dict)  # role -> the id built for it
+    real: dict[str, str] = field(default_factory=dict)  # role -> the id seen in a paste
+
+    def _renames(self) -> dict[str, str]:
+        """Built id -> the real id a paste showed, so findings name the user's resources."""
+        out: dict[str, str] = {}
+        for role, built in self.roles.items():
+            real = self.real.get(role)
+            if not real or built in out:
+                continue
+            if real.split("-")[0] != built.split("-")[0] or real in out.values():
+                continue
+            out[built] = real
+        return out
 
     def snapshot(self) -> Snapshot:
         from assistant.sources.files import snapshot_from_outputs
 
+        renames = self._renames()
         files = {}
         for name, data in self.b.cli_files().items():
             key = next(iter(data))
@@ -599,8 +616,11 @@ class _Scene:
                         ]
                     }
                 files[name] = data
-            elif key == "VpcId":
-                continue
+        if renames:
+            blob = orjson.dumps(files).decode()
+            for built, real in renames.items():
+                blob = blob.replace(built, real)
+            files = orjson.loads(blob)
         snap = snapshot_from_outputs(files, account_id=None, region=self.b.region)
         snap.source = "your answers"
         snap.not_checked = list(self.notes)
@@ -639,8 +659,8 @@ def _igw(sc: _Scene, vpc: str, a: Answers) -> str:
     return sc.b.igw(None if attached == "no" else vpc, name="igw")
 
 
-def build_egress(a: Answers) -> Snapshot:
-    sc = _Scene()
+def build_egress(a: Answers, real: dict[str, str] | None = None) -> Snapshot:
+    sc = _Scene(real=real or {})
     b = sc.b
     vpc = b.vpc("10.0.0.0/16", name="vpc")
     route, state, nat_subnet = a.get("route"), a.get("nat_state"), a.get("nat_subnet")
@@ -649,10 +669,15 @@ def build_egress(a: Answers) -> Snapshot:
     app = b.subnet(vpc, "10.0.1.0/24", "a", name="private-app")
     rt = b.route_table(vpc, name="app-rt")
     b.associate(rt, app)
+    sc.roles.update(vpc=vpc, subnet=app, route_table=rt)
+    if igw:
+        sc.roles["igw"] = igw
     if route and route != UNKNOWN:
         sc.known.add("RouteTables")
     if a.get("public_ip") in ("yes", "no"):
-        b.instance(app, [], name="app-server", public_ip=a["public_ip"] == "yes")
+        sc.roles["instance"] = b.instance(
+            app, [], name="app-server", public_ip=a["public_ip"] == "yes"
+        )
         sc.known.add("Instances")
     if route in ("igw", "other", "none"):
         _route_to(sc, vpc, rt, route, igw)
@@ -665,12 +690,14 @@ def build_egress(a: Answers) -> Snapshot:
                 home = b.subnet(vpc, "10.0.0.0/24", "a", name="nat-home")
                 home_rt = b.route_table(vpc, name="nat-home-rt")
                 b.associate(home_rt, home)
+                sc.roles.update(nat_subnet=home, nat_route_table=home_rt)
                 if nat_subnet in ("igw", "other"):
                     _route_to(sc, vpc, home_rt, nat_subnet, igw)
                 elif nat_subnet != "none":
                     # Where the NAT gateway sits is not known: leave its subnet out.
                     sc.drop_subnets.append(home)
             nat = b.nat(home, name="nat", state=state)
+            sc.roles["nat"] = nat
             b.route(rt, "0.0.0.0/0", nat)
         elif state == "deleted":
             sc.known.add("NatGateways")
@@ -681,8 +708,8 @@ def build_egress(a: Answers) -> Snapshot:
     return sc.snapshot()
 
 
-def build_ingress(a: Answers) -> Snapshot:
-    sc = _Scene()
+def build_ingress(a: Answers, real: dict[str, str] | None = None) -> Snapshot:
+    sc = _Scene(real=real or {})
     b = sc.b
     vpc = b.vpc("10.0.0.0/16", name="vpc")
     igw = _igw(sc, vpc, a) if a.get("igw_attached") else b.igw(vpc, name="igw")
@@ -706,19 +733,22 @@ def build_ingress(a: Answers) -> Snapshot:
         s = b.subnet(vpc, "10.0.1.0/24", "a", name="app")
         rt = b.route_table(vpc, name="app-rt")
         b.associate(rt, s)
+        sc.roles.update(vpc=vpc, subnet=s, route_table=rt, igw=igw)
         route = a.get("inst_route")
         if route and route != UNKNOWN:
             sc.known.add("RouteTables")
             _route_to(sc, vpc, rt, route, igw)
         if a.get("public_ip") in ("yes", "no"):
-            b.instance(s, [], name="app-server", public_ip=a["public_ip"] == "yes")
+            sc.roles["instance"] = b.instance(
+                s, [], name="app-server", public_ip=a["public_ip"] == "yes"
+            )
             sc.known.add("Instances")
     sc.notes = _unknown_notes("ingress", a)
     return sc.snapshot()
 
 
-def build_exposure(a: Answers) -> Snapshot:
-    sc = _Scene()
+def build_exposure(a: Answers, real: dict[str, str] | None = None) -> Snapshot:
+    sc = _Scene(real=real or {})
     b = sc.b
     vpc = b.vpc("10.0.0.0/16", name="vpc")
     igw = b.igw(vpc, name="igw")
@@ -738,6 +768,7 @@ def build_exposure(a: Answers) -> Snapshot:
     if opened in ("ssh", "rdp", "both", "no"):
         sc.known.add("SecurityGroups")
         groups = [b.security_group(vpc, "admin", ingress=[b.perm(p, "0.0.0.0/0") for p in ports])]
+        sc.roles.update(vpc=vpc, security_group=groups[0])
     reach = a.get("sg_reachable")
     if reach in ("yes", "no"):
         sc.known.add("Instances")
@@ -767,12 +798,50 @@ def build_whole(pasted: dict[str, Any]) -> Snapshot:
     return snap
 
 
+def real_ids(symptom: str, p: Snapshot, a: Answers) -> dict[str, str]:
+    """Ids of the user's own resources seen in pasted output, by the role they play."""
+    out: dict[str, str] = {}
+    inst = _focus_instance(p) if p.has("Instances") else None
+    rt = _instance_route_table(p)
+    if inst is not None:
+        out["instance"] = inst.InstanceId
+        out["subnet"] = inst.SubnetId or ""
+        out["vpc"] = inst.VpcId or ""
+    if rt is not None:
+        out["route_table"] = rt.RouteTableId
+        out["vpc"] = out.get("vpc") or rt.VpcId
+        subs = [x.SubnetId for x in rt.Associations if x.SubnetId and x.active]
+        if not out.get("subnet") and len(subs) == 1:
+            out["subnet"] = subs[0] or ""
+    found = _route_nat(p)
+    if found and symptom == "egress":
+        out["nat"] = found[0]
+        nat = next((n for n in p.NatGateways if n.NatGatewayId == found[0]), None)
+        if nat is not None and nat.SubnetId and nat.SubnetId != out.get("subnet"):
+            out["nat_subnet"] = nat.SubnetId
+            nrt = _route_table_of(p, nat.SubnetId)
+            if nrt is not None and nrt.RouteTableId != out.get("route_table"):
+                out["nat_route_table"] = nrt.RouteTableId
+    igw = _igw_in_play(p, a)
+    if igw:
+        out["igw"] = igw[0]
+    if p.has("SecurityGroups"):
+        groups = [g for g, _ in _open_admin(p)]
+        if groups:
+            out["security_group"] = groups[0]
+    return {k: v for k, v in out.items() if v}
+
+
 def build_snapshot(
     symptom: str, answers: Answers, pasted: dict[str, Any] | None = None
 ) -> Snapshot:
-    """The snapshot the answers describe, for the rules to decide on."""
+    """The snapshot the answers describe (with the ids a paste showed), for the rules."""
     if symptom == "whole":
         return build_whole(pasted or {})
-    return {"egress": build_egress, "ingress": build_ingress, "exposure": build_exposure}[symptom](
-        answers
-    )
+    real: dict[str, str] = {}
+    if pasted:
+        from assistant.sources.files import snapshot_from_outputs
+
+        real = real_ids(symptom, snapshot_from_outputs(pasted), answers)
+    builders = {"egress": build_egress, "ingress": build_ingress, "exposure": build_exposure}
+    return builders[symptom](answers, real)

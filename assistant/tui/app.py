@@ -112,7 +112,25 @@ class ChatLog(VerticalScroll):
 
 
 class ChatInput(Input):
-    """The input line; a digit on an empty line picks that quick reply."""
+    """The input line; a digit on an empty line picks that quick reply.
+
+    A pasted JSON document (the AWS CLI prints several lines) is sent as a whole, at once;
+    other multi-line pastes are joined into one line.
+    """
+
+    def _on_paste(self, event) -> None:  # noqa: ANN001
+        # Input's own handler (run after this one unless prevented) keeps only the first line.
+        text = event.text or ""
+        if "\n" not in text and "\r" not in text:
+            return
+        event.prevent_default()
+        event.stop()
+        joined = " ".join(line.strip() for line in text.splitlines() if line.strip())
+        app = self.app
+        if joined[:1] in "[{" and not self.value and isinstance(app, ChatApp):
+            app.submit(joined)
+            return
+        self.insert_text_at_cursor(joined)
 
     def _on_key(self, event) -> None:  # noqa: ANN001
         if event.character and event.character.isdigit() and not self.value:

@@ -242,6 +242,11 @@ def test_paste_settles_every_question_it_can_and_says_so():
     assert s.answers["nat_state"] == "available" and s.answers["nat_subnet"] == "nat"
     assert s.step == "results" and rules_of(s) == {"nat.in-private-subnet"}
     assert "sits in" in "\n".join(t.text for t in s.turns)
+    # The finding names the user's own resources, as pasted, not made-up ones.
+    real_nat = files["nat-gateways.json"]["NatGateways"][0]
+    assert s.findings[0].resources[:2] == [real_nat["NatGatewayId"], real_nat["SubnetId"]]
+    scan = [f for f in diagnose(one_nat_in_private(Builder(seed="paste")).snapshot()).findings]
+    assert [f.key for f in scan if f.rule == "nat.in-private-subnet"] == [s.findings[0].key]
 
 
 def test_bad_pastes_become_messages():
@@ -344,6 +349,9 @@ def test_egress_pasting_the_situation_names_the_same_rules_as_a_scan(name):
         s.send(orjson.dumps(files[f]).decode())
     assert s.step == "results", s.turns[-1].text
     assert rules_of(s) == scan_rules(b.snapshot(), "egress")
+    # Pasted ids carry into the findings: the same rule on the same resources as the scan.
+    scan = {f.key for f in diagnose(b.snapshot()).findings if f.rule in rules_of(s)}
+    assert {f.key for f in s.findings} == scan
 
 
 def test_question_snapshot_is_the_collector_shape():

@@ -6,6 +6,7 @@ import asyncio
 import threading
 from pathlib import Path
 
+import orjson
 import pytest
 
 import assistant.engine
@@ -252,3 +253,29 @@ def test_no_engine_or_aws_call_runs_on_the_ui_thread(monkeypatch):
     assert len(calls) >= 2
     assert ui not in calls and all(c != "MainThread" for c in calls), calls
     assert app.session_threads and ui not in app.session_threads
+
+
+def test_multiline_paste_of_aws_output_is_sent_whole():
+    """The AWS CLI prints indented JSON over many lines; the input keeps it all and sends it."""
+    from textual import events
+
+    from assistant.sources.builder import Builder
+    from tests.conversation.test_session import one_nat_in_private
+
+    files = one_nat_in_private(Builder(seed="tui-paste")).cli_files()
+    pasted = orjson.dumps(files["route-tables.json"], option=orjson.OPT_INDENT_2).decode()
+    assert pasted.count("\n") > 10
+
+    async def go():
+        app = ChatApp(Session())
+        async with app.run_test(size=SIZE) as pilot:
+            await settle(app, pilot)
+            await keys(app, pilot, "1", "2")
+            box = app.chat_screen().query_one("#input")
+            box.post_message(events.Paste(pasted))
+            await settle(app, pilot)
+            assert app.session.answers.get("route") == "nat"
+            assert box.value == ""
+            assert "From what you pasted" in log_text(app)
+
+    run(go())
