@@ -76,7 +76,7 @@ class FindingScreen(ModalScreen[None]):
         if f.cannot_know:
             body.append("\nNot known: ", style="bold")
             body.append(f.cannot_know + "\n")
-        body.append("\nFix (Enter on a command copies it)", style="bold")
+
         options: list[Option] = []
         for n, step in enumerate(f.fix, 1):
             options.append(Option(Text(f"{n}. {step.action}", style="bold"), disabled=True))
@@ -95,8 +95,14 @@ class FindingScreen(ModalScreen[None]):
             yield Static(head, id="finding-title")
             with VerticalScroll(id="finding-body"):
                 yield Static(body)
-                yield OptionList(*options, id="commands")
-            yield Static("Esc: back   Enter/c: copy the highlighted command", id="copied")
+            yield Static(
+                Text.assemble(
+                    ("Fix", "bold"), ("   Up/Down: pick a command   Enter: copy it", "dim")
+                ),
+                id="fix-title",
+            )
+            yield OptionList(*options, id="commands")
+            yield Static("Esc: back   Tab: scroll the explanation", id="copied")
 
     def on_mount(self) -> None:
         box = self.query_one("#commands", OptionList)
