@@ -399,3 +399,31 @@ def test_live_asks_region_when_none_is_set(monkeypatch):
     s.send("live")
     assert s.step == "region"
     assert "does not look like a region" in s.send("moon-base")[-1].text
+
+
+def test_snapshot_files_mode(tmp_path):
+    from assistant.sources.demo import DEMO_DIR
+
+    s = Session(snapshot_paths=[str(DEMO_DIR)])
+    s.start()
+    s.send("1")
+    assert s.mode == "snapshot" and "nat.in-private-subnet" in rules_of(s)
+
+
+def test_unreadable_snapshot_becomes_a_message(tmp_path):
+    bad = tmp_path / "x.json"
+    bad.write_text("{")
+    s = Session(snapshot_paths=[str(bad)])
+    s.start()
+    turn = s.send("1")[-1]
+    assert turn.kind == "error" and "could not read the snapshot" in turn.text
+    assert s.step == "source"
+    s.send("demo")
+    assert s.mode == "demo" and s.findings
+
+
+def test_chat_refuses_demo_with_snapshot():
+    from tests.helpers import run_cli
+
+    r = run_cli("--demo", "--snapshot", "x.json")
+    assert r.returncode == 2 and "either --demo or --snapshot" in r.stderr
