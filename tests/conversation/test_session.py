@@ -382,10 +382,20 @@ def test_live_reading_against_the_api_server(aws):
     s = Session(region="us-east-1", endpoint_url=aws, progress=seen.append)
     s.start()
     turns = s.send("4")
-    assert s.mode == "live"
-    assert s.step in ("results", "vpc", "source"), turns[-1].text
-    if s.step == "results":
-        assert s.diagnosis is not None
+    assert s.mode == "live" and s.step == "results", turns[-1].text
+    assert s.diagnosis is not None and s.tree
+    assert any(line.startswith("reading") for line in seen)
+
+
+def test_live_reading_failure_is_a_message_with_a_way_on(aws):
+    pytest.importorskip("assistant.sources.live")
+    s = Session(region="us-east-1", endpoint_url="http://127.0.0.1:9")
+    s.start()
+    turn = s.send("1")[-1]
+    assert turn.kind == "error" and "could not read the configuration" in turn.text
+    assert s.step == "source"
+    s.send("questions")
+    assert s.mode == "questions"
 
 
 def test_live_asks_region_when_none_is_set(monkeypatch):
