@@ -8,7 +8,6 @@ reading live AWS, running the rules) happens inside ``send``, so a UI calls it f
 from __future__ import annotations
 
 import configparser
-import importlib
 import os
 import re
 from collections.abc import Callable
@@ -126,6 +125,8 @@ class Session:
         self.tree: list[TreeNode] = []
         self.question: qs.Question | None = None
         self._walk: Any = None
+        self.walkthrough_answers: dict[str, Any] | None = None
+        self._free_text = False  # the current question wants a typed value (a CIDR, a number)
         self._choices: list[Choice] = []
 
     # -- public API -------------------------------------------------------------------------
@@ -145,6 +146,11 @@ class Session:
     def choices(self) -> list[Choice]:
         """The quick replies that apply now."""
         return list(self._choices)
+
+    @property
+    def digits_pick(self) -> bool:
+        """Whether a digit typed on an empty line picks a quick reply (not for typed values)."""
+        return self._free_text is False
 
     @property
     def can_go_back(self) -> bool:
@@ -168,6 +174,8 @@ class Session:
     def send(self, text: str) -> list[Turn]:
         """Handle one user turn: a choice key or number, typed text, or pasted JSON."""
         text = text.strip()
+        if not text and self.step == "walkthrough":
+            text = "(default)"  # Enter on an empty line takes the default
         if not text:
             return []
         choice = self._match_choice(text)
@@ -204,6 +212,7 @@ class Session:
     # -- helpers --------------------------------------------------------------------------
     def _say(self, text: str, choices: list[Choice] | None = None, **kw: Any) -> list[Turn]:
         self._choices = list(choices or [])
+        self._free_text = False
         t = Turn(role="assistant", text=text, choices=self._choices, **kw)
         self.turns.append(t)
         return [t]
@@ -634,34 +643,76 @@ class Session:
 
     # -- walkthrough -------------------------------------------------------------------------------
     def _walkthrough(self) -> list[Turn]:
-        self.mode = "walkthrough"
+        """Hand over to the guided setup (``assistant.walkthrough``) when it is installed."""
         try:
-            mod = importlib.import_module("assistant.walkthrough")
+            from assistant.walkthrough import Walkthrough
         except ImportError:
-            mod = None
-        factory = getattr(mod, "ChatWalkthrough", None) if mod else None
-        if factory is None:
             self.step = "symptom"
             return self._say(
                 "The guided setup of a new VPC is not available in this version yet. "
                 "Meanwhile I can check an existing VPC:",
                 choices=[Choice(key=s.key, label=s.label) for s in SYMPTOMS[:4]],
             )
-        self._walk = factory()
+        self.mode = "walkthrough"
+        self._walk = Walkthrough()
         self.step = "walkthrough"
-        return self._walk_turns(self._walk.start())
+        return (
+            self._say(
+                "Let's plan a new VPC: the classic layout, with a load balancer in public subnets, "
+                "app servers in private subnets and NAT for their internet access. Each question "
+                "has a default; pick it, another choice, or type your own."
+            )
+            + self._walk_ask()
+        )
+
+    def _walk_ask(self) -> list[Turn]:
+        wt = self._walk
+        q = wt.next_question()
+        if q is None:
+            from assistant.walkthrough.render import render_plan
+
+            self.step = "results"
+            self.walkthrough_answers = wt.answers_document()
+            return self._say(
+                "Here is the plan. Save the conversation (Ctrl+S) to get an answers file "
+                "next to the transcript (NAME.answers.json) for `vpc-helper walkthrough "
+                "--answers`, which prints the plan as a shell script (--format sh) or "
+                "Terraform (--format terraform).\n\n" + render_plan(wt.plan(), "text"),
+                choices=[Choice(key="restart", label="Start over")],
+            )
+        options = [
+            Choice(key=str(n), label=f"{c.label}: {c.detail}" if c.detail else c.label)
+            for n, c in enumerate(wt.choices(q.key), 1)
+        ]
+        default = wt.default(q.key)
+        shown = next((c.label for c in wt.choices(q.key) if c.value == default), default)
+        if shown in (None, ""):
+            shown = "none"
+        options.append(
+            Choice(key="(default)", label=f"Use the default ({shown}): Enter on an empty line")
+        )
+        out = self._say(q.text, choices=options, kind="question", question=q.key, why=q.why)
+        self._free_text = q.kind in ("text", "cidr", "cidrs", "int")
+        return out
 
     def _walk_send(self, text: str) -> list[Turn]:
-        choice = self._match_choice(text)
-        return self._walk_turns(self._walk.answer(choice.label if choice else text))
+        from assistant.walkthrough import AnswerError
 
-    def _walk_turns(self, items: list[tuple[str, list[str]]]) -> list[Turn]:
-        out: list[Turn] = []
-        for text, options in items:
-            out += self._say(text, choices=[Choice(key=o, label=o) for o in options])
-        if getattr(self._walk, "done", False):
-            self.step = "results"
-        return out
+        choice = self._match_choice(text)
+        q = self._walk.next_question()
+        if q is None:
+            return self._walk_ask()
+        if q.kind == "int" and text.strip().isdigit():
+            choice = None  # a number typed for a number question is the value, not a choice
+        value = None if (choice and choice.key == "(default)") else (choice.key if choice else text)
+        try:
+            self._walk.answer(q.key, value)
+        except AnswerError as e:
+            free = self._free_text
+            out = self._say(f"{e}", kind="error", choices=self._choices, why=q.why)
+            self._free_text = free
+            return out
+        return self._walk_ask()
 
 
 _COLLECTION_NAMES = {

@@ -69,6 +69,7 @@ def to_json(session: Any) -> dict[str, Any]:
         "answers": dict(session.answers),
         "concluded": dict(session.concluded),
         "pasted": session.pasted,
+        "walkthrough_answers": session.walkthrough_answers,
         "facts": facts,
         "findings": [f.model_dump(mode="json") for f in session.findings],
         "finding_keys": finding_keys(session.findings),
@@ -141,7 +142,7 @@ def save(session: Any, target: str | Path | None = None) -> tuple[Path, Path]:
     """Write ``NAME.md`` and ``NAME.json`` atomically; returns both paths.
 
     ``target`` is a directory (a timestamped name is chosen) or a file path (its suffix is
-    replaced). Default: ``transcripts/``.
+    replaced). Default: ``transcripts/``. A guided setup also gets ``NAME.answers.json``.
     """
     target = Path(target) if target else DEFAULT_DIR
     if target.suffix in (".json", ".md"):
@@ -155,6 +156,11 @@ def save(session: Any, target: str | Path | None = None) -> tuple[Path, Path]:
     try:
         _atomic_write(js, orjson.dumps(to_json(session), option=orjson.OPT_INDENT_2) + b"\n")
         _atomic_write(md, to_markdown(session).encode())
+        answers = getattr(session, "walkthrough_answers", None)
+        if answers:
+            # The guided setup's answers, as `vpc-helper walkthrough --answers FILE` reads them.
+            doc = orjson.dumps(answers, option=orjson.OPT_INDENT_2) + b"\n"
+            _atomic_write(base.with_name(base.name + ".answers.json"), doc)
     except OSError as e:
         raise UserError(f"cannot write the transcript to {base.parent}: {e.strerror}") from None
     return md, js

@@ -135,7 +135,11 @@ class ChatInput(Input):
     def _on_key(self, event) -> None:  # noqa: ANN001
         if event.character and event.character.isdigit() and not self.value:
             app = self.app
-            if isinstance(app, ChatApp) and app.pick_number(int(event.character)):
+            if (
+                isinstance(app, ChatApp)
+                and app.session.digits_pick
+                and app.pick_number(int(event.character))
+            ):
                 event.stop()
                 event.prevent_default()
                 return
@@ -224,7 +228,7 @@ class ChatApp(App):
 
     def submit(self, text: str, shown: str | None = None) -> None:
         """Send user input to the session (in a worker)."""
-        if self.busy or not text.strip():
+        if self.busy or not (text.strip() or self.session.step == "walkthrough"):
             return
         self._set_busy(True)
         log = self.chat_screen().query_one(ChatLog)

@@ -437,3 +437,23 @@ def test_chat_refuses_demo_with_snapshot():
 
     r = run_cli("--demo", "--snapshot", "x.json")
     assert r.returncode == 2 and "either --demo or --snapshot" in r.stderr
+
+
+def test_setup_walkthrough_in_the_chat_reaches_a_plan(tmp_path):
+    pytest.importorskip("assistant.walkthrough")
+    from assistant.conversation.transcript import save
+
+    s = Session()
+    s.start()
+    s.send("5")
+    assert s.mode == "walkthrough" and s.turns[-1].why
+    for _ in range(40):
+        if s.step != "walkthrough":
+            break
+        default = next(c for c in s.choices if c.key == "(default)")
+        s.send(default.key)
+    assert s.step == "results", s.turns[-1].text
+    assert "plan" in s.turns[-1].text.lower() and s.walkthrough_answers
+    md, _ = save(s, tmp_path / "setup.json")
+    answers = orjson.loads((tmp_path / "setup.answers.json").read_bytes())
+    assert answers == s.walkthrough_answers and answers["format"] == "vpc-helper-walkthrough"
