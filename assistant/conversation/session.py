@@ -583,7 +583,7 @@ class Session:
         lines = []
         if self.findings:
             lines.append(
-                f"From {source}, I found {len(self.findings)} problem(s) that explain this. "
+                f"From {source}, I found {len(self.findings)} problem(s) that can explain this. "
                 "Pick one to see why and how to fix it:"
             )
         else:

@@ -457,3 +457,18 @@ def test_setup_walkthrough_in_the_chat_reaches_a_plan(tmp_path):
     md, _ = save(s, tmp_path / "setup.json")
     answers = orjson.loads((tmp_path / "setup.answers.json").read_bytes())
     assert answers == s.walkthrough_answers and answers["format"] == "vpc-helper-walkthrough"
+
+
+def test_several_vpcs_ask_which_one(tmp_path):
+    b = Builder(seed="two-vpcs")
+    one_nat_in_private(b)
+    other = b.vpc("10.9.0.0/16", name="other")
+    b.subnet(other, "10.9.1.0/24", "a", name="other-a")
+    for name, data in b.cli_files().items():
+        (tmp_path / name).write_bytes(orjson.dumps(data))
+    s = Session(snapshot_paths=[str(tmp_path)])
+    s.start()
+    turn = s.send("1")[-1]
+    assert s.step == "vpc" and len(turn.choices) == 3 and "tree" in turn.updates
+    s.send("1")  # the first VPC listed
+    assert s.step == "results" and s.vpc_ids and len(s.tree) == 1

@@ -279,3 +279,43 @@ def test_multiline_paste_of_aws_output_is_sent_whole():
             assert "From what you pasted" in log_text(app)
 
     run(go())
+
+
+def test_command_palette_offers_the_chat_commands():
+    from textual.command import CommandPalette
+
+    async def go():
+        app = ChatApp(Session(demo=True))
+        async with app.run_test(size=SIZE) as pilot:
+            await settle(app, pilot)
+            titles = [c.title for c in app.get_system_commands(app.screen)]
+            assert {"Save transcript", "Back", "Help", "Toggle dark/light"} <= set(titles)
+            await keys(app, pilot, "ctrl+p")
+            assert isinstance(app.screen, CommandPalette)
+
+    run(go())
+
+
+def test_live_reading_runs_in_a_worker_with_progress(aws, monkeypatch):
+    live = pytest.importorskip("assistant.sources.live")
+    calls: list[str] = []
+    real = live.collect
+
+    def spy(**kw):
+        calls.append(threading.current_thread().name)
+        return real(**kw)
+
+    monkeypatch.setattr(live, "collect", spy)
+    ui = threading.current_thread().name
+    progress: list[str] = []
+
+    async def go():
+        app = ChatApp(Session(region="us-east-1", endpoint_url=aws))
+        async with app.run_test(size=SIZE, message_hook=lambda m: progress.append(m)) as pilot:
+            await settle(app, pilot)
+            await keys(app, pilot, "4")
+            assert app.session.mode == "live" and app.session.step == "results"
+
+    run(go())
+    assert calls and ui not in calls
+    assert any(type(m).__name__ == "Progress" for m in progress)
