@@ -562,6 +562,17 @@ QUESTIONS: dict[str, tuple[Question, ...]] = {
 }
 
 
+def decided_rules(symptom: str) -> set[str] | None:
+    """The rules a symptom's questions decide (None: every rule, for pasted outputs).
+
+    In question mode only these are reported: the scenario built from the answers is
+    complete only for what was asked, so another rule firing on it would be an artefact.
+    """
+    if symptom == "whole":
+        return None
+    return {r for q in QUESTIONS[symptom] for r in q.rules}
+
+
 def next_question(symptom: str, answers: Answers) -> Question | None:
     """The first question still open for the answers so far, or None: the rules can conclude."""
     for q in QUESTIONS[symptom]:

@@ -52,6 +52,15 @@ SOURCE_CHOICES = [
 REGIONS = ["us-east-1", "us-east-2", "us-west-2", "eu-west-1", "eu-central-1", "ap-southeast-1"]
 
 
+def shown_rules(symptom: str, mode: str | None) -> set[str] | None:
+    """The rules whose findings a conversation shows (None: all of them)."""
+    if mode == "questions":
+        from assistant.conversation.questions import decided_rules
+
+        return decided_rules(symptom)
+    return relevant_rules(symptom)
+
+
 def relevant_rules(symptom: str) -> set[str] | None:
     """Rule ids that speak to a symptom (its areas plus what its questions feed); None: all."""
     from assistant.conversation import questions as qs
@@ -564,9 +573,11 @@ class Session:
         from assistant.conversation.tree import vpc_tree
 
         self.tree = vpc_tree(self.snapshot, self.vpc_ids)
-        wanted = relevant_rules(self.symptom)
+        wanted = shown_rules(self.symptom, self.mode)
         self.findings = [f for f in d.findings if wanted is None or f.rule in wanted]
-        self.others = [f for f in d.findings if wanted is not None and f.rule not in wanted]
+        self.others = []
+        if not from_answers:  # a scenario built from answers holds nothing else to show
+            self.others = [f for f in d.findings if wanted is not None and f.rule not in wanted]
         not_checked = [
             n
             for n in d.not_checked

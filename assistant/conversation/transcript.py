@@ -188,7 +188,7 @@ def replay(data: dict[str, Any]) -> dict[str, Any]:
     Returns ``{"replayable", "matches", "saved", "now", "added", "removed"}``.
     """
     from assistant.conversation import questions as qs
-    from assistant.conversation.session import relevant_rules
+    from assistant.conversation.session import shown_rules
     from assistant.engine import diagnose
 
     symptom, mode = data.get("symptom"), data.get("mode")
@@ -202,7 +202,7 @@ def replay(data: dict[str, Any]) -> dict[str, Any]:
             raise UserError("the transcript holds no facts to re-run")
         snap = Snapshot.model_validate(data["facts"])
     d = diagnose(snap, vpc_ids=data.get("vpc_ids"))
-    wanted = relevant_rules(symptom)
+    wanted = shown_rules(symptom, mode)
     show_all = wanted is None or data.get("show_all")
     shown = [f for f in d.findings if show_all or f.rule in wanted]
     now = finding_keys(shown)
