@@ -588,6 +588,29 @@ def find_question(symptom: str, qid: str) -> Question | None:
 # -- answers -> snapshot ------------------------------------------------------------------------
 
 
+# What a resource built from answers is called when no pasted output named it.
+PLACEHOLDERS = {
+    "vpc": "vpc-YOUR-VPC",
+    "subnet": "subnet-YOUR-INSTANCES-SUBNET",
+    "route_table": "rtb-YOUR-SUBNETS-ROUTE-TABLE",
+    "instance": "i-YOUR-INSTANCE",
+    "nat": "nat-YOUR-NAT-GATEWAY",
+    "nat_eip": "eipalloc-YOUR-NAT-GATEWAYS-ADDRESS",
+    "nat_subnet": "subnet-THE-NAT-GATEWAYS-SUBNET",
+    "nat_route_table": "rtb-THE-NAT-SUBNETS-ROUTE-TABLE",
+    "igw": "igw-YOUR-INTERNET-GATEWAY",
+    "lb_subnet_a": "subnet-LOAD-BALANCER-SUBNET-1",
+    "lb_subnet_b": "subnet-LOAD-BALANCER-SUBNET-2",
+    "lb_rt_a": "rtb-LOAD-BALANCER-SUBNET-1-ROUTES",
+    "lb_rt_b": "rtb-LOAD-BALANCER-SUBNET-2-ROUTES",
+    "security_group": "sg-YOUR-OPEN-GROUP",
+    "public_subnet": "subnet-YOUR-PUBLIC-SUBNET",
+    "private_subnet": "subnet-YOUR-PRIVATE-SUBNET",
+    "exposed_instance": "i-INSTANCE-WITH-THE-OPEN-GROUP",
+    "private_instance": "i-PRIVATE-INSTANCE-WITH-PUBLIC-IP",
+}
+
+
 @dataclass
 class _Scene:
     b: Builder = field(default_factory=lambda: Builder(seed="question-mode"))
@@ -598,15 +621,17 @@ class _Scene:
     real: dict[str, str] = field(default_factory=dict)  # role -> the id seen in a paste
 
     def _renames(self) -> dict[str, str]:
-        """Built id -> the real id a paste showed, so findings name the user's resources."""
+        """Built id -> the user's id (seen in a paste) or a placeholder that says whose it is.
+
+        Findings and fix commands then name the user's own resources, never made-up ids.
+        """
         out: dict[str, str] = {}
         for role, built in self.roles.items():
             real = self.real.get(role)
-            if not real or built in out:
-                continue
-            if real.split("-")[0] != built.split("-")[0] or real in out.values():
-                continue
-            out[built] = real
+            if not real or real.split("-")[0] != built.split("-")[0] or real in out.values():
+                real = PLACEHOLDERS.get(role)
+            if real and built not in out and real not in out.values():
+                out[built] = real
         return out
 
     def snapshot(self) -> Snapshot:
@@ -709,6 +734,9 @@ def build_egress(a: Answers, real: dict[str, str] | None = None) -> Snapshot:
                     sc.drop_subnets.append(home)
             nat = b.nat(home, name="nat", state=state)
             sc.roles["nat"] = nat
+            addr = b.find("NatGateways", "NatGatewayId", nat)["NatGatewayAddresses"][0]
+            if addr.get("AllocationId"):
+                sc.roles["nat_eip"] = addr["AllocationId"]
             b.route(rt, "0.0.0.0/0", nat)
         elif state == "deleted":
             sc.known.add("NatGateways")
@@ -731,9 +759,11 @@ def build_ingress(a: Answers, real: dict[str, str] | None = None) -> Snapshot:
         layout = a.get("lb_subnets")
         if layout and layout != UNKNOWN:
             sc.known.add("RouteTables")
+        sc.roles.update(vpc=vpc, igw=igw, lb_subnet_a=subs[0], lb_subnet_b=subs[1])
         for n, s in enumerate(subs):
             rt = b.route_table(vpc, name=f"lb-rt-{n}")
             b.associate(rt, s)
+            sc.roles["lb_rt_" + "ab"[n]] = rt
             if layout == "all_igw" or (layout == "some" and n == 0):
                 b.route(rt, "0.0.0.0/0", igw)
         scheme = a.get("lb_scheme")
@@ -772,6 +802,7 @@ def build_exposure(a: Answers, real: dict[str, str] | None = None) -> Snapshot:
     prv_rt = b.route_table(vpc, name="private-rt")
     b.route(prv_rt, "0.0.0.0/0", nat)
     b.associate(prv_rt, prv)
+    sc.roles.update(vpc=vpc, igw=igw, public_subnet=pub, private_subnet=prv)
     sc.known |= {"RouteTables", "InternetGateways", "NatGateways"}
     opened = a.get("sg_open")
     ports = {"ssh": [22], "rdp": [3389], "both": [22, 3389]}.get(opened or "", [])
@@ -779,15 +810,17 @@ def build_exposure(a: Answers, real: dict[str, str] | None = None) -> Snapshot:
     if opened in ("ssh", "rdp", "both", "no"):
         sc.known.add("SecurityGroups")
         groups = [b.security_group(vpc, "admin", ingress=[b.perm(p, "0.0.0.0/0") for p in ports])]
-        sc.roles.update(vpc=vpc, security_group=groups[0])
+        sc.roles["security_group"] = groups[0]
     reach = a.get("sg_reachable")
     if reach in ("yes", "no"):
         sc.known.add("Instances")
-        b.instance(pub if reach == "yes" else prv, groups, name="admin", public_ip=reach == "yes")
+        sc.roles["exposed_instance"] = b.instance(
+            pub if reach == "yes" else prv, groups, name="admin", public_ip=reach == "yes"
+        )
     if a.get("private_public_ip") in ("yes", "no"):
         sc.known.add("Instances")
         if a["private_public_ip"] == "yes":
-            b.instance(prv, [], name="app", public_ip=True)
+            sc.roles["private_instance"] = b.instance(prv, [], name="app", public_ip=True)
     if opened in ("ssh", "rdp", "both") and reach in (None, UNKNOWN):
         # The instances are known only for the other question: say the group's reach is not.
         sc.notes.append(
