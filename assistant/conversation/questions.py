@@ -295,6 +295,10 @@ RT_CMD = (
     "aws ec2 describe-route-tables --filters Name=association.subnet-id,Values=<subnet-id> "
     "--query \"RouteTables[].Routes[?DestinationCidrBlock=='0.0.0.0/0']\""
 )
+SUBNET_OF = (
+    "aws ec2 describe-instances --instance-ids <instance-id> "
+    "--query 'Reservations[].Instances[].SubnetId' --output text"
+)
 MAIN_RT_NOTE = (
     "  (empty output: the subnet uses the main route table; add "
     "Name=vpc-id,Values=<vpc-id> Name=association.main,Values=true instead)"
@@ -326,8 +330,9 @@ EGRESS: tuple[Question, ...] = (
         id="route",
         text="Where does the route table of the instance's subnet send 0.0.0.0/0?",
         why="Traffic to the internet leaves a subnet through its route table's 0.0.0.0/0 route.",
-        console="VPC console > Subnets > (the instance's subnet) > Route table tab",
-        command=RT_CMD + "\n" + MAIN_RT_NOTE,
+        console="EC2 console > Instances > (the instance) > Networking > Subnet ID; then VPC "
+        "console > Subnets > (that subnet) > Route table tab",
+        command=SUBNET_OF + "\n" + RT_CMD + "\n" + MAIN_RT_NOTE,
         choices=(
             ("nat", "A NAT gateway (nat-...)"),
             ("igw", "An internet gateway (igw-...)"),

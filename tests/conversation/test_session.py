@@ -492,3 +492,24 @@ def test_several_vpcs_ask_which_one(tmp_path):
     assert s.step == "vpc" and len(turn.choices) == 3 and "tree" in turn.updates
     s.send("1")  # the first VPC listed
     assert s.step == "results" and s.vpc_ids and len(s.tree) == 1
+
+
+@pytest.mark.parametrize(
+    ("symptom", "keys"),
+    [
+        ("egress", ["nat", "available", "none"]),
+        ("ingress", ["lb", "internet-facing", "none"]),
+        ("exposure", ["ssh", "yes", "yes"]),
+    ],
+)
+def test_question_mode_never_shows_made_up_ids(symptom, keys):
+    import re
+
+    s = questions_session(symptom)
+    answer(s, *keys)
+    assert s.findings
+    made_up = re.compile(r"\b(vpc|subnet|rtb|nat|igw|i|sg|eipalloc)-0[0-9a-f]{8,}\b")
+    for f in s.findings:
+        text = " ".join([f.title, *f.resources, *(c for st in f.fix for c in st.cli)])
+        assert not made_up.search(text), text
+        assert any("YOUR" in r or "THE-" in r or "LOAD-BALANCER" in r for r in f.resources)
