@@ -32,6 +32,7 @@ BADGE_STYLE = {
     "isolated": "bold magenta",
     "unknown": "dim",
 }
+SEVERITY_SHORT = {"critical": "CRIT", "high": "HIGH", "medium": "MED", "low": "LOW", "info": "INFO"}
 SEVERITY_STYLE = {
     "critical": "bold white on red",
     "high": "bold red",
@@ -315,9 +316,8 @@ class ChatApp(App):
         box.clear_options()
         for n, f in enumerate(self.session.findings):
             sev = f.severity.value
-            box.add_option(
-                Option(Text.assemble((f"{sev.upper():7}", SEVERITY_STYLE[sev]), f.rule), id=str(n))
-            )
+            label = Text.assemble((f"{SEVERITY_SHORT[sev]:5}", SEVERITY_STYLE[sev]), f.rule)
+            box.add_option(Option(label, id=str(n)))  # one line each (see .tcss); all on select
         if not self.session.findings:
             box.add_option(Option(Text("no findings", style="dim"), disabled=True))
 
