@@ -21,6 +21,7 @@ COMMANDS = [
     "collect",
     "iam_policy",
     "walkthrough",
+    "replay",
 ]
 
 

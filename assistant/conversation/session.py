@@ -1,0 +1,749 @@
+"""The chat as a state machine: user turns in, assistant turns out. No UI code here.
+
+A :class:`Session` is driven by :meth:`Session.start` and :meth:`Session.send` (typed text, a
+choice key or pasted JSON). Both return the new assistant turns. Slow work (loading snapshots,
+reading live AWS, running the rules) happens inside ``send``, so a UI calls it from a worker.
+"""
+
+from __future__ import annotations
+
+import configparser
+import os
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from assistant.conversation.turns import Choice, TreeNode, Turn
+from assistant.errors import UserError
+
+if TYPE_CHECKING:
+    from assistant.conversation import questions as qs
+    from assistant.models.finding import Diagnosis, Finding
+    from assistant.models.snapshot import Snapshot
+
+
+@dataclass(frozen=True)
+class Symptom:
+    key: str
+    label: str
+    areas: frozenset[str] | None  # rule areas that speak to it; None: every rule
+
+
+SYMPTOMS: tuple[Symptom, ...] = (
+    Symptom(
+        "egress",
+        "My private instances can't reach the internet (apt install / docker pull fails)",
+        frozenset({"egress", "nat", "igw"}),
+    ),
+    Symptom("ingress", "Users can't reach my app", frozenset({"ingress", "igw"})),
+    Symptom("exposure", "Is anything exposed that shouldn't be?", frozenset({"exposure"})),
+    Symptom("whole", "Check my whole VPC", None),
+    Symptom("setup", "Help me set up a new VPC", None),
+)
+SYMPTOM_BY_KEY = {s.key: s for s in SYMPTOMS}
+
+SOURCE_CHOICES = [
+    Choice(key="live", label="Read my live AWS configuration (read-only)"),
+    Choice(key="questions", label="Answer questions (no AWS access needed)"),
+    Choice(key="demo", label="Use the bundled demo VPC"),
+]
+REGIONS = ["us-east-1", "us-east-2", "us-west-2", "eu-west-1", "eu-central-1", "ap-southeast-1"]
+
+
+def shown_rules(symptom: str, mode: str | None) -> set[str] | None:
+    """The rules whose findings a conversation shows (None: all of them)."""
+    if mode == "questions":
+        from assistant.conversation.questions import decided_rules
+
+        return decided_rules(symptom)
+    return relevant_rules(symptom)
+
+
+def relevant_rules(symptom: str) -> set[str] | None:
+    """Rule ids that speak to a symptom (its areas plus what its questions feed); None: all."""
+    from assistant.conversation import questions as qs
+    from assistant.engine import load_rules
+
+    sym = SYMPTOM_BY_KEY[symptom]
+    if sym.areas is None:
+        return None
+    ids = {r.id for r in load_rules() if r.area in sym.areas}
+    for q in qs.QUESTIONS.get(symptom, ()):
+        ids.update(q.rules)
+    return ids
+
+
+def aws_profiles() -> list[str]:
+    """Profile names from the AWS config and credentials files (read without boto3)."""
+    names: list[str] = []
+    home = Path.home() / ".aws"
+    files = [
+        (os.environ.get("AWS_CONFIG_FILE") or str(home / "config"), True),
+        (os.environ.get("AWS_SHARED_CREDENTIALS_FILE") or str(home / "credentials"), False),
+    ]
+    for path, is_config in files:
+        cp = configparser.RawConfigParser()
+        try:
+            cp.read(path)
+        except (configparser.Error, OSError):
+            continue
+        for sec in cp.sections():
+            name = sec.removeprefix("profile ").strip() if is_config else sec.strip()
+            if is_config and sec.startswith("sso-session"):
+                continue
+            if name and name not in names:
+                names.append(name)
+    return names
+
+
+class Session:
+    """One conversation. ``progress`` receives live-reading progress lines (any thread)."""
+
+    def __init__(
+        self,
+        demo: bool = False,
+        snapshot_paths: list[str] | None = None,
+        profile: str | None = None,
+        region: str | None = None,
+        endpoint_url: str | None = None,
+        vpc_ids: list[str] | None = None,
+        progress: Callable[[str], None] | None = None,
+    ) -> None:
+        self.demo = demo
+        self.snapshot_paths = snapshot_paths
+        self.profile = profile
+        self.region = region
+        self.endpoint_url = endpoint_url
+        self.vpc_ids = vpc_ids
+        self.progress = progress
+        self.turns: list[Turn] = []
+        self.step = "symptom"
+        self.symptom: str | None = None
+        self.mode: str | None = None  # demo / snapshot / live / questions / walkthrough
+        self.answers: dict[str, str] = {}
+        self.concluded: dict[str, str] = {}  # question id -> what a paste showed
+        self.history: list[tuple[list[str], str | None]] = []  # per step: answered ids, paste
+        self.pasted: dict[str, Any] = {}
+        self.snapshot: Snapshot | None = None
+        self.diagnosis: Diagnosis | None = None
+        self.findings: list[Finding] = []
+        self.others: list[Finding] = []
+        self.show_all = False
+        self.tree: list[TreeNode] = []
+        self.question: qs.Question | None = None
+        self._walk: Any = None
+        self.walkthrough_answers: dict[str, Any] | None = None
+        self._free_text = False  # the current question wants a typed value (a CIDR, a number)
+        self._choices: list[Choice] = []
+
+    # -- public API -------------------------------------------------------------------------
+    @classmethod
+    def from_args(cls, args: Any, progress: Callable[[str], None] | None = None) -> Session:
+        return cls(
+            demo=bool(getattr(args, "demo", False)),
+            snapshot_paths=getattr(args, "snapshot", None),
+            profile=getattr(args, "profile", None),
+            region=getattr(args, "region", None),
+            endpoint_url=getattr(args, "endpoint_url", None),
+            vpc_ids=getattr(args, "vpc", None),
+            progress=progress,
+        )
+
+    @property
+    def choices(self) -> list[Choice]:
+        """The quick replies that apply now."""
+        return list(self._choices)
+
+    @property
+    def digits_pick(self) -> bool:
+        """Whether a digit typed on an empty line picks a quick reply (not for typed values)."""
+        return self._free_text is False
+
+    @property
+    def can_go_back(self) -> bool:
+        return self.step == "question" and bool(self.history)
+
+    def start(self) -> list[Turn]:
+        """The opening: what is wrong?"""
+        self.step = "symptom"
+        where = ""
+        if self.demo:
+            where = " I'll look at the bundled demo VPC (an example shop with a few mistakes)."
+        elif self.snapshot_paths:
+            where = f" I'll read {', '.join(self.snapshot_paths)}."
+        return self._say(
+            "Hi! I help find out why traffic doesn't flow in an AWS VPC, and how to fix it."
+            + where
+            + " What is wrong?",
+            choices=[Choice(key=s.key, label=s.label) for s in SYMPTOMS],
+        )
+
+    def send(self, text: str) -> list[Turn]:
+        """Handle one user turn: a choice key or number, typed text, or pasted JSON."""
+        text = text.strip()
+        if not text and self.step == "walkthrough":
+            text = "(default)"  # Enter on an empty line takes the default
+        if not text:
+            return []
+        choice = self._match_choice(text)
+        shown = choice.label if choice else text
+        if choice is None and text[:1] in "[{":
+            shown = f"(pasted {len(text)} characters of JSON)"
+        self.turns.append(Turn(role="user", text=shown))
+        if text.lower() in ("back", "/back"):
+            return self.back(record=False)
+        if text.lower() in ("restart", "/restart", "start over"):
+            return self._restart()
+        try:
+            return self._dispatch(text, choice)
+        except UserError as e:
+            return self._say(f"That did not work: {e}", kind="error", choices=self._choices)
+
+    def back(self, record: bool = True) -> list[Turn]:
+        """Go back one question and forget its answer (and whatever a paste settled with it)."""
+        if record:
+            self.turns.append(Turn(role="user", text="(back)"))
+        if self.step == "results" and self.mode == "questions" and self.history:
+            self.step = "question"
+        if self.step != "question" or not self.history:
+            return self._say("There is no earlier question to go back to.", choices=self._choices)
+        ids, paste = self.history.pop()
+        for qid in ids:
+            self.answers.pop(qid, None)
+            self.concluded.pop(qid, None)
+        if paste:
+            self.pasted.pop(paste, None)
+        self.findings, self.others, self.diagnosis = [], [], None
+        return self._ask_next(prefix="Back one question.")
+
+    # -- helpers --------------------------------------------------------------------------
+    def _say(self, text: str, choices: list[Choice] | None = None, **kw: Any) -> list[Turn]:
+        self._choices = list(choices or [])
+        self._free_text = False
+        t = Turn(role="assistant", text=text, choices=self._choices, **kw)
+        self.turns.append(t)
+        return [t]
+
+    def _match_choice(self, text: str) -> Choice | None:
+        for c in self._choices:
+            if text == c.key or text.lower() == c.label.lower():
+                return c
+        if text.isdigit() and 1 <= int(text) <= len(self._choices):
+            return self._choices[int(text) - 1]
+        return None
+
+    def _restart(self) -> list[Turn]:
+        self.__init__(  # type: ignore[misc]
+            self.demo,
+            self.snapshot_paths,
+            self.profile,
+            self.region,
+            self.endpoint_url,
+            self.vpc_ids,
+            self.progress,
+        )
+        return self.start()
+
+    def _dispatch(self, text: str, choice: Choice | None) -> list[Turn]:
+        step = self.step
+        if step == "symptom":
+            if choice is None:
+                return self._say("Pick one of these (type its number):", choices=self._choices)
+            return self._pick_symptom(choice.key)
+        if step == "source":
+            if choice is None:
+                return self._say("Pick how I should learn about your VPC:", choices=self._choices)
+            return self._pick_source(choice.key)
+        if step == "profile":
+            return self._pick_profile(choice.key if choice else text)
+        if step == "region":
+            return self._pick_region(choice.key if choice else text)
+        if step == "vpc":
+            return self._pick_vpc(choice.key if choice else text)
+        if step == "question":
+            return self._answer(text, choice)
+        if step == "results":
+            return self._results_choice(text, choice)
+        if step == "walkthrough":
+            return self._walk_send(text)
+        return self._say("Let's start over.", choices=self._choices) + self._restart()
+
+    # -- symptom and source ---------------------------------------------------------------------
+    def _pick_symptom(self, key: str) -> list[Turn]:
+        self.symptom = key
+        if key == "setup":
+            return self._walkthrough()
+        if self.demo or self.snapshot_paths:
+            return self._load_files()
+        if self.profile or self.region or self.endpoint_url:
+            return self._pick_source("live")
+        self.step = "source"
+        return self._say(
+            "How should I learn about your VPC? Reading it live is quickest; answering "
+            "questions works without any AWS access (for a help-desk call or a locked-down "
+            "account).",
+            choices=SOURCE_CHOICES,
+        )
+
+    def _pick_source(self, key: str) -> list[Turn]:
+        if key == "questions":
+            self.mode = "questions"
+            intro = (
+                "I'll ask only what the rules need, one question at a time. You can answer, "
+                "say I don't know, or paste the JSON output of the command I show "
+                "(it can settle several questions at once)."
+            )
+            if self.symptom == "whole":
+                intro = (
+                    "To check a whole VPC without access I need the outputs of a few "
+                    "`aws ... describe-*` commands; paste each one, or skip what you can't run."
+                )
+            self.step = "question"
+            return self._say(intro) + self._ask_next()
+        if key == "demo":
+            self.demo = True
+            return self._load_files()
+        self.mode = "live"
+        if not self.profile:
+            profiles = aws_profiles()
+            if profiles and not os.environ.get("AWS_PROFILE"):
+                self.step = "profile"
+                return self._say(
+                    "Which AWS profile? (Or type a name.) I only make Describe/Get/List calls.",
+                    choices=[Choice(key="(default)", label="default credentials")]
+                    + [Choice(key=p, label=p) for p in profiles[:8]],
+                )
+        return self._pick_profile(self.profile or "(default)")
+
+    def _pick_profile(self, name: str) -> list[Turn]:
+        self.profile = None if name in ("(default)", "default credentials") else name.strip()
+        if not self.region and not (
+            os.environ.get("AWS_REGION") or os.environ.get("AWS_DEFAULT_REGION")
+        ):
+            self.step = "region"
+            return self._say(
+                "Which region is the VPC in? (Or type one.)",
+                choices=[Choice(key=r, label=r) for r in REGIONS],
+            )
+        return self._pick_region(
+            self.region or os.environ.get("AWS_REGION") or os.environ["AWS_DEFAULT_REGION"]
+        )
+
+    def _pick_region(self, region: str) -> list[Turn]:
+        region = region.strip()
+        if not re.fullmatch(r"[a-z]{2}(-[a-z]+)+-\d", region):
+            return self._say(
+                f"'{region}' does not look like a region (like us-east-1). Which region?",
+                choices=[Choice(key=r, label=r) for r in REGIONS],
+            )
+        self.region = region
+        return self._collect_live()
+
+    def _collect_live(self) -> list[Turn]:
+        out = self._say(
+            f"Reading the configuration of {self.region}"
+            + (f" with profile {self.profile}" if self.profile else "")
+            + " (Describe calls only)...",
+            kind="progress",
+        )
+        try:
+            from assistant.sources import live
+        except ImportError:
+            return (
+                out
+                + self._say(
+                    "Reading live AWS configuration is not available in this version. You can "
+                    "answer questions instead, use the demo, or restart with "
+                    "`vpc-helper --snapshot FILES` (see `vpc-helper collect-commands`).",
+                    kind="error",
+                    choices=SOURCE_CHOICES[1:],
+                )
+                + self._set_step("source")
+            )
+        try:
+            snap = live.collect(
+                profile=self.profile,
+                regions=[self.region],
+                endpoint_url=self.endpoint_url,
+                vpc_ids=self.vpc_ids,
+                progress=self.progress,
+            )
+        except UserError as e:
+            self.step = "source"
+            return out + self._say(
+                f"I could not read the configuration: {e}. Fix that and pick 'Read my live "
+                "AWS configuration' again, or continue another way.",
+                kind="error",
+                choices=SOURCE_CHOICES,
+            )
+        return out + self._have_snapshot(snap)
+
+    def _set_step(self, step: str) -> list[Turn]:
+        self.step = step
+        return []
+
+    def _load_files(self) -> list[Turn]:
+        if self.demo:
+            from assistant.sources.demo import demo_snapshot
+
+            self.mode = "demo"
+            snap = demo_snapshot()
+        else:
+            from assistant.sources.files import load_snapshot
+
+            self.mode = "snapshot"
+            try:
+                snap = load_snapshot(self.snapshot_paths or [])
+            except UserError as e:
+                self.step = "source"
+                return self._say(
+                    f"I could not read the snapshot: {e}. Continue another way?",
+                    kind="error",
+                    choices=SOURCE_CHOICES,
+                )
+        return self._have_snapshot(snap)
+
+    def _have_snapshot(self, snap: Snapshot) -> list[Turn]:
+        self.snapshot = snap
+        vpcs = sorted({v.VpcId for v in snap.Vpcs} or {s.VpcId for s in snap.Subnets})
+        if self.vpc_ids:
+            missing = [v for v in self.vpc_ids if v not in vpcs]
+            if missing:
+                self.step = "source"
+                return self._say(
+                    f"VPC {', '.join(missing)} is not in what I read (it has: "
+                    f"{', '.join(vpcs) or 'no VPCs'}).",
+                    kind="error",
+                    choices=SOURCE_CHOICES,
+                )
+        elif len(vpcs) > 1:
+            from assistant.conversation.tree import vpc_tree
+
+            self.step = "vpc"
+            self.tree = vpc_tree(snap)
+            names = {v.VpcId: v.name for v in snap.Vpcs}
+            return self._say(
+                f"I found {len(vpcs)} VPCs. Which one?",
+                choices=[
+                    Choice(key=v, label=f"{v} ({names[v]})" if names.get(v) else v) for v in vpcs
+                ]
+                + [Choice(key="all", label="All of them")],
+                updates=["tree"],
+            )
+        return self._diagnose()
+
+    def _pick_vpc(self, key: str) -> list[Turn]:
+        assert self.snapshot is not None
+        known = {v.VpcId for v in self.snapshot.Vpcs}
+        if key != "all" and key not in known:
+            return self._say("Pick one of the VPCs listed.", choices=self._choices)
+        self.vpc_ids = None if key == "all" else [key]
+        return self._diagnose()
+
+    # -- question mode --------------------------------------------------------------------------
+    def _ask_next(self, prefix: str = "") -> list[Turn]:
+        from assistant.conversation import questions as qs
+
+        assert self.symptom is not None
+        q = qs.next_question(self.symptom, self.answers)
+        if q is None:
+            out = self._say(prefix) if prefix else []
+            return out + self._conclude_questions()
+        self.step = "question"
+        self.question = q
+        n = len(self.history) + 1
+        text = (prefix + "\n\n" if prefix else "") + f"Question {n}: {q.text}"
+        choices = [Choice(key=k, label=label) for k, label in q.all_choices()]
+        return self._say(
+            text,
+            choices=choices,
+            kind="question",
+            question=q.id,
+            why=q.why,
+            console=q.console,
+            command=q.command,
+        )
+
+    def _answer(self, text: str, choice: Choice | None) -> list[Turn]:
+        from assistant.conversation import questions as qs
+
+        q = self.question
+        assert q is not None and self.symptom is not None
+        if choice is None and text[:1] in "[{":
+            return self._paste(text)
+        if choice is None:
+            return self._say(
+                "Pick one of the answers (type its number), or paste the command's JSON output.",
+                choices=self._choices,
+                kind="question",
+                question=q.id,
+            )
+        self.answers[q.id] = choice.key
+        self.history.append(([q.id], None))
+        prefix = ""
+        if choice.key == qs.UNKNOWN:
+            prefix = "Fine. " + self._unknown_effect(q)
+        return self._ask_next(prefix=prefix)
+
+    def _unknown_effect(self, q: qs.Question) -> str:
+
+        if q.rules:
+            return (
+                f"Without it I cannot check {', '.join(sorted(set(q.rules)))}; "
+                "I'll say so in the diagnosis and go on with what I can check."
+            )
+        if q.collections:
+            return (
+                f"The rules that read {', '.join(q.collections)} will be reported as not checked."
+            )
+        return "I'll go on without it."
+
+    def _paste(self, text: str) -> list[Turn]:
+        import orjson
+
+        from assistant.conversation import questions as qs
+        from assistant.sources.files import snapshot_from_outputs
+
+        assert self.symptom is not None and self.question is not None
+        try:
+            data = orjson.loads(text)
+        except orjson.JSONDecodeError as e:
+            return self._say(
+                f"That looks like JSON but I could not read it ({e}). Paste the whole output "
+                "of the command, or pick an answer.",
+                choices=self._choices,
+                kind="error",
+            )
+        name = f"pasted-{len(self.pasted) + 1}.json"
+        if isinstance(data, list):
+            return self._say(
+                "That output was cut down by --query, so I can't tell what it describes. Run the "
+                "command without --query (or with --output json) and paste that, or pick an "
+                "answer.",
+                choices=self._choices,
+                kind="error",
+            )
+        trial = {**self.pasted, name: data}
+        p = snapshot_from_outputs(trial)  # SnapshotError (a UserError) becomes a message
+        self.pasted = trial
+        settled: list[str] = []
+        lines: list[str] = []
+        changed = True
+        while changed:
+            changed = False
+            for q in qs.QUESTIONS[self.symptom]:
+                if q.id in self.answers or not q.applies(self.answers) or q.settle is None:
+                    continue
+                got = q.settle(p, self.answers)
+                if got is None:
+                    continue
+                key, why = got
+                self.answers[q.id] = key
+                self.concluded[q.id] = why
+                settled.append(q.id)
+                lines.append(f"- {q.text} {q.label(key)}: {why}.")
+                changed = True
+        self.history.append((settled, name))
+        if not settled:
+            return self._say(
+                "Thanks, I read it, but it does not settle this question. "
+                "Pick an answer, or paste the output of the command shown.",
+                choices=self._choices,
+                kind="question",
+                question=self.question.id,
+            )
+        return self._ask_next(prefix="From what you pasted:\n" + "\n".join(lines))
+
+    def _conclude_questions(self) -> list[Turn]:
+        from assistant.conversation import questions as qs
+
+        assert self.symptom is not None
+        self.snapshot = qs.build_snapshot(self.symptom, self.answers, self.pasted)
+        return self._diagnose(from_answers=True)
+
+    # -- diagnosis -------------------------------------------------------------------------------
+    def _diagnose(self, from_answers: bool = False) -> list[Turn]:
+        from assistant.engine import diagnose
+
+        assert self.snapshot is not None and self.symptom is not None
+        d = diagnose(self.snapshot, vpc_ids=self.vpc_ids)
+        self.diagnosis = d
+        from assistant.conversation.tree import vpc_tree
+
+        self.tree = vpc_tree(self.snapshot, self.vpc_ids)
+        wanted = shown_rules(self.symptom, self.mode)
+        self.findings = [f for f in d.findings if wanted is None or f.rule in wanted]
+        self.others = []
+        if not from_answers:  # a scenario built from answers holds nothing else to show
+            self.others = [f for f in d.findings if wanted is not None and f.rule not in wanted]
+        not_checked = [
+            n
+            for n in d.not_checked
+            if (not from_answers or self.symptom == "whole" or n.what not in _COLLECTION_NAMES)
+            and (wanted is None or not n.rules or set(n.rules) & wanted)
+        ]
+        self.step = "results"
+        source = {
+            "demo": "the demo VPC",
+            "snapshot": "the snapshot",
+            "live": "your live configuration",
+            "questions": "your answers",
+        }.get(self.mode or "", "what I have")
+        lines = []
+        if self.findings:
+            lines.append(
+                f"From {source}, I found {len(self.findings)} problem(s) that can explain this. "
+                "Pick one to see why and how to fix it:"
+            )
+        else:
+            lines.append(f"From {source}, none of the rules found a problem for this symptom.")
+        if not_checked:
+            lines.append("Not checked:")
+            for n in not_checked:
+                rules = f" (rules: {', '.join(n.rules)})" if n.rules else ""
+                lines.append(f"- {n.what}: {n.reason}{rules}")
+        if self.others:
+            lines.append(f"I also found {len(self.others)} other problem(s) in this VPC.")
+        return self._say(
+            "\n".join(lines),
+            choices=self._result_choices(),
+            kind="diagnosis",
+            updates=["tree", "findings"],
+        )
+
+    def _result_choices(self) -> list[Choice]:
+        out = [
+            Choice(key=f"f{n}", label=f"{f.severity.value.upper()} {f.rule}: {f.title}")
+            for n, f in enumerate(self.findings, 1)
+        ]
+        if self.others:
+            out.append(Choice(key="others", label=f"Show the {len(self.others)} other finding(s)"))
+        if self.mode == "questions" and self.history:
+            out.append(Choice(key="back", label="Go back and change my last answer"))
+        out.append(Choice(key="restart", label="Start over"))
+        return out
+
+    def _results_choice(self, text: str, choice: Choice | None) -> list[Turn]:
+        key = choice.key if choice else text
+        if key == "others":
+            self.findings += self.others
+            self.others = []
+            self.show_all = True
+            return self._say(
+                "Here is everything I found:", choices=self._result_choices(), updates=["findings"]
+            )
+        if key == "back":
+            return self.back(record=False)
+        if key.startswith("f") and key[1:].isdigit() and 0 < int(key[1:]) <= len(self.findings):
+            return self.show_finding(int(key[1:]) - 1, record=False)
+        return self._say("Pick a finding, or start over.", choices=self._result_choices())
+
+    def show_finding(self, index: int, record: bool = True) -> list[Turn]:
+        """The full explanation and numbered fix steps of one finding."""
+        f = self.findings[index]
+        if record:
+            self.turns.append(Turn(role="user", text=f"(show {f.rule})"))
+        return self._say(
+            f"{f.severity.value.upper()} {f.rule}: {f.title}",
+            kind="finding",
+            finding=f,
+            choices=self._result_choices(),
+        )
+
+    # -- walkthrough -------------------------------------------------------------------------------
+    def _walkthrough(self) -> list[Turn]:
+        """Hand over to the guided setup (``assistant.walkthrough``) when it is installed."""
+        try:
+            from assistant.walkthrough import Walkthrough
+        except ImportError:
+            self.step = "symptom"
+            return self._say(
+                "The guided setup of a new VPC is not available in this version yet. "
+                "Meanwhile I can check an existing VPC:",
+                choices=[Choice(key=s.key, label=s.label) for s in SYMPTOMS[:4]],
+            )
+        self.mode = "walkthrough"
+        self._walk = Walkthrough()
+        self.step = "walkthrough"
+        return (
+            self._say(
+                "Let's plan a new VPC: the classic layout, with a load balancer in public subnets, "
+                "app servers in private subnets and NAT for their internet access. Each question "
+                "has a default; pick it, another choice, or type your own."
+            )
+            + self._walk_ask()
+        )
+
+    def _walk_ask(self) -> list[Turn]:
+        wt = self._walk
+        q = wt.next_question()
+        if q is None:
+            from assistant.walkthrough.render import render_plan
+
+            self.step = "results"
+            self.walkthrough_answers = wt.answers_document()
+            return self._say(
+                "Here is the plan. Save the conversation (Ctrl+S) to get an answers file "
+                "next to the transcript (NAME.answers.json) for `vpc-helper walkthrough "
+                "--answers`, which prints the plan as a shell script (--format sh) or "
+                "Terraform (--format terraform).\n\n" + render_plan(wt.plan(), "text"),
+                choices=[Choice(key="restart", label="Start over")],
+            )
+        options = [
+            Choice(key=str(n), label=f"{c.label}: {c.detail}" if c.detail else c.label)
+            for n, c in enumerate(wt.choices(q.key), 1)
+        ]
+        default = wt.default(q.key)
+        shown = next((c.label for c in wt.choices(q.key) if c.value == default), default)
+        if shown in (None, ""):
+            shown = "none"
+        options.append(
+            Choice(key="(default)", label=f"Use the default ({shown}): Enter on an empty line")
+        )
+        out = self._say(q.text, choices=options, kind="question", question=q.key, why=q.why)
+        self._free_text = q.kind in ("text", "cidr", "cidrs", "int")
+        return out
+
+    def _walk_send(self, text: str) -> list[Turn]:
+        from assistant.walkthrough import AnswerError
+
+        choice = self._match_choice(text)
+        q = self._walk.next_question()
+        if q is None:
+            return self._walk_ask()
+        if q.kind == "int" and text.strip().isdigit():
+            choice = None  # a number typed for a number question is the value, not a choice
+        value = None if (choice and choice.key == "(default)") else (choice.key if choice else text)
+        try:
+            self._walk.answer(q.key, value)
+        except AnswerError as e:
+            free = self._free_text
+            out = self._say(f"{e}", kind="error", choices=self._choices, why=q.why)
+            self._free_text = free
+            return out
+        return self._walk_ask()
+
+
+_COLLECTION_NAMES = {
+    "Vpcs",
+    "Subnets",
+    "RouteTables",
+    "InternetGateways",
+    "EgressOnlyInternetGateways",
+    "NatGateways",
+    "Addresses",
+    "VpcEndpoints",
+    "VpcPeeringConnections",
+    "TransitGatewayAttachments",
+    "Instances",
+    "NetworkInterfaces",
+    "SecurityGroups",
+    "NetworkAcls",
+    "LoadBalancers",
+    "Listeners",
+    "TargetGroups",
+    "TargetHealth",
+    "FlowLogs",
+}

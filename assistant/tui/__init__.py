@@ -1,0 +1,1 @@
+"""The terminal chat (Textual). It only renders assistant.conversation."""

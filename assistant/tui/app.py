@@ -1,0 +1,426 @@
+"""The chat in the terminal: renders a :class:`~assistant.conversation.Session` and sends input.
+
+All conversation logic lives in ``assistant.conversation``. Every call into the session (which
+may run the rules or read AWS) happens in a thread worker that reports back with a message,
+so the screen never freezes.
+"""
+
+from __future__ import annotations
+
+import argparse
+import threading
+from collections.abc import Iterable
+from typing import Any
+
+from rich.text import Text
+from textual import on, work
+from textual.app import App, ComposeResult, SystemCommand
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.message import Message
+from textual.screen import Screen
+from textual.widgets import Footer, Header, Input, OptionList, Static, Tree
+from textual.widgets.option_list import Option
+
+from assistant.conversation.session import Session
+from assistant.conversation.turns import TreeNode, Turn
+from assistant.tui.screens import FindingScreen, HelpScreen, QuitScreen, SaveScreen
+
+BADGE_STYLE = {
+    "public": "bold green",
+    "private": "bold yellow",
+    "isolated": "bold magenta",
+    "unknown": "dim",
+}
+SEVERITY_SHORT = {"critical": "CRIT", "high": "HIGH", "medium": "MED", "low": "LOW", "info": "INFO"}
+SEVERITY_STYLE = {
+    "critical": "bold white on red",
+    "high": "bold red",
+    "medium": "bold yellow",
+    "low": "cyan",
+    "info": "dim",
+}
+
+
+class Replied(Message):
+    """The session answered: new assistant turns."""
+
+    def __init__(self, turns: list[Turn]) -> None:
+        self.turns = turns
+        super().__init__()
+
+
+class Progress(Message):
+    """A progress line from live reading (posted from a worker thread)."""
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+        super().__init__()
+
+
+class Failed(Message):
+    """Something unexpected went wrong in a worker."""
+
+    def __init__(self, error: str) -> None:
+        self.error = error
+        super().__init__()
+
+
+def turn_text(turn: Turn) -> Text:
+    """One chat message as styled text (no markup parsing of user or AWS text)."""
+    t = Text()
+    if turn.role == "user":
+        t.append("you  ", style="bold cyan")
+        t.append(turn.text)
+        return t
+    style = "bold red" if turn.kind == "error" else "bold green"
+    t.append("vpc-helper  ", style=style)
+    t.append(turn.text)
+    if turn.why:
+        t.append("\nWhy: ", style="bold")
+        t.append(turn.why)
+    if turn.console:
+        t.append("\nFind it: ", style="bold")
+        t.append(turn.console)
+    if turn.command:
+        t.append("\n")
+        t.append(turn.command, style="italic")
+        t.append("\nOr paste the JSON the command prints without --query.", style="dim")
+    if turn.finding is not None:
+        f = turn.finding
+        t.append("\n\n")
+        t.append(f.explanation)
+        t.append("\nFix:", style="bold")
+        for n, step in enumerate(f.fix, 1):
+            t.append(f"\n {n}. {step.action}")
+            for c in step.cli:
+                t.append(f"\n      {c}", style="italic")
+        t.append(
+            "\nTo copy a command: select the finding in the side panel, then Enter on it.",
+            style="dim",
+        )
+    return t
+
+
+class ChatLog(VerticalScroll):
+    """The conversation so far."""
+
+    def on_mount(self) -> None:
+        self.anchor()  # stay at the newest message as the log grows
+
+    def add(self, turn: Turn) -> None:
+        self.mount(Static(turn_text(turn), classes=f"msg {turn.role} {turn.kind}"))
+
+
+class ChatInput(Input):
+    """The input line; a digit on an empty line picks that quick reply.
+
+    A pasted JSON document (the AWS CLI prints several lines) is sent as a whole, at once;
+    other multi-line pastes are joined into one line.
+    """
+
+    def _on_paste(self, event) -> None:  # noqa: ANN001
+        # Input's own handler (run after this one unless prevented) keeps only the first line.
+        text = event.text or ""
+        if "\n" not in text and "\r" not in text:
+            return
+        event.prevent_default()
+        event.stop()
+        joined = " ".join(line.strip() for line in text.splitlines() if line.strip())
+        app = self.app
+        if joined[:1] in "[{" and not self.value and isinstance(app, ChatApp):
+            app.submit(joined)
+            return
+        self.insert_text_at_cursor(joined)
+
+    def _on_key(self, event) -> None:  # noqa: ANN001
+        if event.character and event.character.isdigit() and not self.value:
+            app = self.app
+            if (
+                isinstance(app, ChatApp)
+                and app.session.digits_pick
+                and app.pick_number(int(event.character))
+            ):
+                event.stop()
+                event.prevent_default()
+                return
+
+
+class ChatScreen(Screen):
+    """Chat on the left, the VPC tree and findings on the right."""
+
+    def compose(self) -> ComposeResult:
+        yield Header(show_clock=False)
+        with Horizontal(id="main"):
+            with Vertical(id="chat"):
+                yield ChatLog(id="log")
+                yield Static("", id="status")
+                yield OptionList(id="choices")
+                yield ChatInput(placeholder="Type, pick a number, or paste JSON", id="input")
+            with Vertical(id="side"):
+                yield Static("VPC", classes="side-title")
+                yield Tree("nothing read yet", id="tree")
+                yield Static("Findings", classes="side-title")
+                yield OptionList(id="findings")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.query_one("#input", Input).focus()
+        self.query_one("#choices", OptionList).display = False
+        self.app.begin()  # type: ignore[attr-defined]
+
+
+class ChatApp(App):
+    """vpc-helper's chat."""
+
+    TITLE = "vpc-helper"
+    SUB_TITLE = "VPC connectivity assistant"
+    CSS_PATH = "chat.tcss"
+    BINDINGS = [
+        Binding("ctrl+q", "quit_chat", "Quit", id="quit", tooltip="Quit (offers to save)"),
+        Binding("f1", "help", "Help", id="help", tooltip="Show the help screen"),
+        Binding("ctrl+s", "save", "Save", id="save", tooltip="Save the transcript"),
+        Binding("ctrl+b", "back", "Back", id="back", tooltip="Go back one question"),
+        Binding("escape", "focus_input", "Input", id="input", tooltip="Focus the input line"),
+        Binding("f2", "toggle_theme", "Theme", id="theme", tooltip="Dark or light"),
+    ]
+
+    def __init__(self, session: Session | None = None, save_dir: str | None = None) -> None:
+        super().__init__()
+        self.session = session or Session()
+        self.session.progress = self._progress_from_thread
+        self.save_dir = save_dir
+        self.saved = False
+        self.busy = False
+        self.session_threads: list[str] = []  # threads that ran session work (tests look)
+
+    # -- layout --------------------------------------------------------------------------
+    def get_default_screen(self) -> Screen:
+        return ChatScreen()
+
+    def on_mount(self) -> None:
+        self.theme = "textual-dark"
+
+    def begin(self) -> None:
+        """Called by the chat screen once it is up: the opening turn."""
+        self._set_busy(True)
+        self._run(None)
+
+    # -- session work in a thread ---------------------------------------------------------
+    @work(thread=True, exclusive=True, group="session", exit_on_error=False)
+    def _run(self, text: str | None, action: str = "send", arg: Any = None) -> None:
+        self.session_threads.append(threading.current_thread().name)
+        try:
+            if text is None and action == "send":
+                turns = self.session.start()
+            elif action == "back":
+                turns = self.session.back()
+            elif action == "finding":
+                turns = self.session.show_finding(arg)
+            else:
+                turns = self.session.send(text or "")
+        except Exception as e:  # reported in the chat, never a crash
+            self.post_message(Failed(f"{type(e).__name__}: {e}"))
+            return
+        self.post_message(Replied(turns))
+
+    def _progress_from_thread(self, text: str) -> None:
+        self.post_message(Progress(text))
+
+    def submit(self, text: str, shown: str | None = None) -> None:
+        """Send user input to the session (in a worker)."""
+        if self.busy or not (text.strip() or self.session.step == "walkthrough"):
+            return
+        self._set_busy(True)
+        log = self.chat_screen().query_one(ChatLog)
+        if shown is None:
+            shown = text.strip()
+            if shown[:1] in "[{":
+                shown = f"(pasted {len(shown)} characters of JSON)"
+        log.add(Turn(role="user", text=shown))
+        self._run(text)
+
+    def _set_busy(self, busy: bool, note: str = "working...") -> None:
+        self.busy = busy
+        try:
+            self.chat_screen().query_one("#status", Static).update(note if busy else "")
+        except Exception:
+            pass
+
+    def chat_screen(self) -> ChatScreen:
+        """The chat screen, even while a modal is on top of it."""
+        return next(s for s in reversed(self.screen_stack) if isinstance(s, ChatScreen))
+
+    # -- messages from workers -------------------------------------------------------------
+    def on_replied(self, message: Replied) -> None:
+        self._set_busy(False)
+        screen = self.chat_screen()
+        log = screen.query_one(ChatLog)
+        for turn in message.turns:
+            log.add(turn)
+            if "tree" in turn.updates:
+                self._render_tree(screen)
+            if "findings" in turn.updates:
+                self._render_findings(screen)
+            if turn.finding is not None:
+                self.push_screen(FindingScreen(turn.finding))
+        self._render_choices(screen)
+
+    def on_progress(self, message: Progress) -> None:
+        self._set_busy(True, message.text)
+
+    def on_failed(self, message: Failed) -> None:
+        self._set_busy(False)
+        log = self.chat_screen().query_one(ChatLog)
+        log.add(
+            Turn(
+                role="assistant",
+                kind="error",
+                text=f"Something went wrong: {message.error}. Try again, or start over.",
+            )
+        )
+
+    # -- rendering ---------------------------------------------------------------------------
+    def _render_choices(self, screen: Screen) -> None:
+        box = screen.query_one("#choices", OptionList)
+        box.clear_options()
+        for n, c in enumerate(self.session.choices, 1):
+            box.add_option(Option(Text.assemble((f"{n} ", "bold"), c.label), id=c.key))
+        box.display = bool(self.session.choices)
+
+    def _render_tree(self, screen: Screen) -> None:
+        tree = screen.query_one("#tree", Tree)
+        tree.clear()
+        nodes = self.session.tree
+        tree.root.set_label("VPC" if nodes else "nothing read yet")
+        tree.root.expand()
+
+        def add(parent, node: TreeNode) -> None:  # noqa: ANN001
+            label = Text(node.label)
+            if node.badge:
+                label = Text.assemble(
+                    (f"[{node.badge}] ", BADGE_STYLE.get(node.badge, "")), node.label
+                )
+            if node.children:
+                child = parent.add(label, expand=True)
+                for c in node.children:
+                    add(child, c)
+            else:
+                parent.add_leaf(label)
+
+        for n in nodes:
+            add(tree.root, n)
+
+    def _render_findings(self, screen: Screen) -> None:
+        box = screen.query_one("#findings", OptionList)
+        box.clear_options()
+        for n, f in enumerate(self.session.findings):
+            sev = f.severity.value
+            label = Text.assemble((f"{SEVERITY_SHORT[sev]:5}", SEVERITY_STYLE[sev]), f.rule)
+            box.add_option(Option(label, id=str(n)))  # one line each (see .tcss); all on select
+        if not self.session.findings:
+            box.add_option(Option(Text("no findings", style="dim"), disabled=True))
+
+    # -- input -------------------------------------------------------------------------------
+    @on(Input.Submitted, "#input")
+    def _submitted(self, event: Input.Submitted) -> None:
+        text = event.value
+        event.input.value = ""
+        self.submit(text)
+
+    @on(OptionList.OptionSelected, "#choices")
+    def _chosen(self, event: OptionList.OptionSelected) -> None:
+        if event.option.id:
+            self.pick(event.option.id)
+
+    @on(OptionList.OptionSelected, "#findings")
+    def _finding_selected(self, event: OptionList.OptionSelected) -> None:
+        if event.option.id is not None:
+            self.push_screen(FindingScreen(self.session.findings[int(event.option.id)]))
+
+    def pick(self, key: str) -> None:
+        """Choose a quick reply by its key."""
+        label = next((c.label for c in self.session.choices if c.key == key), key)
+        self.submit(key, shown=label)
+
+    def pick_number(self, n: int) -> bool:
+        choices = self.session.choices
+        if self.busy or not 1 <= n <= len(choices):
+            return False
+        self.pick(choices[n - 1].key)
+        return True
+
+    # -- actions -------------------------------------------------------------------------------
+    def action_focus_input(self) -> None:
+        if isinstance(self.screen, ChatScreen):
+            self.screen.query_one("#input", Input).focus()
+        elif len(self.screen_stack) > 2:
+            self.pop_screen()
+
+    def action_help(self) -> None:
+        self.push_screen(HelpScreen())
+
+    def action_back(self) -> None:
+        if self.busy:
+            return
+        self._set_busy(True)
+        self.chat_screen().query_one(ChatLog).add(Turn(role="user", text="(back)"))
+        self._run(None, action="back")
+
+    def action_toggle_theme(self) -> None:
+        self.theme = "textual-light" if self.theme == "textual-dark" else "textual-dark"
+
+    def action_save(self) -> None:
+        self.push_screen(SaveScreen(self.save_dir or "transcripts/"), self._save_to)
+
+    def _save_to(self, target: str | None) -> None:
+        if target is None:
+            return
+        from assistant.conversation.transcript import save
+        from assistant.errors import UserError
+
+        try:
+            md, js = save(self.session, target or None)
+        except UserError as e:
+            self.notify(str(e), severity="error")
+            return
+        self.saved = True
+        self.notify(f"Saved {md} and {js}", title="Transcript saved")
+
+    def action_quit_chat(self) -> None:
+        if self.saved or not any(t.role == "user" for t in self.session.turns):
+            self.exit(0)
+            return
+        self.push_screen(QuitScreen(), self._quit_answer)
+
+    def _quit_answer(self, answer: str | None) -> None:
+        if answer == "save":
+            self._save_to(self.save_dir or "")
+            self.exit(0)
+        elif answer == "quit":
+            self.exit(0)
+
+    def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
+        yield from super().get_system_commands(screen)
+        yield SystemCommand(
+            "Save transcript", "Save the chat as Markdown and JSON", self.action_save
+        )
+        yield SystemCommand("Back", "Go back one question and change the answer", self.action_back)
+        yield SystemCommand("Help", "Key bindings and how the chat works", self.action_help)
+        yield SystemCommand(
+            "Toggle dark/light", "Switch the colour theme", self.action_toggle_theme
+        )
+        yield SystemCommand(
+            "Start over", "Begin a new conversation", lambda: self.submit("restart")
+        )
+
+
+def run_chat(args: argparse.Namespace) -> int:
+    """Entry point of ``vpc-helper`` with no subcommand."""
+    from assistant.errors import UserError
+
+    if getattr(args, "demo", False) and getattr(args, "snapshot", None):
+        raise UserError("use either --demo or --snapshot, not both")
+    app = ChatApp(Session.from_args(args))
+    app.run()
+    return int(app.return_code or 0)

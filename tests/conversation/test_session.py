@@ -1,0 +1,515 @@
+"""The conversation as plain code: every symptom, both modes, back, pastes, unknowns."""
+
+from __future__ import annotations
+
+import importlib.util
+import sys
+
+import orjson
+import pytest
+
+from assistant.conversation import questions as qs
+from assistant.conversation.session import SYMPTOMS, Session, relevant_rules
+from assistant.engine import diagnose
+from assistant.sources.builder import Builder
+from assistant.sources.demo import build as build_demo
+from assistant.sources.demo import demo_snapshot
+from assistant.sources.files import snapshot_from_outputs
+
+OPENING = [
+    "My private instances can't reach the internet (apt install / docker pull fails)",
+    "Users can't reach my app",
+    "Is anything exposed that shouldn't be?",
+    "Check my whole VPC",
+    "Help me set up a new VPC",
+]
+
+
+def rules_of(session: Session) -> set[str]:
+    return {f.rule for f in session.findings}
+
+
+def scan_rules(snapshot, symptom: str, questions: bool = False) -> set[str]:
+    """The rules a scan names for a symptom (only those question mode decides, if asked)."""
+    wanted = qs.decided_rules(symptom) if questions else relevant_rules(symptom)
+    return {f.rule for f in diagnose(snapshot).findings if wanted is None or f.rule in wanted}
+
+
+def answer(session: Session, *keys: str) -> None:
+    for k in keys:
+        assert session.step == "question", session.turns[-1].text
+        session.send(k)
+
+
+def questions_session(symptom: str) -> Session:
+    s = Session()
+    s.start()
+    s.send(symptom)
+    assert s.step == "source"
+    s.send("questions")
+    return s
+
+
+def test_opening_offers_the_five_symptoms_in_order():
+    s = Session()
+    turn = s.start()[0]
+    assert [c.label for c in turn.choices] == OPENING
+    assert [sym.label for sym in SYMPTOMS] == OPENING
+
+
+def test_number_picks_a_choice_and_unknown_text_asks_again():
+    s = Session(demo=True)
+    s.start()
+    s.send("banana")
+    assert s.step == "symptom" and "Pick one" in s.turns[-1].text
+    s.send("1")
+    assert s.symptom == "egress" and s.step == "results"
+
+
+@pytest.mark.parametrize(
+    ("number", "expected"),
+    [
+        ("1", {"nat.in-private-subnet", "egress.igw-route-without-public-ip"}),
+        # The demo's load balancer is fine; the app servers' own paths are part of this symptom.
+        ("2", {"egress.igw-route-without-public-ip", "exposure.public-ip-in-private-subnet"}),
+        ("3", {"exposure.sg-open-admin-port", "exposure.public-ip-in-private-subnet"}),
+        (
+            "4",
+            {
+                "nat.in-private-subnet",
+                "egress.igw-route-without-public-ip",
+                "exposure.sg-open-admin-port",
+                "exposure.public-ip-in-private-subnet",
+            },
+        ),
+    ],
+)
+def test_demo_mode_each_symptom(number, expected):
+    s = Session(demo=True)
+    s.start()
+    turns = s.send(number)
+    assert s.mode == "demo"
+    assert expected <= rules_of(s)  # the planted mistakes (more rules may speak too)
+    assert rules_of(s) == scan_rules(demo_snapshot(), s.symptom)
+    assert "tree" in turns[-1].updates and s.tree and s.tree[0].children
+    assert "ingress.lb-in-private-subnets" not in rules_of(s)
+
+
+def test_demo_finding_shows_explanation_and_numbered_fix():
+    s = Session(demo=True)
+    s.start()
+    s.send("1")
+    n = next(i for i, f in enumerate(s.findings, 1) if f.rule == "nat.in-private-subnet")
+    turn = s.send(str(n))[0]
+    assert turn.kind == "finding" and turn.finding.rule == "nat.in-private-subnet"
+    assert turn.finding.fix and any(
+        "create-nat-gateway" in c for st in turn.finding.fix for c in st.cli
+    )
+
+
+def test_other_findings_can_be_shown():
+    s = Session(demo=True)
+    s.start()
+    s.send("1")
+    total = len(diagnose(demo_snapshot()).findings)
+    assert s.others and len(s.findings) + len(s.others) == total
+    s.send("others")
+    assert len(s.findings) == total and s.show_all
+
+
+def test_setup_hands_over_or_says_plainly_it_is_not_there():
+    s = Session()
+    s.start()
+    turn = s.send("5")[0]
+    if importlib.util.find_spec("assistant.walkthrough") is None:
+        assert "not available in this version yet" in turn.text
+        assert [c.key for c in turn.choices] == ["egress", "ingress", "exposure", "whole"]
+        s.send("1")
+        assert s.step == "source"  # the chat goes on
+    else:
+        assert s.mode == "walkthrough"
+
+
+# -- question mode ---------------------------------------------------------------------------
+
+
+def test_question_has_why_how_and_i_dont_know():
+    s = questions_session("egress")
+    q = s.turns[-1]
+    assert q.kind == "question" and q.why and q.console
+    assert "aws ec2 describe-route-tables" in q.command and "--query" in q.command
+    assert q.choices[-1].label == "I don't know"
+
+
+def test_egress_demo_nat_situation_by_hand_names_the_scan_rule():
+    s = questions_session("egress")
+    answer(s, "nat", "available", "nat")  # the route goes to a NAT gateway in this very subnet
+    assert s.step == "results"
+    assert rules_of(s) == {"nat.in-private-subnet"}
+    assert "nat.in-private-subnet" in scan_rules(build_demo().snapshot(), "egress", True)
+
+
+def test_question_mode_stops_once_rules_can_conclude():
+    s = questions_session("egress")
+    answer(s, "none")
+    assert s.step == "results" and rules_of(s) == {"egress.no-default-route"}
+    assert len([t for t in s.turns if t.kind == "question"]) == 1
+
+
+def test_ingress_question_mode():
+    s = questions_session("ingress")
+    answer(s, "lb", "internet-facing", "none")
+    assert rules_of(s) == {"ingress.lb-in-private-subnets"}
+
+
+def test_exposure_question_mode():
+    s = questions_session("exposure")
+    answer(s, "ssh", "yes", "yes")
+    assert rules_of(s) == {"exposure.sg-open-admin-port", "exposure.public-ip-in-private-subnet"}
+    sev = {f.rule: f.severity.value for f in s.findings}
+    assert sev["exposure.sg-open-admin-port"] == "high"
+
+
+_PASTED_NAMES = {
+    "vpcs.json",
+    "subnets.json",
+    "route-tables.json",
+    "internet-gateways.json",
+    "nat-gateways.json",
+    "instances.json",
+    "security-groups.json",
+    "load-balancers.json",
+}
+
+
+def test_whole_vpc_question_mode_pastes_equal_a_scan_of_the_same_outputs():
+    files = build_demo().cli_files()
+    s = questions_session("whole")
+    by_coll = {}
+    for data in files.values():
+        by_coll.setdefault(next(iter(data)), []).append(data)
+    while s.step == "question":
+        coll = s.question.collections[0]
+        key = "Reservations" if coll == "Instances" else coll
+        s.send(orjson.dumps(by_coll[key][0]).decode())
+    same_files = snapshot_from_outputs(
+        {n: d for n, d in files.items() if next(iter(d)) in {*by_coll} and n in _PASTED_NAMES}
+    )
+    assert rules_of(s) == {f.rule for f in diagnose(same_files).findings}
+    assert {"nat.in-private-subnet", "exposure.sg-open-admin-port"} <= rules_of(s)
+
+
+def test_whole_vpc_skipped_outputs_are_reported_not_checked():
+    s = questions_session("whole")
+    while s.step == "question":
+        s.send("skip")
+    text = s.turns[-1].text
+    assert "Not checked" in text and "RouteTables" in text
+
+
+def test_i_dont_know_says_what_cannot_be_concluded_and_moves_on():
+    s = questions_session("egress")
+    s.send("nat")
+    turn = s.send("unknown")[-1]
+    assert s.step == "results"
+    said = "\n".join(t.text for t in s.turns[-3:])
+    assert "cannot check" in said and "nat.not-available" in said
+    assert "Not checked" in turn.text
+
+
+def test_back_changes_an_answer():
+    s = questions_session("egress")
+    answer(s, "nat", "available", "nat")
+    assert rules_of(s) == {"nat.in-private-subnet"}
+    s.send("back")
+    assert s.step == "question" and s.question.id == "nat_subnet"
+    s.send("back")
+    assert s.question.id == "nat_state"
+    s.send("failed")
+    assert rules_of(s) == {"nat.not-available"}
+
+
+def test_back_with_nothing_to_go_back_to():
+    s = questions_session("egress")
+    turns = s.back()
+    assert "no earlier question" in turns[-1].text
+
+
+# -- pasted output ----------------------------------------------------------------------------
+
+
+def one_nat_in_private(b: Builder):
+    vpc = b.vpc("10.1.0.0/16", name="v")
+    b.igw(vpc, name="igw")
+    app = b.subnet(vpc, "10.1.1.0/24", "a", name="private-app-a")
+    nat = b.nat(app, name="nat")
+    rt = b.route_table(vpc, name="app-rt")
+    b.route(rt, "0.0.0.0/0", nat)
+    b.associate(rt, app)
+    b.instance(app, [], name="app")
+    return b
+
+
+def test_paste_settles_every_question_it_can_and_says_so():
+    files = one_nat_in_private(Builder(seed="paste")).cli_files()
+    s = questions_session("egress")
+    both = {"RouteTables": files["route-tables.json"]["RouteTables"]}
+    turns = s.send(orjson.dumps(both).decode())
+    assert s.answers["route"] == "nat"
+    assert "From what you pasted" in turns[-1].text or "From what you pasted" in s.turns[-2].text
+    s.send(orjson.dumps(files["nat-gateways.json"]).decode())
+    # The NAT output settles its state and (with the route tables) where it sits.
+    assert s.answers["nat_state"] == "available" and s.answers["nat_subnet"] == "nat"
+    assert s.step == "results" and rules_of(s) == {"nat.in-private-subnet"}
+    assert "sits in" in "\n".join(t.text for t in s.turns)
+    # The finding names the user's own resources, as pasted, not made-up ones.
+    real_nat = files["nat-gateways.json"]["NatGateways"][0]
+    assert s.findings[0].resources[:2] == [real_nat["NatGatewayId"], real_nat["SubnetId"]]
+    scan = diagnose(one_nat_in_private(Builder(seed="paste")).snapshot()).findings
+    assert [f.key for f in scan if f.rule == "nat.in-private-subnet"] == [s.findings[0].key]
+
+
+def test_bad_pastes_become_messages():
+    s = questions_session("egress")
+    assert "could not read it" in s.send("{not json")[-1].text
+    assert "--query" in s.send('[["x"]]')[-1].text
+    assert "not a recognised AWS CLI output" in s.send('{"Foo": []}')[-1].text
+    assert s.step == "question" and s.question.id == "route"
+
+
+# -- question mode names the same rules as a scan ---------------------------------------------
+
+
+def _scenarios():
+    def nat_private(b):
+        return one_nat_in_private(b)
+
+    def no_route(b):
+        vpc = b.vpc("10.2.0.0/16", name="v")
+        app = b.subnet(vpc, "10.2.1.0/24", "a", name="private-app-a")
+        rt = b.route_table(vpc, name="rt")
+        b.associate(rt, app)
+        b.instance(app, [], name="app")
+        return b
+
+    def igw_no_ip(b):
+        vpc = b.vpc("10.3.0.0/16", name="v")
+        igw = b.igw(vpc, name="igw")
+        app = b.subnet(vpc, "10.3.1.0/24", "a", name="worker-a")
+        rt = b.route_table(vpc, name="rt")
+        b.route(rt, "0.0.0.0/0", igw)
+        b.associate(rt, app)
+        b.instance(app, [], name="worker")
+        return b
+
+    def nat_failed(b):
+        vpc = b.vpc("10.4.0.0/16", name="v")
+        igw = b.igw(vpc, name="igw")
+        pub = b.subnet(vpc, "10.4.0.0/24", "a", name="public-a")
+        prt = b.route_table(vpc, name="prt")
+        b.route(prt, "0.0.0.0/0", igw)
+        b.associate(prt, pub)
+        app = b.subnet(vpc, "10.4.1.0/24", "a", name="private-app-a")
+        nat = b.nat(pub, name="nat", state="failed")
+        rt = b.route_table(vpc, name="rt")
+        b.route(rt, "0.0.0.0/0", nat)
+        b.associate(rt, app)
+        b.instance(app, [], name="app")
+        return b
+
+    def healthy(b):
+        vpc = b.vpc("10.5.0.0/16", name="v")
+        igw = b.igw(vpc, name="igw")
+        pub = b.subnet(vpc, "10.5.0.0/24", "a", name="public-a")
+        prt = b.route_table(vpc, name="prt")
+        b.route(prt, "0.0.0.0/0", igw)
+        b.associate(prt, pub)
+        app = b.subnet(vpc, "10.5.1.0/24", "a", name="private-app-a")
+        nat = b.nat(pub, name="nat")
+        rt = b.route_table(vpc, name="rt")
+        b.route(rt, "0.0.0.0/0", nat)
+        b.associate(rt, app)
+        b.instance(app, [], name="app")
+        return b
+
+    return {
+        "nat-in-private": (nat_private, ["nat", "available", "nat"]),
+        "no-route": (no_route, ["none"]),
+        "igw-without-ip": (igw_no_ip, ["igw", "yes", "no"]),
+        "nat-failed": (nat_failed, ["nat", "failed"]),
+        "healthy": (healthy, ["nat", "available", "igw", "yes"]),
+    }
+
+
+@pytest.mark.parametrize("name", list(_scenarios()))
+def test_egress_answers_by_hand_name_the_same_rules_as_a_scan(name):
+    make, keys = _scenarios()[name]
+    snap = make(Builder(seed=name)).snapshot()
+    s = questions_session("egress")
+    answer(s, *keys)
+    assert s.step == "results"
+    assert rules_of(s) == scan_rules(snap, "egress", questions=True)
+
+
+@pytest.mark.parametrize("name", list(_scenarios()))
+def test_egress_pasting_the_situation_names_the_same_rules_as_a_scan(name):
+    make, _ = _scenarios()[name]
+    b = make(Builder(seed=name))
+    files = b.cli_files()
+    s = questions_session("egress")
+    for f in (
+        "instances.json",
+        "route-tables.json",
+        "subnets.json",
+        "nat-gateways.json",
+        "internet-gateways.json",
+    ):
+        if s.step != "question":
+            break
+        s.send(orjson.dumps(files[f]).decode())
+    assert s.step == "results", s.turns[-1].text
+    assert rules_of(s) == scan_rules(b.snapshot(), "egress", questions=True)
+    # Pasted ids carry into the findings: the same rule on the same resources as the scan.
+    scan = {f.key for f in diagnose(b.snapshot()).findings if f.rule in rules_of(s)}
+    assert {f.key for f in s.findings} == scan
+
+
+def test_question_snapshot_is_the_collector_shape():
+    snap = qs.build_snapshot(
+        "egress", {"route": "nat", "nat_state": "available", "nat_subnet": "nat"}
+    )
+    assert snap.has("RouteTables") and snap.has("NatGateways")
+    assert snap.NatGateways[0].SubnetId in {s.SubnetId for s in snap.Subnets}
+
+
+# -- live reading --------------------------------------------------------------------------------
+
+
+def test_live_reading_unavailable_becomes_a_message(monkeypatch):
+    monkeypatch.setitem(sys.modules, "assistant.sources.live", None)
+    s = Session(region="us-east-1")
+    s.start()
+    turns = s.send("1")
+    assert turns[-1].kind == "error"
+    assert "not available" in turns[-1].text and s.step == "source"
+    s.send("1")  # answer questions instead
+    assert s.mode == "questions"
+
+
+def test_live_reading_against_the_api_server(aws):
+    pytest.importorskip("assistant.sources.live")
+    seen: list[str] = []
+    s = Session(region="us-east-1", endpoint_url=aws, progress=seen.append)
+    s.start()
+    turns = s.send("4")
+    assert s.mode == "live" and s.step == "results", turns[-1].text
+    assert s.diagnosis is not None and s.tree
+    assert any(line.startswith("reading") for line in seen)
+
+
+def test_live_reading_failure_is_a_message_with_a_way_on(aws):
+    pytest.importorskip("assistant.sources.live")
+    s = Session(region="us-east-1", endpoint_url="http://127.0.0.1:9")
+    s.start()
+    turn = s.send("1")[-1]
+    assert turn.kind == "error" and "could not read the configuration" in turn.text
+    assert s.step == "source"
+    s.send("questions")
+    assert s.mode == "questions"
+
+
+def test_live_asks_region_when_none_is_set(monkeypatch):
+    for k in ("AWS_REGION", "AWS_DEFAULT_REGION", "AWS_PROFILE"):
+        monkeypatch.delenv(k, raising=False)
+    monkeypatch.setenv("AWS_CONFIG_FILE", "/nonexistent")
+    monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", "/nonexistent")
+    s = Session()
+    s.start()
+    s.send("1")
+    s.send("live")
+    assert s.step == "region"
+    assert "does not look like a region" in s.send("moon-base")[-1].text
+
+
+def test_snapshot_files_mode(tmp_path):
+    from assistant.sources.demo import DEMO_DIR
+
+    s = Session(snapshot_paths=[str(DEMO_DIR)])
+    s.start()
+    s.send("1")
+    assert s.mode == "snapshot" and "nat.in-private-subnet" in rules_of(s)
+
+
+def test_unreadable_snapshot_becomes_a_message(tmp_path):
+    bad = tmp_path / "x.json"
+    bad.write_text("{")
+    s = Session(snapshot_paths=[str(bad)])
+    s.start()
+    turn = s.send("1")[-1]
+    assert turn.kind == "error" and "could not read the snapshot" in turn.text
+    assert s.step == "source"
+    s.send("demo")
+    assert s.mode == "demo" and s.findings
+
+
+def test_chat_refuses_demo_with_snapshot():
+    from tests.helpers import run_cli
+
+    r = run_cli("--demo", "--snapshot", "x.json")
+    assert r.returncode == 2 and "either --demo or --snapshot" in r.stderr
+
+
+def test_setup_walkthrough_in_the_chat_reaches_a_plan(tmp_path):
+    pytest.importorskip("assistant.walkthrough")
+    from assistant.conversation.transcript import save
+
+    s = Session()
+    s.start()
+    s.send("5")
+    assert s.mode == "walkthrough" and s.turns[-1].why
+    for _ in range(40):
+        if s.step != "walkthrough":
+            break
+        default = next(c for c in s.choices if c.key == "(default)")
+        s.send(default.key)
+    assert s.step == "results", s.turns[-1].text
+    assert "plan" in s.turns[-1].text.lower() and s.walkthrough_answers
+    md, _ = save(s, tmp_path / "setup.json")
+    answers = orjson.loads((tmp_path / "setup.answers.json").read_bytes())
+    assert answers == s.walkthrough_answers and answers["format"] == "vpc-helper-walkthrough"
+
+
+def test_several_vpcs_ask_which_one(tmp_path):
+    b = Builder(seed="two-vpcs")
+    one_nat_in_private(b)
+    other = b.vpc("10.9.0.0/16", name="other")
+    b.subnet(other, "10.9.1.0/24", "a", name="other-a")
+    for name, data in b.cli_files().items():
+        (tmp_path / name).write_bytes(orjson.dumps(data))
+    s = Session(snapshot_paths=[str(tmp_path)])
+    s.start()
+    turn = s.send("1")[-1]
+    assert s.step == "vpc" and len(turn.choices) == 3 and "tree" in turn.updates
+    s.send("1")  # the first VPC listed
+    assert s.step == "results" and s.vpc_ids and len(s.tree) == 1
+
+
+@pytest.mark.parametrize(
+    ("symptom", "keys"),
+    [
+        ("egress", ["nat", "available", "none"]),
+        ("ingress", ["lb", "internet-facing", "none"]),
+        ("exposure", ["ssh", "yes", "yes"]),
+    ],
+)
+def test_question_mode_never_shows_made_up_ids(symptom, keys):
+    import re
+
+    s = questions_session(symptom)
+    answer(s, *keys)
+    assert s.findings
+    made_up = re.compile(r"\b(vpc|subnet|rtb|nat|igw|i|sg|eipalloc)-0[0-9a-f]{8,}\b")
+    for f in s.findings:
+        text = " ".join([f.title, *f.resources, *(c for st in f.fix for c in st.cli)])
+        assert not made_up.search(text), text
+        assert any("YOUR" in r or "THE-" in r or "LOAD-BALANCER" in r for r in f.resources)

@@ -1,0 +1,321 @@
+"""The chat driven with Textual's Pilot: every opening symptom in both modes, keys and clicks."""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+from pathlib import Path
+
+import orjson
+import pytest
+
+import assistant.engine
+from assistant.conversation.session import Session
+from assistant.tui.app import ChatApp, ChatLog
+from assistant.tui.screens import FindingScreen, HelpScreen, QuitScreen, SaveScreen
+
+SIZE = (100, 30)
+
+
+def run(coro):
+    return asyncio.run(coro)
+
+
+async def settle(app, pilot) -> None:
+    await app.workers.wait_for_complete()
+    await pilot.pause()
+    await app.workers.wait_for_complete()
+    await pilot.pause()
+
+
+async def keys(app, pilot, *presses: str) -> None:
+    for k in presses:
+        await pilot.press(k)
+        await settle(app, pilot)
+
+
+def log_text(app) -> str:
+    return "\n".join(str(w.render()) for w in app.chat_screen().query_one(ChatLog).children)
+
+
+DEMO_EXPECT = {
+    "1": "nat.in-private-subnet",
+    "2": "egress.igw-route-without-public-ip",
+    "3": "exposure.sg-open-admin-port",
+    "4": "exposure.public-ip-in-private-subnet",
+}
+QUESTION_KEYS = {  # symptom number -> answer numbers -> a rule the answers must lead to
+    "1": (["1", "1", "2"], "nat.in-private-subnet"),
+    "2": (["1", "1", "3"], "ingress.lb-in-private-subnets"),
+    "3": (["1", "1", "1"], "exposure.sg-open-admin-port"),
+}
+
+
+@pytest.mark.parametrize("number", sorted(DEMO_EXPECT))
+def test_demo_symptom_by_keys(number):
+    async def go():
+        app = ChatApp(Session(demo=True))
+        async with app.run_test(size=SIZE) as pilot:
+            await settle(app, pilot)
+            await keys(app, pilot, number)
+            rules = {f.rule for f in app.session.findings}
+            assert DEMO_EXPECT[number] in rules
+            assert app.session.tree
+            findings = app.chat_screen().query_one("#findings")
+            assert findings.option_count == len(app.session.findings)
+
+    run(go())
+
+
+@pytest.mark.parametrize("number", sorted(QUESTION_KEYS))
+def test_question_mode_symptom_by_keys(number):
+    answers, rule = QUESTION_KEYS[number]
+
+    async def go():
+        app = ChatApp(Session())
+        async with app.run_test(size=SIZE) as pilot:
+            await settle(app, pilot)
+            await keys(app, pilot, number, "2")  # symptom, then "Answer questions"
+            assert app.session.mode == "questions"
+            assert "Why:" in log_text(app)
+            await keys(app, pilot, *answers)
+            assert rule in {f.rule for f in app.session.findings}
+
+    run(go())
+
+
+def test_whole_vpc_question_mode_by_keys():
+    async def go():
+        app = ChatApp(Session())
+        async with app.run_test(size=SIZE) as pilot:
+            await settle(app, pilot)
+            await keys(app, pilot, "4", "2")
+            while app.session.step == "question":
+                await keys(app, pilot, "1")  # skip each paste
+            assert "Not checked" in log_text(app)
+
+    run(go())
+
+
+@pytest.mark.parametrize("demo", [True, False])
+def test_setup_symptom(demo):
+    async def go():
+        app = ChatApp(Session(demo=demo))
+        async with app.run_test(size=SIZE) as pilot:
+            await settle(app, pilot)
+            await keys(app, pilot, "5")
+            text = log_text(app)
+            assert "not available in this version yet" in text or app.session.mode == "walkthrough"
+
+    run(go())
+
+
+def test_newcomer_path_to_the_nat_fix_by_keys_alone():
+    async def go():
+        app = ChatApp(Session(demo=True))
+        async with app.run_test(size=SIZE) as pilot:
+            await settle(app, pilot)
+            await keys(app, pilot, "1")
+            n = next(
+                i
+                for i, f in enumerate(app.session.findings, 1)
+                if f.rule == "nat.in-private-subnet"
+            )
+            await keys(app, pilot, str(n))
+            assert isinstance(app.screen, FindingScreen)
+            assert app.screen.finding.rule == "nat.in-private-subnet"
+            await keys(app, pilot, "enter")
+            copied = str(app.screen.query_one("#copied").render())
+            assert copied.startswith("copied: aws ec2 allocate-address")
+            assert app.clipboard.startswith("aws ec2 allocate-address")
+            await keys(app, pilot, "escape")
+            assert not isinstance(app.screen, FindingScreen)
+
+    run(go())
+
+
+def test_typing_and_clicking_a_choice():
+    async def go():
+        app = ChatApp(Session(demo=True))
+        async with app.run_test(size=SIZE) as pilot:
+            await settle(app, pilot)
+            await pilot.click("#choices", offset=(4, 1))
+            await settle(app, pilot)
+            assert app.session.symptom == "egress"
+            await pilot.click("#findings", offset=(4, 1))
+            await settle(app, pilot)
+            assert isinstance(app.screen, FindingScreen)
+
+    run(go())
+
+
+def test_typed_text_and_paste_go_to_the_session():
+    async def go():
+        app = ChatApp(Session())
+        async with app.run_test(size=SIZE) as pilot:
+            await settle(app, pilot)
+            await keys(app, pilot, "1", "2")
+            app.chat_screen().query_one("#input").value = '{"Foo": []}'
+            await keys(app, pilot, "enter")
+            assert "not a recognised AWS CLI output" in log_text(app)
+            assert "(pasted 11 characters of JSON)" in log_text(app)
+
+    run(go())
+
+
+def test_back_binding_changes_an_answer():
+    async def go():
+        app = ChatApp(Session())
+        async with app.run_test(size=SIZE) as pilot:
+            await settle(app, pilot)
+            await keys(app, pilot, "1", "2", "1")
+            assert app.session.question.id == "nat_state"
+            await keys(app, pilot, "ctrl+b")
+            assert app.session.question.id == "route" and "route" not in app.session.answers
+
+    run(go())
+
+
+def test_save_binding_writes_the_transcript(tmp_path):
+    async def go():
+        app = ChatApp(Session(demo=True), save_dir=str(tmp_path))
+        async with app.run_test(size=SIZE) as pilot:
+            await settle(app, pilot)
+            await keys(app, pilot, "1", "ctrl+s")
+            assert isinstance(app.screen, SaveScreen)
+            await keys(app, pilot, "enter")
+            assert app.saved
+
+    run(go())
+    assert len(list(Path(tmp_path).glob("*.json"))) == 1
+    assert len(list(Path(tmp_path).glob("*.md"))) == 1
+
+
+def test_quit_offers_to_save(tmp_path):
+    async def go():
+        app = ChatApp(Session(demo=True), save_dir=str(tmp_path))
+        async with app.run_test(size=SIZE) as pilot:
+            await settle(app, pilot)
+            await keys(app, pilot, "1", "ctrl+q")
+            assert isinstance(app.screen, QuitScreen)
+            await keys(app, pilot, "y")
+        return app.return_code
+
+    assert run(go()) == 0
+    assert list(Path(tmp_path).glob("*.json"))
+
+
+def test_help_theme_and_small_terminal():
+    async def go():
+        app = ChatApp(Session(demo=True))
+        async with app.run_test(size=(80, 24)) as pilot:
+            await settle(app, pilot)
+            await keys(app, pilot, "f1")
+            assert isinstance(app.screen, HelpScreen)
+            await keys(app, pilot, "escape", "f2")
+            assert app.theme == "textual-light"
+            await keys(app, pilot, "1")
+            assert app.session.findings
+            inp = app.chat_screen().query_one("#input")
+            assert inp.region.height >= 1 and inp.region.bottom <= 24
+
+    run(go())
+
+
+def test_no_engine_or_aws_call_runs_on_the_ui_thread(monkeypatch):
+    """Every diagnosis and snapshot read happens in a worker thread, never the UI thread."""
+    import assistant.sources.demo as demo
+
+    calls: list[str] = []
+    real_diagnose, real_demo = assistant.engine.diagnose, demo.demo_snapshot
+
+    def spy_diagnose(*a, **k):
+        calls.append(threading.current_thread().name)
+        return real_diagnose(*a, **k)
+
+    def spy_demo():
+        calls.append(threading.current_thread().name)
+        return real_demo()
+
+    monkeypatch.setattr(assistant.engine, "diagnose", spy_diagnose)
+    monkeypatch.setattr(demo, "demo_snapshot", spy_demo)
+    ui = threading.current_thread().name
+
+    async def go():
+        app = ChatApp(Session(demo=True))
+        async with app.run_test(size=SIZE) as pilot:
+            await settle(app, pilot)
+            await keys(app, pilot, "1", "2")
+            assert threading.current_thread().name == ui
+        return app
+
+    app = run(go())
+    assert len(calls) >= 2
+    assert ui not in calls and all(c != "MainThread" for c in calls), calls
+    assert app.session_threads and ui not in app.session_threads
+
+
+def test_multiline_paste_of_aws_output_is_sent_whole():
+    """The AWS CLI prints indented JSON over many lines; the input keeps it all and sends it."""
+    from textual import events
+
+    from assistant.sources.builder import Builder
+    from tests.conversation.test_session import one_nat_in_private
+
+    files = one_nat_in_private(Builder(seed="tui-paste")).cli_files()
+    pasted = orjson.dumps(files["route-tables.json"], option=orjson.OPT_INDENT_2).decode()
+    assert pasted.count("\n") > 10
+
+    async def go():
+        app = ChatApp(Session())
+        async with app.run_test(size=SIZE) as pilot:
+            await settle(app, pilot)
+            await keys(app, pilot, "1", "2")
+            box = app.chat_screen().query_one("#input")
+            box.post_message(events.Paste(pasted))
+            await settle(app, pilot)
+            assert app.session.answers.get("route") == "nat"
+            assert box.value == ""
+            assert "From what you pasted" in log_text(app)
+
+    run(go())
+
+
+def test_command_palette_offers_the_chat_commands():
+    from textual.command import CommandPalette
+
+    async def go():
+        app = ChatApp(Session(demo=True))
+        async with app.run_test(size=SIZE) as pilot:
+            await settle(app, pilot)
+            titles = [c.title for c in app.get_system_commands(app.screen)]
+            assert {"Save transcript", "Back", "Help", "Toggle dark/light"} <= set(titles)
+            await keys(app, pilot, "ctrl+p")
+            assert isinstance(app.screen, CommandPalette)
+
+    run(go())
+
+
+def test_live_reading_runs_in_a_worker_with_progress(aws, monkeypatch):
+    live = pytest.importorskip("assistant.sources.live")
+    calls: list[str] = []
+    real = live.collect
+
+    def spy(**kw):
+        calls.append(threading.current_thread().name)
+        return real(**kw)
+
+    monkeypatch.setattr(live, "collect", spy)
+    ui = threading.current_thread().name
+    progress: list[str] = []
+
+    async def go():
+        app = ChatApp(Session(region="us-east-1", endpoint_url=aws))
+        async with app.run_test(size=SIZE, message_hook=lambda m: progress.append(m)) as pilot:
+            await settle(app, pilot)
+            await keys(app, pilot, "4")
+            assert app.session.mode == "live" and app.session.step == "results"
+
+    run(go())
+    assert calls and ui not in calls
+    assert any(type(m).__name__ == "Progress" for m in progress)

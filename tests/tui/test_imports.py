@@ -1,0 +1,66 @@
+"""Import boundaries: the core never imports Textual; the chat starts without boto3."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+from tests.helpers import ROOT
+
+CORE = [
+    "assistant.models",
+    "assistant.engine",
+    "assistant.sources.files",
+    "assistant.sources.builder",
+    "assistant.sources.demo",
+    "assistant.topology",
+    "assistant.policy",
+    "assistant.render",
+    "assistant.conversation",
+    "assistant.conversation.transcript",
+]
+
+
+def _run(code: str) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, timeout=120
+    )
+
+
+def test_core_and_conversation_never_import_textual():
+    code = (
+        "import importlib, importlib.util, sys\n"
+        f"mods = {CORE!r}\n"
+        "if importlib.util.find_spec('assistant.sources.live'):\n"
+        "    mods.append('assistant.sources.live')\n"
+        "for m in mods: importlib.import_module(m)\n"
+        "from assistant.engine import diagnose\n"
+        "from assistant.sources.demo import demo_snapshot\n"
+        "diagnose(demo_snapshot())\n"
+        "bad = sorted(m for m in sys.modules if m == 'textual' or m.startswith('textual.'))\n"
+        "print(len(mods), bad)\n"
+    )
+    r = _run(code)
+    assert r.returncode == 0, r.stderr
+    assert r.stdout.strip().endswith("[]"), r.stdout
+
+
+def test_starting_the_chat_does_not_import_boto3():
+    code = (
+        "import asyncio, sys\n"
+        "from assistant.tui.app import ChatApp\n"
+        "from assistant.conversation.session import Session\n"
+        "async def main():\n"
+        "    app = ChatApp(Session(demo=True))\n"
+        "    async with app.run_test(size=(100, 30)) as pilot:\n"
+        "        await app.workers.wait_for_complete()\n"
+        "        await pilot.press('1')\n"
+        "        await app.workers.wait_for_complete()\n"
+        "        await pilot.pause()\n"
+        "        assert app.session.findings, 'no findings'\n"
+        "asyncio.run(main())\n"
+        "print('textual' in sys.modules, 'boto3' in sys.modules, 'botocore' in sys.modules)\n"
+    )
+    r = _run(code)
+    assert r.returncode == 0, r.stderr
+    assert r.stdout.split() == ["True", "False", "False"], r.stdout
