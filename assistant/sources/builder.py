@@ -10,7 +10,7 @@ import hashlib
 import ipaddress
 from typing import Any
 
-from assistant.models.snapshot import Snapshot
+from assistant.models.snapshot import COLLECTIONS, Snapshot
 
 ACCOUNT = "123456789012"
 
@@ -23,28 +23,9 @@ class Builder:
         self.seed = seed
         self.account = account
         self._n = 0
+        # Target health is kept per target group in self.health.
         self.data: dict[str, list[dict[str, Any]]] = {
-            k: []
-            for k in (
-                "Vpcs",
-                "Subnets",
-                "RouteTables",
-                "InternetGateways",
-                "EgressOnlyInternetGateways",
-                "NatGateways",
-                "Addresses",
-                "VpcEndpoints",
-                "VpcPeeringConnections",
-                "TransitGatewayAttachments",
-                "Instances",
-                "NetworkInterfaces",
-                "SecurityGroups",
-                "NetworkAcls",
-                "LoadBalancers",
-                "Listeners",
-                "TargetGroups",
-                "FlowLogs",
-            )
+            k: [] for k in COLLECTIONS if k != "TargetHealth"
         }
         self.health: dict[str, list[dict[str, Any]]] = {}
         self.dns: dict[str, dict[str, bool]] = {}

@@ -7,7 +7,7 @@ import os
 
 from assistant.redact import RedactionKey, unredact_text
 from tests.helpers import run_cli
-from tests.live.scenario import clients
+from tests.live.scenario import clients, open_ssh_to_world
 
 
 def _live(*args: str):
@@ -16,17 +16,7 @@ def _live(*args: str):
 
 def test_collect_redact_then_scan_matches_live_scan(shop, tmp_path):
     ec2, _ = clients()
-    ec2.authorize_security_group_ingress(
-        GroupId=shop["app_sg"],
-        IpPermissions=[
-            {
-                "IpProtocol": "tcp",
-                "FromPort": 22,
-                "ToPort": 22,
-                "IpRanges": [{"CidrIp": "0.0.0.0/0"}],
-            }
-        ],
-    )
+    open_ssh_to_world(ec2, shop["app_sg"])
     ec2.delete_route(RouteTableId=shop["private_rt"][1], DestinationCidrBlock="0.0.0.0/0")
     vpc = shop["vpc"]
     live = json.loads(_live("scan", "--vpc", vpc, "--format", "json").stdout)

@@ -193,3 +193,18 @@ def classic(
         DeliverLogsPermissionArn="arn:aws:iam::123456789012:role/flow-logs",
     )
     return out
+
+
+def open_ssh_to_world(ec2, group_id: str) -> None:
+    """The classic mistake: SSH open to 0.0.0.0/0 on a security group."""
+    ec2.authorize_security_group_ingress(
+        GroupId=group_id,
+        IpPermissions=[
+            {
+                "IpProtocol": "tcp",
+                "FromPort": 22,
+                "ToPort": 22,
+                "IpRanges": [{"CidrIp": "0.0.0.0/0"}],
+            }
+        ],
+    )

@@ -5,23 +5,13 @@ from __future__ import annotations
 import json
 
 from tests.helpers import run_cli
-from tests.live.scenario import classic, clients
+from tests.live.scenario import classic, clients, open_ssh_to_world
 
 
 def _break_some(c: dict) -> None:
     ec2, _ = clients()
     ec2.delete_nat_gateway(NatGatewayId=c["nat"][0])
-    ec2.authorize_security_group_ingress(
-        GroupId=c["app_sg"],
-        IpPermissions=[
-            {
-                "IpProtocol": "tcp",
-                "FromPort": 22,
-                "ToPort": 22,
-                "IpRanges": [{"CidrIp": "0.0.0.0/0"}],
-            }
-        ],
-    )
+    open_ssh_to_world(ec2, c["app_sg"])
     ec2.delete_route(RouteTableId=c["private_rt"][1], DestinationCidrBlock="0.0.0.0/0")
 
 

@@ -6,7 +6,7 @@ import pytest
 
 from assistant.engine import diagnose
 from assistant.sources.live import collect
-from tests.live.scenario import clients, nat
+from tests.live.scenario import clients, nat, open_ssh_to_world
 
 
 def scan(c: dict, endpoint_url: str | None = None):
@@ -62,17 +62,7 @@ def _public_ip_in_private_subnet(ec2, elbv2, c):
 
 
 def _sg_open_admin_port(ec2, elbv2, c):
-    ec2.authorize_security_group_ingress(
-        GroupId=c["app_sg"],
-        IpPermissions=[
-            {
-                "IpProtocol": "tcp",
-                "FromPort": 22,
-                "ToPort": 22,
-                "IpRanges": [{"CidrIp": "0.0.0.0/0"}],
-            }
-        ],
-    )
+    open_ssh_to_world(ec2, c["app_sg"])
     return c["app_sg"]
 
 
