@@ -20,7 +20,7 @@ class Hop(BaseModel):
     detail: str = ""  # the exact configuration line, or why it is unknown
     direction: str = FORWARD
     rule: str | None = None  # catalogue rule whose fix applies (only ids that exist)
-    resources: list[str] = Field(default_factory=list)  # ids that tie the hop to a finding
+    resources: list[str] = Field(default_factory=list)  # ids its rule's finding must all name
 
 
 class EndpointInfo(BaseModel):

@@ -17,6 +17,7 @@ from assistant.models.snapshot import (
     IpPermission,
     Listener,
     LoadBalancer,
+    NetworkAcl,
     Route,
     RouteTable,
     SecurityGroup,
@@ -25,16 +26,27 @@ from assistant.models.snapshot import (
     TargetHealthDescription,
 )
 from assistant.policy import (
+    ALL,
     EPHEMERAL,
     INTERNET_V4,
+    INTERNET_V6,
     PROTO_NAMES,
+    SgMatch,
     acl_blocked,
     acl_decision,
     acl_segments,
     proto_number,
     sg_match,
 )
-from assistant.topology import Topology, subnet_label, target_kind
+from assistant.topology import (
+    ISOLATED,
+    PRIVATE,
+    PUBLIC,
+    Topology,
+    looks_backend,
+    subnet_label,
+    target_kind,
+)
 from assistant.trace.endpoints import (
     INSTANCE,
     LB,
@@ -67,18 +79,52 @@ _NOT_FOLLOWED = {
 }
 
 
+# Every catalogue rule a hop can name. A hop names a rule only where the rule's own match
+# describes that hop (same resource, same direction, ports the rule checks), so that the scan of
+# the same snapshot has the finding whose fix steps apply.
+TRACE_RULES = frozenset(
+    {
+        "egress.igw-route-without-public-ip",
+        "egress.no-default-route",
+        "egress.route-blackhole",
+        "exposure.backend-in-public-subnet",
+        "exposure.nacl-open-admin-port",
+        "exposure.sg-open-admin-port",
+        "exposure.sg-open-all-ports",
+        "exposure.sg-open-database-port",
+        "igw.not-attached",
+        "ingress.app-unreachable-in-private-subnet",
+        "ingress.lb-in-private-subnets",
+        "ingress.lb-sg-blocks-listener",
+        "ingress.nacl-blocks-web",
+        "ingress.no-https-listener",
+        "ingress.public-instance-without-public-ip",
+        "ingress.target-sg-blocks-lb",
+        "ingress.targets-unhealthy",
+        "nacl.blocks-egress-web",
+        "nacl.blocks-return-traffic",
+        "nat.in-private-subnet",
+        "nat.instance-source-dest-check",
+        "nat.no-elastic-ip",
+        "nat.not-available",
+        "sg.no-egress",
+    }
+)
+WEB_PORTS = (80, 443)  # the ports the web rules (egress, ingress, security group) check
+OPEN_SOURCES = (INTERNET_V4, INTERNET_V6)
+
+
 @lru_cache(maxsize=64)
-def catalogue_rule(*candidates: str) -> str | None:
-    """The first of ``candidates`` that is a rule of the installed catalogue, else None."""
+def catalogue_rule(rule_id: str) -> str | None:
+    """``rule_id`` when it is a rule of the installed catalogue, else None."""
     from assistant.engine.rules import RuleError, get_rule
 
-    for c in candidates:
-        try:
-            if get_rule(c) is not None:
-                return c
-        except RuleError:
-            return None
-    return None
+    if rule_id not in TRACE_RULES:
+        raise ValueError(f"{rule_id} is not in TRACE_RULES")
+    try:
+        return rule_id if get_rule(rule_id) is not None else None
+    except RuleError:
+        return None
 
 
 def _perm_text(p: IpPermission, inbound: bool) -> str:
@@ -104,6 +150,7 @@ class Tracer:
         self.topo = topology or Topology(snapshot)
         self.resolver = Resolver(snapshot)
         self._rt_nets: dict[str, list[tuple[ipaddress.IPv4Network, Route]]] = {}
+        self._served: dict[str, set[int]] = {}
 
     # -- entry point ----------------------------------------------------------------------
     def trace(self, source: str, destination: str, port: int, protocol: str = "tcp") -> Trace:
@@ -191,8 +238,13 @@ class Tracer:
         peer_label: str,
         peer_groups: list[str] | None = None,
         port: int | None = None,
-        rule: tuple[str, ...] = (),
+        rule: str | None = None,
+        ties: list[str] | None = None,
+        from_internet: bool = False,
     ) -> Hop:
+        """A security group hop. ``rule`` and ``ties`` name the catalogue rule (and the ids
+        its finding carries) when the hop fails; ``from_internet`` looks for the exposure
+        rules when the hop passes."""
         port = self.port if port is None else port
         step = "security group ingress" if inbound else "security group egress"
         groups, why = self._groups(ep)
@@ -208,8 +260,10 @@ class Tracer:
                 detail=m.describe(inbound),
                 resources=[m.group.GroupId],
             )
-            if inbound and port in ADMIN_PORTS and m.source in (INTERNET_V4, "::/0"):
-                hop.rule = catalogue_rule("exposure.sg-open-admin-port")
+            if inbound and from_internet and m.source in OPEN_SOURCES:
+                hop.rule = self._exposure_rule(m, port)
+                if hop.rule and ep.kind == INSTANCE:
+                    hop.resources = [m.group.GroupId, ep.id]
             return hop
         if not groups:
             detail = f"{ep.label} has no security group, so nothing is allowed"
@@ -230,14 +284,104 @@ class Tracer:
                 if present
                 else f" (no {'inbound' if inbound else 'outbound'} rules at all)"
             )
+        named = catalogue_rule(rule) if rule else None
         return Hop(
             step=step,
             status=FAIL,
             where=", ".join(ids),
             detail=detail,
-            rule=catalogue_rule(*rule) if rule else None,
-            resources=ids,
+            rule=named,
+            resources=(ties if named and ties is not None else ids),
         )
+
+    def _exposure_rule(self, m: SgMatch, port: int) -> str | None:
+        """The exposure rule for a group rule open to the whole internet that lets the flow in:
+        all ports, an admin port, or a database port (as the scan's open-group facts count)."""
+        from assistant.engine.facts import DB_PORTS
+
+        p = m.permission
+        proto = proto_number(p.IpProtocol)
+        if proto == ALL or (proto in ("6", "17") and p.port_range() == (0, 65535)):
+            return catalogue_rule("exposure.sg-open-all-ports")
+        if port in ADMIN_PORTS:
+            return catalogue_rule("exposure.sg-open-admin-port")
+        if proto == "6" and port in DB_PORTS:
+            return catalogue_rule("exposure.sg-open-database-port")
+        return None
+
+    def _is_internet(self, peer: str) -> bool:
+        """Whether a peer address (or CIDR) lies outside every VPC of the snapshot."""
+        if peer in OPEN_SOURCES:
+            return True
+        try:
+            net = ipaddress.ip_network(peer, strict=False)
+        except ValueError:
+            return False
+        return not any(
+            net.version == vnet.version and net.overlaps(vnet)  # type: ignore[arg-type]
+            for vnet, _ in self.resolver.vpc_nets
+        )
+
+    def _egress_path(self, subnet_id: str) -> bool:
+        """A private subnet, or a public one holding a public NAT gateway: the subnets whose
+        network ACLs the egress rules check."""
+        role = self.topo.role(subnet_id)
+        nats = self.topo.nats_by_subnet.get(subnet_id, [])
+        return role == PRIVATE or (
+            role == PUBLIC and any(n.ConnectivityType == "public" for n in nats)
+        )
+
+    def _web_ports(self, subnet_id: str) -> set[int]:
+        """The ports a public subnet serves to the internet, as the scan counts them: listener
+        ports of internet-facing load balancers there, and the web ports that running
+        instances with a public IP there accept from anywhere."""
+        cached = self._served.get(subnet_id)
+        if cached is not None:
+            return cached
+        out: set[int] = set()
+        for lb in self.snapshot.LoadBalancers:
+            if lb.Scheme == "internet-facing" and subnet_id in lb.subnet_ids:
+                ports = {
+                    x.Port
+                    for x in self.snapshot.Listeners
+                    if x.LoadBalancerArn == lb.LoadBalancerArn
+                }
+                out |= ports or set(WEB_PORTS)
+        if self.topo.role(subnet_id) == PUBLIC:
+            for inst in self.topo.instances_by_subnet.get(subnet_id, []):
+                if inst.State.Name != "running" or not inst.public_ips:
+                    continue
+                out |= self._open_web_ports(self.topo.groups_of[inst.InstanceId])
+        self._served[subnet_id] = out
+        return out
+
+    def _open_web_ports(self, group_ids: list[str]) -> set[int]:
+        """The web ports (80, 443) these groups accept from anywhere on the internet."""
+        groups = [self.topo.sgs[g] for g in group_ids if g in self.topo.sgs]
+        return {
+            p for p in WEB_PORTS if any(sg_match(groups, True, "6", p, src) for src in OPEN_SOURCES)
+        }
+
+    def _acl_rule(
+        self, acl: NetworkAcl, subnet_id: str, egress: bool, lo: int, hi: int, peer: str
+    ) -> str | None:
+        """The network ACL rule that describes a blocked hop: only for traffic to or from the
+        internet, on the ports the rule checks, when the ACL blocks the whole internet there
+        (the question the rule asks), in the kind of subnet the rule covers."""
+        if self.proto != "6" or not self._is_internet(peer):
+            return None
+        if not acl_blocked(acl, egress, "6", lo, hi, INTERNET_V4):
+            return None
+        ephemeral = (lo, hi) == EPHEMERAL
+        if self._egress_path(subnet_id):
+            if egress and not ephemeral and lo in WEB_PORTS:
+                return catalogue_rule("nacl.blocks-egress-web")
+            if not egress and ephemeral:
+                return catalogue_rule("nacl.blocks-return-traffic")
+        if self.topo.role(subnet_id) == PUBLIC and self.port in self._web_ports(subnet_id):
+            if (not egress and not ephemeral and lo == self.port) or (egress and ephemeral):
+                return catalogue_rule("ingress.nacl-blocks-web")
+        return None
 
     def _acl(
         self,
@@ -263,20 +407,20 @@ class Tracer:
             )
             return Hop(step=step, status=UNKNOWN, where=subnet_id, detail=why, direction=direction)
         where = f"{acl.NetworkAclId} ({subnet_label(self.topo, subnet_id)})"
-        rule = (
-            catalogue_rule("nacl.blocks-return-traffic")
-            if direction == RETURN
-            else catalogue_rule("nacl.blocks-traffic")
-        )
         if lo == hi:
             seg = acl_decision(acl, egress, self.proto, lo, peer)
+            rule = None
+            if not seg.allowed:
+                rule = self._acl_rule(acl, subnet_id, egress, lo, hi, peer)
+            elif self._admin_open(acl, egress, lo, peer):
+                rule = catalogue_rule("exposure.nacl-open-admin-port")
             return Hop(
                 step=step,
                 status=PASS if seg.allowed else FAIL,
                 where=where,
                 detail=seg.describe(acl.NetworkAclId) + f" [{peer_label}]",
                 direction=direction,
-                rule=None if seg.allowed else rule,
+                rule=rule,
                 resources=[acl.NetworkAclId, subnet_id],
             )
         blocked = acl_blocked(acl, egress, self.proto, lo, hi, peer)
@@ -298,8 +442,20 @@ class Tracer:
             where=where,
             detail=f"{detail} [{peer_label}; replies use ephemeral {_ports(lo, hi)}]",
             direction=direction,
-            rule=rule,
+            rule=self._acl_rule(acl, subnet_id, egress, lo, hi, peer),
             resources=[acl.NetworkAclId, subnet_id],
+        )
+
+    def _admin_open(self, acl: NetworkAcl, egress: bool, port: int, peer: str) -> bool:
+        """A custom ACL letting SSH/RDP in from the whole internet (what the scan's exposure
+        rule for ACLs looks at)."""
+        return (
+            not egress
+            and port in ADMIN_PORTS
+            and self.proto == "6"
+            and not acl.IsDefault
+            and self._is_internet(peer)
+            and acl_decision(acl, False, "6", port, INTERNET_V4).allowed
         )
 
     def _acl_reply(self, subnet_id: str, egress: bool, peer: str, peer_label: str) -> Hop:
@@ -396,7 +552,9 @@ class Tracer:
                     where=where,
                     detail=f"{rt.RouteTableId} has no route that covers {dest_label}" + caveat,
                     direction=direction,
-                    rule=catalogue_rule("egress.no-default-route") if internet else None,
+                    rule=catalogue_rule("egress.no-default-route")
+                    if internet and direction == FORWARD and view.role == ISOLATED
+                    else None,
                     resources=res,
                 ),
                 None,
@@ -470,12 +628,15 @@ class Tracer:
                 "output), so its attachment is unknown",
             )
         if not attached:
+            gone = igw_id not in self.topo.igws
             return Hop(
                 step="internet gateway",
                 status=FAIL,
                 where=igw_id,
-                detail=f"{igw_id} is not attached to {vpc_id}",
-                rule=catalogue_rule("igw.not-attached"),
+                detail=f"{igw_id} no longer exists"
+                if gone
+                else f"{igw_id} is not attached to {vpc_id}",
+                rule=catalogue_rule("egress.route-blackhole" if gone else "igw.not-attached"),
                 resources=[igw_id] + ([rt_id] if rt_id else []) + subnets,
             )
         return Hop(
@@ -500,7 +661,18 @@ class Tracer:
             )
             return hops
         dst_label = dst.label if dst.ip or not dst.outside else "the internet"
-        hops.append(self._sg(src, False, dst.peer, dst_label, dst.group_ids or []))
+        no_egress = "sg.no-egress" if dst.outside and self._web_egress_rule_applies(src) else None
+        hops.append(
+            self._sg(
+                src,
+                False,
+                dst.peer,
+                dst_label,
+                dst.group_ids or [],
+                rule=no_egress,
+                ties=src.group_ids,
+            )
+        )
         if not dst.outside and dst.subnet_id == src.subnet_id:
             hops.append(
                 Hop(
@@ -520,6 +692,8 @@ class Tracer:
         rt_id = rt.RouteTableId if rt else None
         if kind == "local":
             return hops + self._arrive(src, dst)
+        if kind in ("instance", "eni") and self._source_dest_check(route.target, kind) is True:
+            return hops + [self._source_dest_hop(route, rt_id, src.subnet_id, dst_label)]
         if not dst.outside:
             hops.append(
                 Hop(
@@ -534,7 +708,7 @@ class Tracer:
         if kind == "igw":
             return hops + self._via_igw(src, dst, route.target, rt_id)
         if kind == "nat":
-            return hops + self._via_nat(src, dst, route.target, rt_id)
+            return hops + self._via_nat(src, dst, route.target, rt_id, route)
         what = _NOT_FOLLOWED.get(kind, "target")
         hops.append(
             Hop(
@@ -546,6 +720,50 @@ class Tracer:
             )
         )
         return hops
+
+    def _web_egress_rule_applies(self, src: Endpoint) -> bool:
+        """Whether the security group rule for web egress covers this flow: TCP 80/443 from a
+        running instance that needs the internet (private subnet, or public with a public IP),
+        whose groups allow the port neither to 0.0.0.0/0 nor to ::/0."""
+        if src.kind != INSTANCE or src.state != "running" or self.proto != "6":
+            return False
+        if self.port not in WEB_PORTS or not src.subnet_id or src.group_ids is None:
+            return False
+        role = self.topo.role(src.subnet_id)
+        if not (role == PRIVATE or (role == PUBLIC and src.public_ips)):
+            return False
+        groups = [self.topo.sgs[g] for g in src.group_ids if g in self.topo.sgs]
+        if len(groups) != len(src.group_ids) or not groups:
+            return False
+        return not any(sg_match(groups, False, "6", self.port, dst) for dst in OPEN_SOURCES)
+
+    def _source_dest_check(self, target: str, kind: str) -> bool | None:
+        """The source/destination check of an instance or interface route target."""
+        if kind == "instance":
+            inst = self.topo.instances.get(target)
+            if inst is None:
+                return None
+            if inst.SourceDestCheck is not None:
+                return inst.SourceDestCheck
+            return inst.NetworkInterfaces[0].SourceDestCheck if inst.NetworkInterfaces else None
+        eni = self.topo.enis.get(target)
+        return eni.SourceDestCheck if eni is not None else None
+
+    def _source_dest_hop(
+        self, route: Route, rt_id: str | None, subnet_id: str, dst_label: str
+    ) -> Hop:
+        """A route to an instance or interface (a NAT instance, an appliance) whose
+        source/destination check is on: it drops traffic not addressed to itself."""
+        default = route.destination in (INTERNET_V4, INTERNET_V6)
+        return Hop(
+            step="next hop",
+            status=FAIL,
+            where=route.target,
+            detail=f"traffic to {dst_label} is sent to {route.target}, whose source/destination "
+            "check is on: it drops traffic that is not addressed to itself",
+            rule=catalogue_rule("nat.instance-source-dest-check") if default else None,
+            resources=[route.target, subnet_id] + ([rt_id] if rt_id else []),
+        )
 
     def _arrive(self, src: Endpoint, dst: Endpoint) -> list[Hop]:
         """Delivery by the local route to a destination in the same VPC, and the reply."""
@@ -599,7 +817,11 @@ class Tracer:
                     where=src.id,
                     detail=f"{src.label} has no public IP or Elastic IP: {igw_id} drops its "
                     "traffic (only addresses with a public IP pass an internet gateway)",
-                    rule=catalogue_rule("egress.igw-route-without-public-ip"),
+                    rule=catalogue_rule("egress.igw-route-without-public-ip")
+                    if src.kind == INSTANCE
+                    and src.state == "running"
+                    and self.topo.role(src.subnet_id) == PUBLIC
+                    else None,
                     resources=[src.subnet_id, src.id] + ([rt_id] if rt_id else []),
                 )
             )
@@ -615,7 +837,9 @@ class Tracer:
         hops.append(self._acl_reply(src.subnet_id, False, dst.peer, dst_label))
         return hops
 
-    def _via_nat(self, src: Endpoint, dst: Endpoint, nat_id: str, rt_id: str | None) -> list[Hop]:
+    def _via_nat(
+        self, src: Endpoint, dst: Endpoint, nat_id: str, rt_id: str | None, via: Route
+    ) -> list[Hop]:
         assert src.subnet_id and src.ip
         nat = self.topo.nats.get(nat_id)
         dst_label = dst.label if dst.ip else "the internet"
@@ -629,17 +853,28 @@ class Tracer:
         res = [nat_id] + ([rt_id] if rt_id else []) + [src.subnet_id]
         if nat.State != "available":
             extra = f" ({nat.FailureCode}: {nat.FailureMessage})" if nat.FailureCode else ""
+            gone = nat.State == "deleted"  # the scan counts a deleted target as a blackhole
             return [
                 Hop(
                     step="NAT gateway",
                     status=FAIL,
                     where=nat_id,
                     detail=f"{nat_id} is {nat.State}{extra}: it forwards nothing",
-                    rule=catalogue_rule("nat.not-available"),
+                    rule=catalogue_rule("egress.route-blackhole" if gone else "nat.not-available")
+                    if via.State == "active"
+                    else None,
                     resources=res,
                 )
             ]
         if nat.ConnectivityType != "public":
+            # The rule covers a private NAT gateway used as the way to the internet: some
+            # route table sends 0.0.0.0/0 to it and its own subnet cannot forward further.
+            nat_view = self.topo.view(nat.SubnetId or "")
+            onward = target_kind(nat_view.default_target) if nat_view else "none"
+            default_to_it = any(
+                r.destination in (INTERNET_V4, INTERNET_V6)
+                for _, r in self.topo.routes_to.get(nat_id, [])
+            )
             return [
                 Hop(
                     step="NAT gateway",
@@ -647,7 +882,10 @@ class Tracer:
                     where=nat_id,
                     detail=f"{nat_id} is a private NAT gateway: it has no public IP and "
                     "cannot reach the internet",
-                    resources=res,
+                    rule=catalogue_rule("nat.no-elastic-ip")
+                    if default_to_it and onward in ("igw", "none")
+                    else None,
+                    resources=[nat_id, src.subnet_id],
                 )
             ]
         if not nat.public_ips:
@@ -656,8 +894,10 @@ class Tracer:
                     step="NAT gateway",
                     status=FAIL,
                     where=nat_id,
-                    detail=f"{nat_id} has no public IP (Elastic IP)",
-                    resources=res,
+                    detail=f"{nat_id} has no public IP (Elastic IP): it cannot translate "
+                    "addresses for the internet",
+                    rule=catalogue_rule("nat.no-elastic-ip"),
+                    resources=[nat_id, src.subnet_id],
                 )
             ]
         nat_sub = nat.SubnetId or ""
@@ -679,7 +919,7 @@ class Tracer:
         hops.append(route_hop)
         if route is None or route.State == "blackhole":
             if route is None and route_hop.status == FAIL:
-                route_hop.rule = catalogue_rule("nat.in-private-subnet")
+                route_hop.rule = self._nat_placement_rule(nat_sub)
                 route_hop.resources = [nat_id, nat_sub]
                 route_hop.detail += f": {nat_id} has no way out"
             return hops
@@ -691,8 +931,8 @@ class Tracer:
                 f"{dst_label} goes to {route.target}, not to an internet gateway), so "
                 f"{nat_id} cannot reach the internet"
             )
-            route_hop.rule = catalogue_rule("nat.in-private-subnet")
-            route_hop.resources = [nat_id, nat_sub] + route_hop.resources
+            route_hop.rule = self._nat_placement_rule(nat_sub)
+            route_hop.resources = [nat_id, nat_sub]
             return hops
         hops.append(
             self._igw(
@@ -717,6 +957,12 @@ class Tracer:
             hops.append(self._local_reply(nat_sub, src))
             hops.append(self._acl_reply(src.subnet_id, False, dst.peer, dst_label))
         return hops
+
+    def _nat_placement_rule(self, nat_subnet: str) -> str | None:
+        """nat.in-private-subnet, when the NAT gateway's subnet is not public."""
+        if self.topo.role(nat_subnet) in (PRIVATE, ISOLATED):
+            return catalogue_rule("nat.in-private-subnet")
+        return None
 
     def _local_reply(self, subnet_id: str, to: Endpoint) -> Hop:
         """The reply's route back to an address of the VPC: the local route, unless a more
@@ -780,6 +1026,8 @@ class Tracer:
                     status=PASS,
                     where=dst.id,
                     detail=f"{', '.join(dst.public_ips)} maps to {dst.label}",
+                    rule=self._backend_exposed(dst),
+                    resources=[dst.id, dst.subnet_id or ""],
                 )
             )
         else:
@@ -790,6 +1038,7 @@ class Tracer:
                     where=dst.id,
                     detail=f"{dst.label} has no public IP or Elastic IP: nothing on "
                     "the internet can address it",
+                    rule=self._no_public_ip_rule(dst),
                     resources=[dst.id],
                 )
             )
@@ -804,10 +1053,38 @@ class Tracer:
             )
             return hops
         hops.append(self._acl(dst.subnet_id, False, src.peer, src_label))
-        hops.append(self._sg(dst, True, src.peer, src_label))
+        hops.append(self._sg(dst, True, src.peer, src_label, from_internet=True))
         hops.append(self._acl_reply(dst.subnet_id, True, src.peer, src_label))
         hops += self._reply_to_internet(dst.subnet_id, dst.vpc_id, src)
         return hops
+
+    def _backend_exposed(self, dst: Endpoint) -> str | None:
+        """exposure.backend-in-public-subnet for a load-balancer target, or an instance whose
+        tags say app/db/backend, that the internet addresses directly in a public subnet."""
+        inst = self.topo.instances.get(dst.id) if dst.kind == INSTANCE else None
+        if inst is None or self.topo.role(dst.subnet_id or "") != PUBLIC:
+            return None
+        if looks_backend(inst) or inst.InstanceId in self.topo.lb_targets:
+            return catalogue_rule("exposure.backend-in-public-subnet")
+        return None
+
+    def _no_public_ip_rule(self, dst: Endpoint) -> str | None:
+        """For a running instance that accepts this web port from the internet and is no
+        load-balancer target: the rule for its subnet (public: it lacks a public IP; private:
+        it needs a load balancer in front)."""
+        inst = self.topo.instances.get(dst.id) if dst.kind == INSTANCE else None
+        if inst is None or inst.State.Name != "running" or self.proto != "6":
+            return None
+        if inst.InstanceId in self.topo.lb_targets or dst.group_ids is None:
+            return None
+        if self.port not in self._open_web_ports(dst.group_ids):
+            return None
+        role = self.topo.role(dst.subnet_id or "")
+        if role == PUBLIC and not inst.ipv6_addresses:
+            return catalogue_rule("ingress.public-instance-without-public-ip")
+        if role in (PRIVATE, ISOLATED):
+            return catalogue_rule("ingress.app-unreachable-in-private-subnet")
+        return None
 
     def _reply_to_internet(self, subnet_id: str, vpc_id: str, peer: Endpoint) -> list[Hop]:
         """The reply's route from a subnet back to the internet: must be an attached IGW."""
@@ -860,7 +1137,13 @@ class Tracer:
                 where=lb.LoadBalancerName,
                 detail=f"{lb.LoadBalancerName} has no listener on port {self.port} "
                 f"(listeners: {ports})",
-                rule=catalogue_rule("ingress.lb-no-listener"),
+                rule=catalogue_rule("ingress.no-https-listener")
+                if self.port == 443
+                and lb.Scheme == "internet-facing"
+                and lb.Type == "application"
+                and mine
+                and not any(x.Protocol == "HTTPS" for x in mine)
+                else None,
                 resources=[lb.LoadBalancerArn],
             ), []
         lis = on_port[0]
@@ -895,7 +1178,25 @@ class Tracer:
                 where=lb.LoadBalancerName,
                 detail=f"{lb.Type} load balancer without security groups: nothing to check",
             )
-        return self._sg(dst, True, peer, label, groups, rule=("ingress.lb-sg-blocks-listener",))
+        named = None
+        if lb.Scheme == "internet-facing" and self.proto == "6" and self._is_internet(peer):
+            has_listener = any(
+                x.LoadBalancerArn == lb.LoadBalancerArn and x.Port == self.port
+                for x in self.snapshot.Listeners
+            )
+            lb_groups = [self.topo.sgs[g] for g in lb.SecurityGroups if g in self.topo.sgs]
+            open_port = any(sg_match(lb_groups, True, "6", self.port, src) for src in OPEN_SOURCES)
+            if has_listener and lb_groups and not open_port:
+                named = "ingress.lb-sg-blocks-listener"
+        return self._sg(
+            dst,
+            True,
+            peer,
+            label,
+            groups,
+            rule=named,
+            ties=[lb.LoadBalancerArn, *lb.SecurityGroups],
+        )
 
     def _internet_to_lb(self, src: Endpoint, dst: Endpoint) -> list[Hop]:
         lb = dst.lb
@@ -961,7 +1262,7 @@ class Tracer:
                     where=lb.LoadBalancerName,
                     detail=f"no subnet of the load balancer takes the request ({roles})",
                     rule=rule,
-                    resources=[lb.LoadBalancerArn] + lb.subnet_ids,
+                    resources=[lb.LoadBalancerArn],
                 )
             )
             shown = public[0] if public else tries[0]
@@ -1150,8 +1451,10 @@ class Tracer:
                 status=status,
                 where=tg.TargetGroupName,
                 detail=f"{target.id} in {tg.TargetGroupName} is {st}{reason}",
-                rule=None if status == PASS else catalogue_rule("ingress.target-unhealthy"),
-                resources=[tg.TargetGroupArn, target.id],
+                rule=catalogue_rule("ingress.targets-unhealthy")
+                if st in ("unhealthy", "unused")
+                else None,
+                resources=[tg.TargetGroupArn],
             )
         )
         if not target.subnet_id or not target.ip:
@@ -1180,10 +1483,11 @@ class Tracer:
             lb_label,
             list(lb.SecurityGroups),
             tport,
-            rule=("ingress.target-sg-blocks-lb",),
+            rule="ingress.target-sg-blocks-lb"
+            if target.kind == INSTANCE and tg.TargetType == "instance" and target.state == "running"
+            else None,
+            ties=[tg.TargetGroupArn, target.id],
         )
-        if sg.status == FAIL:
-            sg.resources = sg.resources + [lb.LoadBalancerArn, target.id]
         hops.append(sg)
         if target.subnet_id != lb_subnet:
             hops.append(self._acl_reply(target.subnet_id, True, lb_cidr, lb_label))
