@@ -101,6 +101,10 @@ def to_markdown(session: Any) -> str:
             lines.append("```")
             lines.append(t.command or "")
             lines.append("```")
+        if t.trace is not None:
+            from assistant.trace.render import render_trace_text
+
+            lines += ["", "```", render_trace_text(t.trace).rstrip("\n"), "```"]
         if t.finding is not None:
             f = t.finding
             lines.append("")

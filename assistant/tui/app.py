@@ -40,6 +40,7 @@ SEVERITY_STYLE = {
     "low": "cyan",
     "info": "dim",
 }
+TRACE_WIDTH = 64  # a trace's detail lines are wrapped to the chat column
 
 
 class Replied(Message):
@@ -86,6 +87,11 @@ def turn_text(turn: Turn) -> Text:
         t.append("\n")
         t.append(turn.command, style="italic")
         t.append("\nOr paste the JSON the command prints without --query.", style="dim")
+    if turn.trace is not None:
+        from assistant.trace.render import render_trace_text
+
+        t.append("\n\n")
+        t.append(Text.from_ansi(render_trace_text(turn.trace, colour=True, width=TRACE_WIDTH)))
     if turn.finding is not None:
         f = turn.finding
         t.append("\n\n")
