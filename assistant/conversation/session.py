@@ -642,10 +642,10 @@ class Session:
             return self._path_ask_from()
         if key.startswith("path:") and self.snapshot is not None:
             return self._path_preset(key[5:])
-        if choice is None and self._can_trace():
+        if self._can_trace():
             from assistant.conversation.paths import parse_path_question
 
-            pq = parse_path_question(text)
+            pq = parse_path_question(key)  # typed, or a suggested corrected question
             if pq is not None:
                 return self._path_question(pq)
             return self._say(
@@ -901,6 +901,13 @@ class Session:
             return self._say(
                 f"I can't trace that: {e}.", kind="error", choices=self._result_choices()
             )
+        if self.mode == "questions":  # the scenario's made-up addresses are not the user's
+            assert self.snapshot is not None
+            for nat in self.snapshot.NatGateways:
+                for a in nat.NatGatewayAddresses:
+                    for h in t.hops:
+                        if a.PublicIp:
+                            h.detail = h.detail.replace(f"public IP {a.PublicIp}", "a public IP")
         if self.diagnosis is not None:
             attach_fixes(t, self.diagnosis)  # the same findings the diagnosis shows
         return self._say(
