@@ -346,7 +346,8 @@ def test_typed_path_question_shows_the_blocked_hop_and_traces_in_a_worker(monkey
             text = log_text(app)
             assert "No: it is blocked at the NAT gateway's route table" in text
             assert "✗ NAT gateway's route table" in text
-            assert "0.0.0.0/0 -> nat-066b14010a3ab6ae7" in text
+            flat = " ".join(text.split())  # the deciding route line, wrapped to the column
+            assert "rtb-0be1be8465555dbeb: 0.0.0.0/0 -> nat-066b14010a3ab6ae7" in flat
             assert "nat.in-private-subnet" in text and "Fix" in text
             assert not isinstance(app.screen, FindingScreen)
 
