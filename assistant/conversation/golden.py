@@ -89,7 +89,9 @@ def conversations() -> dict[str, Session]:
             "22",
         ),
         "ingress-demo": _demo("ingress"),
-        "ingress-questions": _questions("ingress", "lb", "internet-facing", "some", "yes"),
+        "ingress-questions": _then(
+            _questions("ingress", "lb", "internet-facing", "some", "yes"), "path:answers"
+        ),
         "exposure-demo": _demo("exposure", "1"),
         "exposure-questions": _questions("exposure", "ssh", "yes", "no"),
         "whole-demo": _demo("whole", "others"),

@@ -240,6 +240,42 @@ def answers_source(snapshot: Snapshot, resolver: Resolver | None = None) -> Endp
     return ep
 
 
+def answers_path(
+    symptom: str, snapshot: Snapshot, resolver: Resolver | None = None
+) -> tuple[Endpoint, Endpoint, str] | None:
+    """The path a scenario built from answers is about, as (source, destination, choice
+    label): egress, the instance (or its subnet) to the internet; ingress, the internet to the
+    load balancer or instance. None when the answers do not make a path meaningful."""
+    from assistant.trace.endpoints import Resolver
+
+    if resolver is None:
+        resolver = Resolver(snapshot)
+    if symptom == "egress":
+        src = answers_source(snapshot, resolver)
+        if src is None:
+            return None
+        return src, resolver.resolve(INTERNET), "Show the path from your instance to the internet"
+    if symptom == "ingress" and snapshot.has("RouteTables"):
+        outside = resolver.resolve(INTERNET)
+        if snapshot.LoadBalancers:
+            lb = resolver.load_balancer(snapshot.LoadBalancers[0])
+            return outside, lb, "Show the path from the internet to your load balancer"
+        insts = path_instances(snapshot)
+        if insts:
+            inst = resolver.instance(insts[0])
+            return outside, inst, "Show the path from the internet to your instance"
+    return None
+
+
+def made_up_addresses(snapshot: Snapshot) -> set[str]:
+    """Public addresses in a scenario built from answers (invented, never the user's)."""
+    out = {a.PublicIp for n in snapshot.NatGateways for a in n.NatGatewayAddresses if a.PublicIp}
+    out |= {a.PublicIp for a in snapshot.Addresses if a.PublicIp}
+    for i in snapshot.Instances:
+        out |= set(i.public_ips)
+    return out
+
+
 def trace_summary(t: Trace, assumed: str | None = None) -> str:
     """The answer in one or two sentences (the hops follow in the turn's trace)."""
     from assistant.trace.model import NOT_REACHABLE, REACHABLE

@@ -694,51 +694,51 @@ class Session:
         return f"can {name} reach the internet?"
 
     def _path_choices(self) -> list[Choice]:
-        """Results choices that run a trace: the egress paths of a few private instances (or of
-        the instance the answers describe), and "Trace a path"."""
-        from assistant.conversation.paths import answers_source, path_instances
+        """Results choices that run a trace: in question mode the path the answers describe;
+        for the egress symptom the paths of a few private instances; and "Trace a path"."""
+        from assistant.conversation.paths import answers_path, path_instances
 
         snap = self.snapshot
         if snap is None:
             return []
         out: list[Choice] = []
-        if self.symptom == "egress":
-            if self.mode == "questions":
-                if answers_source(snap) is not None:
-                    out.append(
-                        Choice(
-                            key="path:answers",
-                            label="Show the path from your instance to the internet",
-                        )
+        if self.mode == "questions":
+            path = answers_path(self.symptom or "", snap)
+            if path is not None:
+                out.append(Choice(key="path:answers", label=path[2]))
+        elif self.symptom == "egress":
+            for inst in path_instances(snap, private_only=True, per_subnet=True)[:3]:
+                name = inst.name or inst.InstanceId
+                out.append(
+                    Choice(
+                        key=f"path:{inst.InstanceId}",
+                        label=f"Show the path from {name} to the internet",
                     )
-            else:
-                for inst in path_instances(snap, private_only=True, per_subnet=True)[:3]:
-                    out.append(
-                        Choice(
-                            key=f"path:{inst.InstanceId}",
-                            label=f"Show the path from {inst.name or inst.InstanceId} "
-                            "to the internet",
-                        )
-                    )
+                )
         if self._can_trace():
             out.append(Choice(key="trace", label="Trace a path (from, to, port)"))
         return out
 
     def _path_preset(self, which: str) -> list[Turn]:
-        from assistant.conversation.paths import answers_source
+        """A path offered after the diagnosis: ``answers`` (the scenario built from answers) or
+        an instance id (to the internet)."""
+        from assistant.conversation.paths import answers_path
 
         assert self.snapshot is not None
         tracer = self._get_tracer()
         if which == "answers":
-            src = answers_source(self.snapshot, tracer.resolver)
-            if src is None:
+            path = answers_path(self.symptom or "", self.snapshot, tracer.resolver)
+            if path is None:
                 return self._say(
-                    "Your answers do not describe a path to trace.", choices=self._result_choices()
+                    "Your answers do not describe a path to trace.",
+                    choices=self._result_choices(),
                 )
-        else:
-            src = self._resolve(which)
-            if not hasattr(src, "kind"):
-                return src
+            src, dst, _ = path
+            assumed = _ASSUMED_443 if dst.outside else _ASSUMED_LB
+            return self._path_run(src, dst, 443, "tcp", assumed=assumed)
+        src = self._resolve(which, source=True)
+        if not hasattr(src, "kind"):
+            return src
         dst = tracer.resolver.resolve("internet")
         return self._path_run(src, dst, 443, "tcp", assumed=_ASSUMED_443)
 
@@ -902,12 +902,15 @@ class Session:
                 f"I can't trace that: {e}.", kind="error", choices=self._result_choices()
             )
         if self.mode == "questions":  # the scenario's made-up addresses are not the user's
+            from assistant.conversation.paths import made_up_addresses
+
             assert self.snapshot is not None
-            for nat in self.snapshot.NatGateways:
-                for a in nat.NatGatewayAddresses:
-                    for h in t.hops:
-                        if a.PublicIp:
-                            h.detail = h.detail.replace(f"public IP {a.PublicIp}", "a public IP")
+            for ip in made_up_addresses(self.snapshot):
+                for h in t.hops:
+                    h.detail = h.detail.replace(f"public IP {ip}", "a public IP")
+                    h.detail = re.sub(
+                        rf"(?<![\d.]){re.escape(ip)}(?![\d.])", "its public IP", h.detail
+                    )
         if self.diagnosis is not None:
             attach_fixes(t, self.diagnosis)  # the same findings the diagnosis shows
         return self._say(

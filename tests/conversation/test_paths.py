@@ -212,3 +212,39 @@ def test_question_mode_trace_shows_no_made_up_address():
     nat_hop = next(h for h in turn.trace.hops if h.step == "NAT gateway")
     assert "a public IP" in nat_hop.detail
     assert turn.trace.source.label.startswith("10.0.1.10 (an address in subnet-YOUR-")
+
+
+def test_ingress_question_mode_traces_the_internet_to_the_load_balancer():
+    s = Session()
+    s.start()
+    s.send("ingress")
+    s.send("questions")
+    for a in ("lb", "internet-facing", "some", "yes"):
+        s.send(a)
+    assert s.step == "results"
+    offered = {c.key: c.label for c in s.choices}
+    assert "load balancer" in offered["path:answers"]
+    [turn] = s.send("path:answers")
+    t = turn.trace
+    assert t is not None and t.source.kind == "internet" and t.destination.kind == "load-balancer"
+    assert t.verdict != "reachable" and t.unknown  # listeners, groups, ACLs were not asked
+    assert "I assumed port 443" in turn.text
+
+
+def test_ingress_question_mode_to_an_instance_hides_its_made_up_address():
+    s = Session()
+    s.start()
+    s.send("ingress")
+    s.send("questions")
+    while s.step == "question":
+        q = s.question
+        assert q is not None
+        key = {"entry": "instance", "inst_route": "igw", "igw_attached": "yes"}.get(q.id)
+        s.send(key or ("yes" if any(c.key == "yes" for c in s.choices) else "unknown"))
+    [turn] = s.send("path:answers")
+    t = turn.trace
+    assert t is not None and t.destination.kind == "instance"
+    snap = s.snapshot
+    assert snap is not None
+    made_up = {ip for i in snap.Instances for ip in i.public_ips}
+    assert made_up and not any(ip in h.detail for h in t.hops for ip in made_up)
