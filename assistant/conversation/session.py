@@ -653,6 +653,15 @@ class Session:
                 f'"{self._example_question()}".',
                 choices=self._result_choices(),
             )
+        from assistant.conversation.paths import parse_path_question
+
+        if self.mode == "questions" and parse_path_question(key) is not None:
+            return self._say(
+                "I can trace paths between your own resources only in a VPC I have read (live, "
+                "snapshot files or the demo). From your answers I can show the path they "
+                "describe, when they describe one (see the choices).",
+                choices=self._result_choices(),
+            )
         return self._say("Pick a finding, or start over.", choices=self._result_choices())
 
     def show_finding(self, index: int, record: bool = True) -> list[Turn]:

@@ -248,3 +248,10 @@ def test_ingress_question_mode_to_an_instance_hides_its_made_up_address():
     assert snap is not None
     made_up = {ip for i in snap.Instances for ip in i.public_ips}
     assert made_up and not any(ip in h.detail for h in t.hops for ip in made_up)
+
+
+def test_typed_path_question_in_question_mode_says_what_it_can_do():
+    s = question_session("nat", "available", "nat")
+    [turn] = s.send("can i-0abc reach the internet?")
+    assert turn.trace is None and "only in a VPC I have read" in turn.text
+    assert "path:answers" in [c.key for c in s.choices]
