@@ -40,4 +40,6 @@ def run(args: argparse.Namespace) -> int:
             print(f"  + {rule} {' '.join(res)}")
         for rule, res in result["removed"]:
             print(f"  - {rule} {' '.join(res)}")
+        for line in result.get("traces", []):
+            print(f"  ~ {line}")
     return worst

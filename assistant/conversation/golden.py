@@ -51,6 +51,12 @@ def _whole_pastes() -> Session:
     return s
 
 
+def _then(s: Session, *more: str) -> Session:
+    for m in more:
+        s.send(m)
+    return s
+
+
 def _setup() -> Session:
     """The guided setup with every default (or the note that it is not installed)."""
     s = _demo("setup")
@@ -71,9 +77,21 @@ def conversations() -> dict[str, Session]:
 
     return {
         "egress-demo": nat_finding(_demo("egress")),
-        "egress-questions": nat_finding(_questions("egress", "nat", "available", "nat")),
+        "egress-questions": _then(
+            nat_finding(_questions("egress", "nat", "available", "nat")), "path:answers"
+        ),
+        "egress-trace-demo": _demo(
+            "egress",
+            "can shop-app-b1 reach the internet?",
+            "trace",
+            "internet",
+            "shop-admin",
+            "22",
+        ),
         "ingress-demo": _demo("ingress"),
-        "ingress-questions": _questions("ingress", "lb", "internet-facing", "some", "yes"),
+        "ingress-questions": _then(
+            _questions("ingress", "lb", "internet-facing", "some", "yes"), "path:answers"
+        ),
         "exposure-demo": _demo("exposure", "1"),
         "exposure-questions": _questions("exposure", "ssh", "yes", "no"),
         "whole-demo": _demo("whole", "others"),

@@ -137,6 +137,8 @@ class Session:
         self.walkthrough_answers: dict[str, Any] | None = None
         self._free_text = False  # the current question wants a typed value (a CIDR, a number)
         self._choices: list[Choice] = []
+        self._path: dict[str, Any] = {}  # the path being asked step by step: src, dst
+        self._tracer: Any = None  # a Tracer over self.snapshot, built on first use
 
     # -- public API -------------------------------------------------------------------------
     @classmethod
@@ -268,6 +270,8 @@ class Session:
             return self._results_choice(text, choice)
         if step == "walkthrough":
             return self._walk_send(text)
+        if step in ("trace_from", "trace_to", "trace_port"):
+            return self._path_step(text, choice)
         return self._say("Let's start over.", choices=self._choices) + self._restart()
 
     # -- symptom and source ---------------------------------------------------------------------
@@ -585,12 +589,7 @@ class Session:
             and (wanted is None or not n.rules or set(n.rules) & wanted)
         ]
         self.step = "results"
-        source = {
-            "demo": "the demo VPC",
-            "snapshot": "the snapshot",
-            "live": "your live configuration",
-            "questions": "your answers",
-        }.get(self.mode or "", "what I have")
+        source = self._source_name()
         lines = []
         if self.findings:
             lines.append(
@@ -618,6 +617,7 @@ class Session:
             Choice(key=f"f{n}", label=f"{f.severity.value.upper()} {f.rule}: {f.title}")
             for n, f in enumerate(self.findings, 1)
         ]
+        out += self._path_choices()
         if self.others:
             out.append(Choice(key="others", label=f"Show the {len(self.others)} other finding(s)"))
         if self.mode == "questions" and self.history:
@@ -638,6 +638,30 @@ class Session:
             return self.back(record=False)
         if key.startswith("f") and key[1:].isdigit() and 0 < int(key[1:]) <= len(self.findings):
             return self.show_finding(int(key[1:]) - 1, record=False)
+        if key == "trace" and self._can_trace():
+            return self._path_ask_from()
+        if key.startswith("path:") and self.snapshot is not None:
+            return self._path_preset(key[5:])
+        if self._can_trace():
+            from assistant.conversation.paths import parse_path_question
+
+            pq = parse_path_question(key)  # typed, or a suggested corrected question
+            if pq is not None:
+                return self._path_question(pq)
+            return self._say(
+                "Pick a finding or another choice, or ask about a path, like "
+                f'"{self._example_question()}".',
+                choices=self._result_choices(),
+            )
+        from assistant.conversation.paths import parse_path_question
+
+        if self.mode == "questions" and parse_path_question(key) is not None:
+            return self._say(
+                "I can trace paths between your own resources only in a VPC I have read (live, "
+                "snapshot files or the demo). From your answers I can show the path they "
+                "describe, when they describe one (see the choices).",
+                choices=self._result_choices(),
+            )
         return self._say("Pick a finding, or start over.", choices=self._result_choices())
 
     def show_finding(self, index: int, record: bool = True) -> list[Turn]:
@@ -650,6 +674,256 @@ class Session:
             kind="finding",
             finding=f,
             choices=self._result_choices(),
+        )
+
+    # -- path trace -------------------------------------------------------------------------------
+    def _can_trace(self) -> bool:
+        """Whether the snapshot has something to trace between (instances or load balancers)."""
+        snap = self.snapshot
+        return (
+            snap is not None
+            and self.mode != "questions"
+            and bool(snap.Instances or snap.LoadBalancers)
+        )
+
+    def _get_tracer(self) -> Any:
+        from assistant.trace import Tracer
+
+        assert self.snapshot is not None
+        if self._tracer is None or self._tracer.snapshot is not self.snapshot:
+            self._tracer = Tracer(self.snapshot)
+        return self._tracer
+
+    def _example_question(self) -> str:
+        from assistant.conversation.paths import path_instances
+
+        assert self.snapshot is not None
+        insts = path_instances(self.snapshot, private_only=True) or path_instances(self.snapshot)
+        name = (insts[0].name or insts[0].InstanceId) if insts else "i-0123456789abcdef0"
+        return f"can {name} reach the internet?"
+
+    def _path_choices(self) -> list[Choice]:
+        """Results choices that run a trace: in question mode the path the answers describe;
+        for the egress symptom the paths of a few private instances; and "Trace a path"."""
+        from assistant.conversation.paths import answers_path, path_instances
+
+        snap = self.snapshot
+        if snap is None:
+            return []
+        out: list[Choice] = []
+        if self.mode == "questions":
+            path = answers_path(self.symptom or "", snap)
+            if path is not None:
+                out.append(Choice(key="path:answers", label=path[2]))
+        elif self.symptom == "egress":
+            for inst in path_instances(snap, private_only=True, per_subnet=True)[:3]:
+                name = inst.name or inst.InstanceId
+                out.append(
+                    Choice(
+                        key=f"path:{inst.InstanceId}",
+                        label=f"Show the path from {name} to the internet",
+                    )
+                )
+        if self._can_trace():
+            out.append(Choice(key="trace", label="Trace a path (from, to, port)"))
+        return out
+
+    def _path_preset(self, which: str) -> list[Turn]:
+        """A path offered after the diagnosis: ``answers`` (the scenario built from answers) or
+        an instance id (to the internet)."""
+        from assistant.conversation.paths import answers_path
+
+        assert self.snapshot is not None
+        tracer = self._get_tracer()
+        if which == "answers":
+            path = answers_path(self.symptom or "", self.snapshot, tracer.resolver)
+            if path is None:
+                return self._say(
+                    "Your answers do not describe a path to trace.",
+                    choices=self._result_choices(),
+                )
+            src, dst, _ = path
+            assumed = _ASSUMED_443 if dst.outside else _ASSUMED_LB
+            return self._path_run(src, dst, 443, "tcp", assumed=assumed)
+        src = self._resolve(which, source=True)
+        if not hasattr(src, "kind"):
+            return src
+        dst = tracer.resolver.resolve("internet")
+        return self._path_run(src, dst, 443, "tcp", assumed=_ASSUMED_443)
+
+    def _resolve(
+        self, text: str, suggest: Callable[[str], str] | None = None, source: bool = False
+    ) -> Any:
+        """The endpoint for ``text``, or the turns that say it is unknown (with close matches
+        and, given ``suggest``, the corrected question for each as a choice)."""
+        from assistant.conversation.paths import INTERNET, close_matches
+
+        tracer = self._get_tracer()
+        try:
+            return tracer.resolver.resolve("internet" if text == INTERNET else text)
+        except UserError as e:
+            assert self.snapshot is not None
+            near = close_matches(text, self.snapshot, lbs=not source)
+            if near and "is not in the snapshot" in str(e):
+                msg = (
+                    f"I don't find {text!r} in {self._source_name()}. Did you mean "
+                    + ", ".join(near)
+                    + "?"
+                )
+            else:
+                msg = f"I can't trace that: {e}."
+            choices = self._result_choices()
+            if self.step in ("trace_from", "trace_to"):
+                choices = self._choices
+            elif suggest and near:
+                choices = [Choice(key=suggest(n), label=suggest(n)) for n in near] + choices
+            return self._say(msg, kind="error", choices=choices)
+
+    def _source_name(self) -> str:
+        return {
+            "demo": "the demo VPC",
+            "snapshot": "the snapshot",
+            "live": "your live configuration",
+            "questions": "your answers",
+        }.get(self.mode or "", "what I have")
+
+    def _path_question(self, pq: Any) -> list[Turn]:
+        """Answer a typed path question; ask the port when neither end implies one."""
+        from assistant.conversation.paths import INTERNET, question_text
+        from assistant.trace.endpoints import LB
+
+        src = self._resolve(pq.source, lambda n: question_text(n, pq.destination, pq.port))
+        if not hasattr(src, "kind"):
+            return src
+        dst = self._resolve(pq.destination, lambda n: question_text(pq.source, n, pq.port))
+        if not hasattr(dst, "kind"):
+            return dst
+        if pq.port is not None:
+            return self._path_run(src, dst, pq.port, pq.protocol)
+        if pq.destination == INTERNET:
+            return self._path_run(src, dst, 443, pq.protocol, assumed=_ASSUMED_443)
+        if dst.kind == LB:
+            return self._path_run(src, dst, 443, pq.protocol, assumed=_ASSUMED_LB)
+        self._path = {"src": src, "dst": dst, "protocol": pq.protocol}
+        return self._path_ask_port()
+
+    def _path_ask_from(self) -> list[Turn]:
+        from assistant.conversation.paths import endpoint_choices
+
+        assert self.snapshot is not None
+        self._path = {}
+        self.step = "trace_from"
+        return self._say(
+            "Trace a path. Where does the traffic start? Pick one, or type an instance id, "
+            "Name tag or IP address.",
+            choices=[
+                Choice(key=k, label=label)
+                for k, label in endpoint_choices(self.snapshot, lbs=False)
+            ]
+            + [_CANCEL],
+            kind="question",
+        )
+
+    def _path_ask_to(self) -> list[Turn]:
+        from assistant.conversation.paths import endpoint_choices
+
+        assert self.snapshot is not None
+        src = self._path["src"]
+        self.step = "trace_to"
+        options = [
+            (k, label)
+            for k, label in endpoint_choices(self.snapshot, lbs=True)
+            if k != src.id and not (src.outside and k == "internet")
+        ]
+        return self._say(
+            f"From {src.label}. Where should it get to?",
+            choices=[Choice(key=k, label=label) for k, label in options] + [_CANCEL],
+            kind="question",
+        )
+
+    def _path_ask_port(self) -> list[Turn]:
+        from assistant.conversation.paths import port_choices
+
+        assert self.snapshot is not None
+        src, dst = self._path["src"], self._path["dst"]
+        self.step = "trace_port"
+        out = self._say(
+            f"From {src.label} to {dst.label}. On which port? Pick one or type a number "
+            "(add /udp for UDP).",
+            choices=[Choice(key=k, label=label) for k, label in port_choices(dst, self.snapshot)]
+            + [_CANCEL],
+            kind="question",
+        )
+        self._free_text = True  # a typed number is the port, not a choice
+        return out
+
+    def _path_step(self, text: str, choice: Choice | None) -> list[Turn]:
+        from assistant.conversation.paths import parse_path_question
+
+        if choice is not None and choice.key == "cancel":
+            self.step = "results"
+            self._path = {}
+            return self._say("Fine.", choices=self._result_choices())
+        pq = parse_path_question(text) if choice is None else None
+        if pq is not None:  # a whole question typed at any step
+            self.step = "results"
+            return self._path_question(pq)
+        if self.step == "trace_port":
+            m = re.fullmatch(r"(?:port\s*)?(\d{1,5})(?:\s*/\s*(tcp|udp))?", text.strip().lower())
+            port = int(m.group(1)) if m else None
+            if port is None and choice is not None and choice.key.isdigit():
+                port = int(choice.key)
+            if port is None or not 1 <= port <= 65535:
+                out = self._say(
+                    "Type a port number between 1 and 65535, or pick one.", choices=self._choices
+                )
+                self._free_text = True
+                return out
+            proto = (m.group(2) if m else None) or self._path.get("protocol", "tcp")
+            return self._path_run(self._path["src"], self._path["dst"], port, proto)
+        ep = self._resolve(choice.key if choice else text, source=self.step == "trace_from")
+        if not hasattr(ep, "kind"):
+            return ep
+        if self.step == "trace_from":
+            self._path = {"src": ep}
+            return self._path_ask_to()
+        self._path["dst"] = ep
+        from assistant.trace.endpoints import LB
+
+        if ep.outside or ep.kind == LB:
+            self._path["protocol"] = "tcp"
+        return self._path_ask_port()
+
+    def _path_run(
+        self, src: Any, dst: Any, port: int, protocol: str, assumed: str | None = None
+    ) -> list[Turn]:
+        """Trace the path, tie blocked hops to the diagnosis' findings, and answer."""
+        from assistant.conversation.paths import trace_summary
+        from assistant.trace.fixes import attach_fixes
+
+        self.step = "results"
+        self._path = {}
+        tracer = self._get_tracer()
+        try:
+            t = tracer.trace_endpoints(src, dst, port, "17" if protocol == "udp" else "6")
+        except UserError as e:
+            return self._say(
+                f"I can't trace that: {e}.", kind="error", choices=self._result_choices()
+            )
+        if self.mode == "questions":  # the scenario's made-up addresses are not the user's
+            from assistant.conversation.paths import made_up_addresses
+
+            assert self.snapshot is not None
+            for ip in made_up_addresses(self.snapshot):
+                for h in t.hops:
+                    h.detail = h.detail.replace(f"public IP {ip}", "a public IP")
+                    h.detail = re.sub(
+                        rf"(?<![\d.]){re.escape(ip)}(?![\d.])", "its public IP", h.detail
+                    )
+        if self.diagnosis is not None:
+            attach_fixes(t, self.diagnosis)  # the same findings the diagnosis shows
+        return self._say(
+            trace_summary(t, assumed), kind="trace", trace=t, choices=self._result_choices()
         )
 
     # -- walkthrough -------------------------------------------------------------------------------
@@ -725,6 +999,13 @@ class Session:
             return out
         return self._walk_ask()
 
+
+_CANCEL = Choice(key="cancel", label="Cancel")
+_ASSUMED_443 = (
+    "I assumed port 443 (HTTPS, what apt, docker pull and most APIs use); ask "
+    '"... on 80" for another port.'
+)
+_ASSUMED_LB = 'I assumed port 443 (HTTPS); ask "... on 80" for another listener.'
 
 _COLLECTION_NAMES = {
     "Vpcs",

@@ -51,6 +51,40 @@ def finding_keys(findings: list) -> list[list[Any]]:
     return sorted([f.rule, list(f.resources)] for f in findings)
 
 
+def trace_key(t: Any) -> dict[str, Any]:
+    """What must match on replay for a path trace: its ends, port, verdict and blocked hops."""
+    return {
+        "from": t.source.id,
+        "to": t.destination.id,
+        "protocol": t.protocol,
+        "port": t.port,
+        "verdict": t.verdict,
+        "blocked": [[h.step, h.where.split(" ")[0]] for h in t.blocked],
+    }
+
+
+def _replay_traces(snap: Snapshot, saved: list[dict[str, Any]]) -> list[str]:
+    """Re-run saved traces over the snapshot; one line per trace whose answer changed."""
+    from assistant.trace import Tracer
+
+    if not saved:
+        return []
+    tracer = Tracer(snap)
+    out = []
+    for k in saved:
+        try:
+            now = trace_key(tracer.trace(k["from"], k["to"], int(k["port"]), k["protocol"]))
+        except UserError as e:
+            out.append(f"trace {k['from']} -> {k['to']} {k['protocol']}/{k['port']}: {e}")
+            continue
+        if now != k:
+            out.append(
+                f"trace {k['from']} -> {k['to']} {k['protocol']}/{k['port']}: was "
+                f"{k['verdict']} {k['blocked']}, now {now['verdict']} {now['blocked']}"
+            )
+    return out
+
+
 def to_json(session: Any) -> dict[str, Any]:
     """The replayable record of a session."""
     snap = session.snapshot
@@ -73,6 +107,7 @@ def to_json(session: Any) -> dict[str, Any]:
         "facts": facts,
         "findings": [f.model_dump(mode="json") for f in session.findings],
         "finding_keys": finding_keys(session.findings),
+        "traces": [trace_key(t.trace) for t in session.turns if t.trace is not None],
         "turns": [t.model_dump(mode="json", exclude_defaults=True) for t in session.turns],
     }
     return scrub(data)
@@ -101,6 +136,10 @@ def to_markdown(session: Any) -> str:
             lines.append("```")
             lines.append(t.command or "")
             lines.append("```")
+        if t.trace is not None:
+            from assistant.trace.render import render_trace_text
+
+            lines += ["", "```", render_trace_text(t.trace).rstrip("\n"), "```"]
         if t.finding is not None:
             f = t.finding
             lines.append("")
@@ -185,7 +224,8 @@ def load(path: str | Path) -> dict[str, Any]:
 def replay(data: dict[str, Any]) -> dict[str, Any]:
     """Re-run a transcript's answers or facts against today's rules.
 
-    Returns ``{"replayable", "matches", "saved", "now", "added", "removed"}``.
+    Returns ``{"replayable", "matches", "saved", "now", "added", "removed", "traces"}``
+    (``traces``: the saved path traces whose answer differs today).
     """
     from assistant.conversation import questions as qs
     from assistant.conversation.session import shown_rules
@@ -208,9 +248,11 @@ def replay(data: dict[str, Any]) -> dict[str, Any]:
     now = finding_keys(shown)
     as_t = {(k[0], tuple(k[1])) for k in now}
     was_t = {(k[0], tuple(k[1])) for k in saved}
+    traces = _replay_traces(snap, data.get("traces") or [])
     return {
         "replayable": True,
-        "matches": as_t == was_t,
+        "matches": as_t == was_t and not traces,
+        "traces": traces,
         "saved": saved,
         "now": now,
         "added": sorted(as_t - was_t),

@@ -7,6 +7,7 @@ from typing import Literal
 from pydantic import BaseModel, Field
 
 from assistant.models.finding import Finding
+from assistant.trace.model import Trace
 
 
 class Choice(BaseModel):
@@ -20,7 +21,8 @@ class Turn(BaseModel):
     """One message in the chat.
 
     ``kind`` says how to show it: ``text``, ``question`` (with why/how-to), ``finding`` (one
-    finding in full), ``diagnosis`` (the findings list), ``progress`` or ``error``.
+    finding in full), ``diagnosis`` (the findings list), ``trace`` (a path), ``progress`` or
+    ``error``.
     ``updates`` names the side-panel parts that changed with this turn (``tree``, ``findings``).
     """
 
@@ -33,6 +35,7 @@ class Turn(BaseModel):
     console: str | None = None
     command: str | None = None
     finding: Finding | None = None
+    trace: Trace | None = None  # a path trace, hop by hop, with the findings that fix it
     updates: list[str] = Field(default_factory=list)
 
 

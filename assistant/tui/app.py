@@ -24,6 +24,7 @@ from textual.widgets.option_list import Option
 
 from assistant.conversation.session import Session
 from assistant.conversation.turns import TreeNode, Turn
+from assistant.trace.model import Trace
 from assistant.tui.screens import FindingScreen, HelpScreen, QuitScreen, SaveScreen
 
 BADGE_STYLE = {
@@ -40,6 +41,7 @@ SEVERITY_STYLE = {
     "low": "cyan",
     "info": "dim",
 }
+TRACE_WIDTH = 56  # a trace's detail lines are wrapped to fit the chat column
 
 
 class Replied(Message):
@@ -86,6 +88,9 @@ def turn_text(turn: Turn) -> Text:
         t.append("\n")
         t.append(turn.command, style="italic")
         t.append("\nOr paste the JSON the command prints without --query.", style="dim")
+    if turn.trace is not None:
+        t.append("\n\n")
+        t.append(trace_text(turn.trace))
     if turn.finding is not None:
         f = turn.finding
         t.append("\n\n")
@@ -102,6 +107,26 @@ def turn_text(turn: Turn) -> Text:
     return t
 
 
+def trace_text(trace: Trace) -> Text:
+    """A trace in the chat: the hops (coloured marks, deciding line), then each finding that
+    fixes a blocked hop with its numbered steps and commands."""
+    from assistant.trace.render import render_trace_text
+
+    hops = trace.model_copy(update={"fixes": []})
+    t = Text.from_ansi(render_trace_text(hops, colour=True, width=TRACE_WIDTH).rstrip("\n"))
+    for f in trace.fixes:
+        sev = f.severity.value
+        t.append("\n\n")
+        t.append(f"{SEVERITY_SHORT[sev]} {f.rule}", style=SEVERITY_STYLE[sev])
+        t.append(f": {f.title}")
+        t.append("\nFix:", style="bold")
+        for n, step in enumerate(f.fix, 1):
+            t.append(f"\n {n}. {step.action}")
+            for c in step.cli:
+                t.append(f"\n      {c}", style="italic")
+    return t
+
+
 class ChatLog(VerticalScroll):
     """The conversation so far."""
 
@@ -109,7 +134,16 @@ class ChatLog(VerticalScroll):
         self.anchor()  # stay at the newest message as the log grows
 
     def add(self, turn: Turn) -> None:
-        self.mount(Static(turn_text(turn), classes=f"msg {turn.role} {turn.kind}"))
+        msg = Static(turn_text(turn), classes=f"msg {turn.role} {turn.kind}")
+        self.mount(msg)
+        if turn.kind == "trace":  # a long answer: show where it starts (the verdict, the hops)
+            self.call_after_refresh(self._show_top, msg)
+        else:
+            self.scroll_end(animate=False)  # back to the newest message (re-anchors)
+
+    def _show_top(self, msg: Static) -> None:
+        self.release_anchor()
+        self.scroll_to_widget(msg, top=True, animate=False)
 
 
 class ChatInput(Input):

@@ -38,8 +38,14 @@ output of an `aws ec2 describe-*` command: I read it and answer every question i
 **Findings**: pick one (in the chat or the side panel) to see the explanation and numbered fix
 steps. In that view, Enter on a command copies it.
 
+**Paths**: once a VPC is read, ask in plain words, like "can shop-app-b1 reach the internet?",
+"is i-0abc reachable from the internet on port 22", "can users reach shop-alb" or "can i-0abc
+reach i-0def on 5432", or pick "Trace a path". I follow the path hop by hop (✓ passes, ✗ blocks,
+? not known) with the configuration line that decides each hop, and the fix when it is blocked.
+Shift+Tab (twice) to the chat, then PageUp/PageDown, to read a long answer.
+
 **Transcripts** go to `transcripts/` as `.md` and `.json`; `vpc-helper replay FILE.json` re-runs
-one against today's rules.
+one against today's rules (and its path traces).
 """
 
 

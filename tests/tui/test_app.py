@@ -319,3 +319,37 @@ def test_live_reading_runs_in_a_worker_with_progress(aws, monkeypatch):
     run(go())
     assert calls and ui not in calls
     assert any(type(m).__name__ == "Progress" for m in progress)
+
+
+def test_typed_path_question_shows_the_blocked_hop_and_traces_in_a_worker(monkeypatch):
+    """On the demo: "can shop-app-b1 reach the internet?" shows the hop that blocks, the
+    deciding route and the fix; the trace runs in a worker thread, never the UI thread."""
+    from assistant.trace.tracer import Tracer
+
+    calls: list[str] = []
+    real = Tracer.trace_endpoints
+
+    def spy(self, *a, **k):
+        calls.append(threading.current_thread().name)
+        return real(self, *a, **k)
+
+    monkeypatch.setattr(Tracer, "trace_endpoints", spy)
+    ui = threading.current_thread().name
+
+    async def go():
+        app = ChatApp(Session(demo=True))
+        async with app.run_test(size=SIZE) as pilot:
+            await settle(app, pilot)
+            await keys(app, pilot, "1")
+            await pilot.press(*"can shop-app-b1 reach the internet?")
+            await keys(app, pilot, "enter")
+            text = log_text(app)
+            assert "No: it is blocked at the NAT gateway's route table" in text
+            assert "✗ NAT gateway's route table" in text
+            flat = " ".join(text.split())  # the deciding route line, wrapped to the column
+            assert "rtb-0be1be8465555dbeb: 0.0.0.0/0 -> nat-066b14010a3ab6ae7" in flat
+            assert "nat.in-private-subnet" in text and "Fix" in text
+            assert not isinstance(app.screen, FindingScreen)
+
+    run(go())
+    assert calls and ui not in calls and "MainThread" not in calls, calls

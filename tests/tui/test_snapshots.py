@@ -62,3 +62,13 @@ def test_question_mode_result_light(snap_compare):
 
 def test_help(snap_compare):
     assert snap_compare(ChatApp(Session(demo=True)), terminal_size=SIZE, run_before=_presses("f1"))
+
+
+def test_path_question_answer(snap_compare):
+    async def run_before(pilot) -> None:
+        await _presses("1")(pilot)
+        await pilot.press(*"can shop-app-b1 reach the internet?")
+        await pilot.press("enter")
+        await _settle(pilot)
+
+    assert snap_compare(ChatApp(Session(demo=True)), terminal_size=SIZE, run_before=run_before)
