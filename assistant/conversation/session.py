@@ -575,6 +575,7 @@ class Session:
         d = diagnose(self.snapshot, vpc_ids=self.vpc_ids)
         self.diagnosis = d
         from assistant.conversation.tree import vpc_tree
+        from assistant.models.snapshot import COLLECTIONS
 
         self.tree = vpc_tree(self.snapshot, self.vpc_ids)
         wanted = shown_rules(self.symptom, self.mode)
@@ -585,7 +586,7 @@ class Session:
         not_checked = [
             n
             for n in d.not_checked
-            if (not from_answers or self.symptom == "whole" or n.what not in _COLLECTION_NAMES)
+            if (not from_answers or self.symptom == "whole" or n.what not in COLLECTIONS)
             and (wanted is None or not n.rules or set(n.rules) & wanted)
         ]
         self.step = "results"
@@ -1007,24 +1008,3 @@ _ASSUMED_443 = (
 )
 _ASSUMED_LB = 'I assumed port 443 (HTTPS); ask "... on 80" for another listener.'
 
-_COLLECTION_NAMES = {
-    "Vpcs",
-    "Subnets",
-    "RouteTables",
-    "InternetGateways",
-    "EgressOnlyInternetGateways",
-    "NatGateways",
-    "Addresses",
-    "VpcEndpoints",
-    "VpcPeeringConnections",
-    "TransitGatewayAttachments",
-    "Instances",
-    "NetworkInterfaces",
-    "SecurityGroups",
-    "NetworkAcls",
-    "LoadBalancers",
-    "Listeners",
-    "TargetGroups",
-    "TargetHealth",
-    "FlowLogs",
-}

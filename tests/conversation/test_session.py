@@ -401,7 +401,6 @@ def test_live_reading_unavailable_becomes_a_message(monkeypatch):
 
 
 def test_live_reading_against_the_api_server(aws):
-    pytest.importorskip("assistant.sources.live")
     seen: list[str] = []
     s = Session(region="us-east-1", endpoint_url=aws, progress=seen.append)
     s.start()
@@ -412,7 +411,6 @@ def test_live_reading_against_the_api_server(aws):
 
 
 def test_live_reading_failure_is_a_message_with_a_way_on(aws):
-    pytest.importorskip("assistant.sources.live")
     s = Session(region="us-east-1", endpoint_url="http://127.0.0.1:9")
     s.start()
     turn = s.send("1")[-1]
@@ -464,7 +462,6 @@ def test_chat_refuses_demo_with_snapshot():
 
 
 def test_setup_walkthrough_in_the_chat_reaches_a_plan(tmp_path):
-    pytest.importorskip("assistant.walkthrough")
     from assistant.conversation.transcript import save
 
     s = Session()
