@@ -1007,4 +1007,3 @@ _ASSUMED_443 = (
     '"... on 80" for another port.'
 )
 _ASSUMED_LB = 'I assumed port 443 (HTTPS); ask "... on 80" for another listener.'
-

@@ -10,7 +10,7 @@ from __future__ import annotations
 import os
 import re
 import tempfile
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -95,7 +95,7 @@ def to_json(session: Any) -> dict[str, Any]:
         "format": FORMAT,
         "version": VERSION,
         "tool_version": __version__,
-        "saved_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        "saved_at": datetime.now(UTC).isoformat(timespec="seconds"),
         "symptom": session.symptom,
         "mode": session.mode,
         "vpc_ids": session.vpc_ids,
@@ -189,7 +189,7 @@ def save(session: Any, target: str | Path | None = None) -> tuple[Path, Path]:
     elif target.exists() and not target.is_dir():
         raise UserError(f"{target}: exists and is not a directory")
     else:
-        stamp = datetime.now(timezone.utc).strftime("%Y%m%d-%H%M%S")
+        stamp = datetime.now(UTC).strftime("%Y%m%d-%H%M%S")
         base = target / f"chat-{stamp}-{session.symptom or 'start'}"
     md, js = base.with_suffix(".md"), base.with_suffix(".json")
     try:

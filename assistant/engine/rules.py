@@ -16,11 +16,11 @@ commas; ``{field:sp}`` joins with spaces for CLI arguments). Other braces are li
 from __future__ import annotations
 
 import re
+import tomllib
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-import tomllib
 from pydantic import BaseModel, Field, ValidationError, field_validator
 
 from assistant.errors import UserError

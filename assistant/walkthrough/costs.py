@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
+import tomllib
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
-
-import tomllib
 
 PRICES_FILE = Path(__file__).with_name("prices.toml")
 

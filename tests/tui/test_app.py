@@ -298,6 +298,7 @@ def test_command_palette_offers_the_chat_commands():
 
 def test_live_reading_runs_in_a_worker_with_progress(aws, monkeypatch):
     from assistant.sources import live
+
     calls: list[str] = []
     real = live.collect
 
