@@ -1,5 +1,6 @@
-"""Trace on a VPC built through the EC2 and ELBv2 APIs (moto server over HTTP), read back
-with describe-* calls, saved as AWS CLI output files and loaded like a customer's files."""
+"""Trace on a VPC built through the EC2 and ELBv2 APIs (moto server over HTTP): read back
+with describe-* calls and saved as AWS CLI output files (loaded like a customer's files), and
+read live by the collector; both give the same trace."""
 
 from __future__ import annotations
 
@@ -163,13 +164,37 @@ def moto_vpc(aws, tmp_path):
         _save(out, name, call())
     _save(out, "listeners-web.json", elb.describe_listeners(LoadBalancerArn=lb_arn))
     _save(out, "target-health-web-tg.json", elb.describe_target_health(TargetGroupArn=tg))
-    return {"dir": out, "vpc": vpc, "app1": app1, "app2": app2, "nat_b": nat_b, "sg": app_sg}
+    return {
+        "dir": out,
+        "vpc": vpc,
+        "app1": app1,
+        "app2": app2,
+        "nat_b": nat_b,
+        "sg": app_sg,
+        "endpoint": aws,
+    }
 
 
 def _trace(d, *args):
+    """Trace on the saved CLI outputs, and live through the collector: the same answer."""
     r = run_cli("trace", "--snapshot", str(d["dir"]), "--format", "json", *args)
     assert r.returncode in (0, 1), r.stderr
-    return r.returncode, json.loads(r.stdout)
+    live = run_cli(
+        "trace",
+        "--endpoint-url",
+        d["endpoint"],
+        "--region",
+        REGION,
+        "--vpc",
+        d["vpc"],
+        "--format",
+        "json",
+        *args,
+    )
+    assert live.returncode == r.returncode, live.stderr
+    a, b = json.loads(r.stdout), json.loads(live.stdout)
+    assert (a["verdict"], a["hops"]) == (b["verdict"], b["hops"])
+    return r.returncode, a
 
 
 def test_moto_private_b_fails_at_nat(moto_vpc):
