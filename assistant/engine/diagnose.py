@@ -132,6 +132,10 @@ def focus(snapshot: Snapshot, vpc_ids: list[str]) -> Snapshot:
     """A copy of the snapshot holding only what belongs to the given VPCs."""
     keep = set(vpc_ids)
     s = snapshot.model_copy()
+    vpcs = [v for v in snapshot.Vpcs if v.VpcId in keep]
+    if vpcs and all(v.EnableDnsSupport is not None for v in vpcs):
+        # DNS attributes were read for every VPC in focus (others may lack them)
+        s.provided = list(dict.fromkeys([*snapshot.provided, "VpcAttributes"]))
     subnets = {x.SubnetId for x in snapshot.Subnets if x.VpcId in keep}
     s.Vpcs = [v for v in snapshot.Vpcs if v.VpcId in keep]
     s.Subnets = [x for x in snapshot.Subnets if x.VpcId in keep]

@@ -345,6 +345,8 @@ def snapshot_from_outputs(
             vpc.EnableDnsSupport = attrs["EnableDnsSupport"]
         if "EnableDnsHostnames" in attrs:
             vpc.EnableDnsHostnames = attrs["EnableDnsHostnames"]
+    if snap.Vpcs and all(v.EnableDnsSupport is not None for v in snap.Vpcs):
+        snap.provided.append("VpcAttributes")  # describe-vpc-attribute for every VPC
     if snap.account_id is None:
         snap.account_id = next((v.OwnerId for v in snap.Vpcs if v.OwnerId), None)
     if snap.region is None and snap.Subnets and snap.Subnets[0].AvailabilityZone:

@@ -184,3 +184,17 @@ def test_fuzz_bytes(tmp_path_factory, raw):
         load_snapshot(p)
     except SnapshotError as e:
         assert "\n" not in str(e)
+
+
+def test_dns_attributes_not_sent_are_not_checked_not_all_clear():
+    b = Builder()
+    classic(b)
+    files = {k: v for k, v in b.cli_files().items() if not k.startswith("vpc-attr-")}
+    from assistant.engine import diagnose
+
+    d = diagnose(snapshot_from_outputs(files))
+    nc = {n.what: n for n in d.not_checked}
+    assert "VpcAttributes" in nc and "vpc.dns-disabled" in nc["VpcAttributes"].rules
+    assert "describe-vpc-attribute" in nc["VpcAttributes"].reason
+    full = diagnose(snapshot_from_outputs(b.cli_files()))
+    assert "VpcAttributes" not in {n.what for n in full.not_checked}
