@@ -217,6 +217,8 @@ class ChatApp(App):
         Binding("ctrl+b", "back", "Back", id="back", tooltip="Go back one question"),
         Binding("escape", "focus_input", "Input", id="input", tooltip="Focus the input line"),
         Binding("f2", "toggle_theme", "Theme", id="theme", tooltip="Dark or light"),
+        Binding("pageup", "scroll_log(-1)", "Scroll up", show=False, id="log_up"),
+        Binding("pagedown", "scroll_log(1)", "Scroll down", show=False, id="log_down"),
     ]
 
     def __init__(self, session: Session | None = None, save_dir: str | None = None) -> None:
@@ -390,6 +392,14 @@ class ChatApp(App):
             self.screen.query_one("#input", Input).focus()
         elif len(self.screen_stack) > 2:
             self.pop_screen()
+
+    def action_scroll_log(self, direction: int) -> None:
+        """Page through the conversation without leaving the input line."""
+        log = self.query_one(ChatLog)
+        if direction < 0:
+            log.scroll_page_up()
+        else:
+            log.scroll_page_down()
 
     def action_help(self) -> None:
         self.push_screen(HelpScreen())

@@ -25,6 +25,7 @@ a few questions. I name the rule that explains the problem and show the fix, ste
 | Enter | send what you typed |
 | Esc | back to the input line / close this screen |
 | Ctrl+B | go back one question and change the answer |
+| PageUp / PageDown | scroll the conversation (the input line keeps focus) |
 | Ctrl+S | save the transcript (Markdown + JSON) |
 | F1 | this help |
 | F2 | dark / light theme |

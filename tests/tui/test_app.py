@@ -351,6 +351,15 @@ def test_typed_path_question_shows_the_blocked_hop_and_traces_in_a_worker(monkey
             assert "rtb-0be1be8465555dbeb: 0.0.0.0/0 -> nat-066b14010a3ab6ae7" in flat
             assert "nat.in-private-subnet" in text and "Fix" in text
             assert not isinstance(app.screen, FindingScreen)
+            # the long answer pages with PageDown/PageUp while the input line keeps focus
+            log = app.query_one("#log")
+            before = log.scroll_y
+            await pilot.press("pagedown")
+            await pilot.pause()
+            assert log.scroll_y > before and app.focused is app.query_one("#input")
+            await pilot.press("pageup")
+            await pilot.pause()
+            assert log.scroll_y == before
 
     run(go())
     assert calls and ui not in calls and "MainThread" not in calls, calls
