@@ -251,3 +251,12 @@ def unredact_text(text: str, key: RedactionKey) -> str:
         return text
     pattern = re.compile("|".join(re.escape(p) for p in sorted(key.table, key=len, reverse=True)))
     return pattern.sub(lambda m: key.table[m.group(0)], text)
+
+
+def redact_keeping_key(snapshot: Snapshot, key_path: Path | None) -> Snapshot:
+    """Redact with the key in ``key_path`` (created if missing) and save the key there."""
+    key = RedactionKey.load(key_path) if key_path else RedactionKey()
+    bundle = redact(snapshot, key)
+    if key_path:
+        key.save(key_path)
+    return bundle

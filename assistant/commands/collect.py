@@ -47,13 +47,11 @@ def run(args: argparse.Namespace) -> int:
     if args.redaction_key and not args.redact:
         raise UserError("--redaction-key goes with --redact")
     snapshot = load_source(args)
-    key = None
     if args.redact:
-        from assistant.redact import RedactionKey, redact
+        from assistant.redact import redact_keeping_key
 
-        key = RedactionKey.load(Path(args.redaction_key)) if args.redaction_key else None
-        key = key or RedactionKey()
-        snapshot = redact(snapshot, key)
+        key_path = Path(args.redaction_key) if args.redaction_key else None
+        snapshot = redact_keeping_key(snapshot, key_path)
     data = dump_snapshot(snapshot) + b"\n"
     if args.output == "-":
         sys.stdout.buffer.write(data)
@@ -63,8 +61,6 @@ def run(args: argparse.Namespace) -> int:
     if path.is_dir():
         raise UserError(f"{path} is a directory; give a file name, e.g. {path / 'snapshot.json'}")
     write_atomic(path, data)
-    if key is not None and args.redaction_key:
-        key.save(Path(args.redaction_key))
     print(
         f"wrote {path}: {len(snapshot.Vpcs)} VPC(s), {len(snapshot.Subnets)} subnet(s), "
         f"{len(snapshot.not_checked)} item(s) not read; read it with "

@@ -31,24 +31,13 @@ def register(sub) -> None:
     p.set_defaults(func=run)
 
 
-def write_redacted(snapshot, output: Path, key_path: Path | None) -> None:
-    """Redact and write the bundle atomically; save the key if asked."""
-    from assistant.redact import RedactionKey, redact
-    from assistant.sources.files import dump_snapshot, write_atomic
-
-    key = RedactionKey.load(key_path) if key_path else RedactionKey()
-    bundle = redact(snapshot, key)
-    write_atomic(output, dump_snapshot(bundle) + b"\n")
-    if key_path:
-        key.save(key_path)
-
-
 def run(args: argparse.Namespace) -> int:
-    from assistant.sources.files import load_snapshot
+    from assistant.redact import redact_keeping_key
+    from assistant.sources.files import dump_snapshot, load_snapshot, write_atomic
 
-    snap = load_snapshot(args.paths)
     key_path = Path(args.redaction_key) if args.redaction_key else None
-    write_redacted(snap, Path(args.output), key_path)
+    bundle = redact_keeping_key(load_snapshot(args.paths), key_path)
+    write_atomic(Path(args.output), dump_snapshot(bundle) + b"\n")
     print(
         f"wrote {args.output}" + (f"; key kept in {key_path} (do not send it)" if key_path else ""),
         file=sys.stderr,

@@ -71,3 +71,11 @@ def test_redaction_key_without_redact_is_refused(tmp_path):
         str(tmp_path / "x.json"),
     )
     assert r.returncode == 2 and "--redaction-key goes with --redact" in r.stderr
+
+
+def test_collect_redact_to_stdout_keeps_the_key(tmp_path):
+    key = tmp_path / "key.json"
+    r = run_cli("collect", "--demo", "--redact", "--redaction-key", str(key), "-o", "-")
+    assert r.returncode == 0, r.stderr
+    assert json.loads(r.stdout)["redacted"] is True
+    assert "shop-private-app-a" in RedactionKey.load(key).table.values()
