@@ -214,8 +214,17 @@ class VpcEndpoint(Tagged):
 class PeeringVpcInfo(AwsModel):
     VpcId: str | None = None
     CidrBlock: str | None = None
+    CidrBlockSet: list[CidrAssoc] = Field(default_factory=list)
+    Ipv6CidrBlockSet: list[CidrAssoc] = Field(default_factory=list)
     OwnerId: str | None = None
     Region: str | None = None
+
+    def cidrs(self) -> list[str]:
+        """Every IPv4 and IPv6 block this side shares over the peering."""
+        out = [self.CidrBlock] if self.CidrBlock else []
+        out += [a.CidrBlock for a in self.CidrBlockSet if a.CidrBlock]
+        out += [a.Ipv6CidrBlock for a in self.Ipv6CidrBlockSet if a.Ipv6CidrBlock]
+        return list(dict.fromkeys(out))
 
 
 class VpcPeeringConnection(Tagged):
@@ -229,12 +238,176 @@ class VpcPeeringConnection(Tagged):
         return (self.Status or {}).get("Code", "active")
 
 
+class TgwAttachmentAssociation(AwsModel):
+    TransitGatewayRouteTableId: str | None = None
+    State: str | None = None
+
+
 class TransitGatewayAttachment(Tagged):
+    """describe-transit-gateway-attachments: every kind (vpc, vpn, peering, connect, ...)."""
+
     TransitGatewayAttachmentId: str
     TransitGatewayId: str | None = None
+    TransitGatewayOwnerId: str | None = None
+    ResourceOwnerId: str | None = None
     ResourceType: str | None = None
     ResourceId: str | None = None
     State: str | None = None
+    Association: TgwAttachmentAssociation | None = None
+
+
+class TgwOptions(AwsModel):
+    AmazonSideAsn: int | None = None
+    DefaultRouteTableAssociation: str | None = None
+    AssociationDefaultRouteTableId: str | None = None
+    DefaultRouteTablePropagation: str | None = None
+    PropagationDefaultRouteTableId: str | None = None
+
+
+class TransitGateway(Tagged):
+    """describe-transit-gateways."""
+
+    TransitGatewayId: str
+    TransitGatewayArn: str | None = None
+    State: str = "available"
+    OwnerId: str | None = None
+    Options: TgwOptions | None = None
+
+
+class TgwVpcAttachmentOptions(AwsModel):
+    DnsSupport: str | None = None
+    Ipv6Support: str | None = None
+    ApplianceModeSupport: str | None = None
+
+
+class TransitGatewayVpcAttachment(Tagged):
+    """describe-transit-gateway-vpc-attachments: the subnet the attachment uses in each AZ."""
+
+    TransitGatewayAttachmentId: str
+    TransitGatewayId: str | None = None
+    VpcId: str | None = None
+    VpcOwnerId: str | None = None
+    State: str | None = None
+    SubnetIds: list[str] = Field(default_factory=list)
+    Options: TgwVpcAttachmentOptions | None = None
+
+
+class PeeringTgwInfo(AwsModel):
+    TransitGatewayId: str | None = None
+    OwnerId: str | None = None
+    Region: str | None = None
+
+
+class TransitGatewayPeeringAttachment(Tagged):
+    """describe-transit-gateway-peering-attachments."""
+
+    TransitGatewayAttachmentId: str
+    RequesterTgwInfo: PeeringTgwInfo = Field(default_factory=PeeringTgwInfo)
+    AccepterTgwInfo: PeeringTgwInfo = Field(default_factory=PeeringTgwInfo)
+    State: str | None = None
+    Status: dict | None = None
+
+
+class TransitGatewayRouteTable(Tagged):
+    """describe-transit-gateway-route-tables."""
+
+    TransitGatewayRouteTableId: str
+    TransitGatewayId: str | None = None
+    State: str | None = None
+    DefaultAssociationRouteTable: bool = False
+    DefaultPropagationRouteTable: bool = False
+
+
+class TgwRouteTableAttachmentRef(AwsModel):
+    """One row of get-transit-gateway-route-table-associations / -propagations."""
+
+    TransitGatewayAttachmentId: str | None = None
+    ResourceId: str | None = None
+    ResourceType: str | None = None
+    State: str | None = None
+
+
+class TgwRouteAttachment(AwsModel):
+    ResourceId: str | None = None
+    TransitGatewayAttachmentId: str | None = None
+    ResourceType: str | None = None
+
+
+class TransitGatewayRoute(AwsModel):
+    """One route of search-transit-gateway-routes (static or propagated; active or blackhole)."""
+
+    DestinationCidrBlock: str | None = None
+    PrefixListId: str | None = None
+    TransitGatewayAttachments: list[TgwRouteAttachment] = Field(default_factory=list)
+    Type: str | None = None
+    State: str = "active"
+
+
+class ManagedPrefixList(Tagged):
+    """describe-managed-prefix-lists (customer- and AWS-managed)."""
+
+    PrefixListId: str
+    PrefixListName: str | None = None
+    AddressFamily: str | None = None
+    State: str | None = None
+    OwnerId: str | None = None
+    MaxEntries: int | None = None
+
+
+class PrefixListEntry(AwsModel):
+    """One row of get-managed-prefix-list-entries."""
+
+    Cidr: str
+    Description: str | None = None
+
+
+class PrefixList(AwsModel):
+    """describe-prefix-lists: the AWS service prefix lists (S3, DynamoDB) with their CIDRs."""
+
+    PrefixListId: str
+    PrefixListName: str | None = None
+    Cidrs: list[str] = Field(default_factory=list)
+
+
+class VpcAttachmentState(AwsModel):
+    VpcId: str | None = None
+    State: str | None = None
+
+
+class VpnGateway(Tagged):
+    """describe-vpn-gateways."""
+
+    VpnGatewayId: str
+    State: str | None = None
+    Type: str | None = None
+    VpcAttachments: list[VpcAttachmentState] = Field(default_factory=list)
+    AmazonSideAsn: int | None = None
+
+
+class VgwTunnel(AwsModel):
+    OutsideIpAddress: str | None = None
+    Status: str | None = None
+    StatusMessage: str | None = None
+    AcceptedRouteCount: int | None = None
+
+
+class VpnStaticRoute(AwsModel):
+    DestinationCidrBlock: str | None = None
+    Source: str | None = None
+    State: str | None = None
+
+
+class VpnConnection(Tagged):
+    """describe-vpn-connections: the edge of the analysis; tunnel status is in VgwTelemetry."""
+
+    VpnConnectionId: str
+    State: str | None = None
+    Type: str | None = None
+    VpnGatewayId: str | None = None
+    TransitGatewayId: str | None = None
+    CustomerGatewayId: str | None = None
+    VgwTelemetry: list[VgwTunnel] = Field(default_factory=list)
+    Routes: list[VpnStaticRoute] = Field(default_factory=list)
 
 
 class GroupRef(AwsModel):
@@ -541,6 +714,30 @@ class Snapshot(AwsModel):
     TargetGroups: list[TargetGroup] = Field(default_factory=list)
     TargetHealth: dict[str, list[TargetHealthDescription]] = Field(default_factory=dict)
     FlowLogs: list[FlowLog] = Field(default_factory=list)
+    TransitGateways: list[TransitGateway] = Field(default_factory=list)
+    TransitGatewayVpcAttachments: list[TransitGatewayVpcAttachment] = Field(default_factory=list)
+    TransitGatewayPeeringAttachments: list[TransitGatewayPeeringAttachment] = Field(
+        default_factory=list
+    )
+    TransitGatewayRouteTables: list[TransitGatewayRouteTable] = Field(default_factory=list)
+    # Per TGW route table id: what get-transit-gateway-route-table-{associations,propagations}
+    # and search-transit-gateway-routes return for it (their outputs do not name the table).
+    TransitGatewayRouteTableAssociations: dict[str, list[TgwRouteTableAttachmentRef]] = Field(
+        default_factory=dict
+    )
+    TransitGatewayRouteTablePropagations: dict[str, list[TgwRouteTableAttachmentRef]] = Field(
+        default_factory=dict
+    )
+    TransitGatewayRoutes: dict[str, list[TransitGatewayRoute]] = Field(default_factory=dict)
+    ManagedPrefixLists: list[ManagedPrefixList] = Field(default_factory=list)
+    # Per prefix list id: get-managed-prefix-list-entries.
+    PrefixListEntries: dict[str, list[PrefixListEntry]] = Field(default_factory=dict)
+    PrefixLists: list[PrefixList] = Field(default_factory=list)
+    VpnGateways: list[VpnGateway] = Field(default_factory=list)
+    VpnConnections: list[VpnConnection] = Field(default_factory=list)
+    # Per ARN: describe-load-balancer-attributes / describe-target-group-attributes as Key -> Value.
+    LoadBalancerAttributes: dict[str, dict[str, str]] = Field(default_factory=dict)
+    TargetGroupAttributes: dict[str, dict[str, str]] = Field(default_factory=dict)
 
     def has(self, collection: str) -> bool:
         """Whether ``collection`` (e.g. ``"RouteTables"``) was provided."""
@@ -567,4 +764,18 @@ COLLECTIONS: tuple[str, ...] = (
     "TargetGroups",
     "TargetHealth",
     "FlowLogs",
+    "TransitGateways",
+    "TransitGatewayVpcAttachments",
+    "TransitGatewayPeeringAttachments",
+    "TransitGatewayRouteTables",
+    "TransitGatewayRouteTableAssociations",
+    "TransitGatewayRouteTablePropagations",
+    "TransitGatewayRoutes",
+    "ManagedPrefixLists",
+    "PrefixListEntries",
+    "PrefixLists",
+    "VpnGateways",
+    "VpnConnections",
+    "LoadBalancerAttributes",
+    "TargetGroupAttributes",
 )

@@ -99,6 +99,14 @@ _ID_KEYS = {
     "LoadBalancers": "LoadBalancerArn",
     "TargetGroups": "TargetGroupArn",
     "Listeners": "ListenerArn",
+    "TransitGateways": "TransitGatewayId",
+    "TransitGatewayVpcAttachments": "TransitGatewayAttachmentId",
+    "TransitGatewayPeeringAttachments": "TransitGatewayAttachmentId",
+    "TransitGatewayRouteTables": "TransitGatewayRouteTableId",
+    "ManagedPrefixLists": "PrefixListId",
+    "PrefixLists": "PrefixListId",
+    "VpnGateways": "VpnGatewayId",
+    "VpnConnections": "VpnConnectionId",
 }
 
 
@@ -365,8 +373,8 @@ def merge(a: Snapshot, b: Snapshot) -> Snapshot:
     """Combine two snapshots; resources with the same id come from ``b``."""
     out = a.model_copy(deep=True)
     for coll in COLLECTIONS:
-        if coll == "TargetHealth":
-            out.TargetHealth.update(b.TargetHealth)
+        if isinstance(getattr(out, coll), dict):  # per-id outputs (target health, TGW routes...)
+            getattr(out, coll).update(getattr(b, coll))
             continue
         id_key = _ID_KEYS[coll]
         items = {getattr(x, id_key, None) or id(x): x for x in getattr(out, coll)}
