@@ -13,6 +13,12 @@ from typing import Any
 from assistant.models.snapshot import COLLECTIONS, Snapshot
 
 ACCOUNT = "123456789012"
+_DICT_COLLECTIONS = (
+    "TransitGatewayRouteTableAssociations",
+    "TransitGatewayRouteTablePropagations",
+    "TransitGatewayRoutes",
+    "PrefixListEntries",
+)
 
 
 class Builder:
@@ -485,8 +491,15 @@ class Builder:
             self.route(rt, f"pl-{hashlib.sha1(service.encode()).hexdigest()[:8]}", eid)
         return eid
 
-    def peering(self, requester_vpc: str, accepter_vpc: str, status: str = "active") -> str:
-        """A VPC peering connection between two VPCs of this account and region."""
+    def peering(
+        self,
+        requester_vpc: str,
+        accepter_vpc: str,
+        status: str = "active",
+        accepter: dict[str, str] | None = None,
+    ) -> str:
+        """A VPC peering connection. ``accepter`` describes a peer VPC that is not in this
+        builder (another account or region): {"VpcId", "CidrBlock", "OwnerId", "Region"}."""
         pid = self.new_id("pcx")
 
         def info(vid: str) -> dict[str, Any]:
@@ -494,7 +507,8 @@ class Builder:
             return {
                 "VpcId": vid,
                 "CidrBlock": v["CidrBlock"],
-                "OwnerId": self.account,
+                "CidrBlockSet": [{"CidrBlock": v["CidrBlock"]}],
+                "OwnerId": v.get("OwnerId", self.account),
                 "Region": self.region,
             }
 
@@ -502,12 +516,247 @@ class Builder:
             {
                 "VpcPeeringConnectionId": pid,
                 "RequesterVpcInfo": info(requester_vpc),
-                "AccepterVpcInfo": info(accepter_vpc),
+                "AccepterVpcInfo": dict(accepter) if accepter else info(accepter_vpc),
                 "Status": {"Code": status, "Message": status.capitalize()},
                 "Tags": [],
             }
         )
         return pid
+
+    # -- multi-VPC: transit gateways, prefix lists, VPN ------------------------------------
+    def _extra(self, coll: str) -> Any:
+        """The collections the AWS CLI files of this builder do not carry yet, as the
+        tool's own snapshot fields (lists, or dicts keyed by TGW route table / prefix list)."""
+        ex = self.__dict__.setdefault("extra", {})
+        if coll not in ex:
+            ex[coll] = {} if coll in _DICT_COLLECTIONS else []
+        return ex[coll]
+
+    def transit_gateway(self, name: str | None = None, owner: str | None = None) -> str:
+        """A transit gateway without default association or propagation (set tables up)."""
+        tid = self.new_id("tgw")
+        self._extra("TransitGateways").append(
+            {
+                "TransitGatewayId": tid,
+                "TransitGatewayArn": f"arn:aws:ec2:{self.region}:{owner or self.account}:"
+                f"transit-gateway/{tid}",
+                "State": "available",
+                "OwnerId": owner or self.account,
+                "Options": {
+                    "DefaultRouteTableAssociation": "disable",
+                    "DefaultRouteTablePropagation": "disable",
+                },
+                "Tags": self.tags(name),
+            }
+        )
+        return tid
+
+    def tgw_route_table(self, tgw_id: str, name: str | None = None) -> str:
+        rid = self.new_id("tgw-rtb")
+        self._extra("TransitGatewayRouteTables").append(
+            {
+                "TransitGatewayRouteTableId": rid,
+                "TransitGatewayId": tgw_id,
+                "State": "available",
+                "Tags": self.tags(name),
+            }
+        )
+        self._extra("TransitGatewayRoutes")[rid] = []
+        self._extra("TransitGatewayRouteTableAssociations")[rid] = []
+        self._extra("TransitGatewayRouteTablePropagations")[rid] = []
+        return rid
+
+    def tgw_attach(
+        self,
+        tgw_id: str,
+        vpc_id: str,
+        subnets: list[str],
+        table: str | None = None,
+        propagate_to: list[str] | None = None,
+        state: str = "available",
+    ) -> str:
+        """A VPC attachment (one subnet per AZ), associated with ``table`` and propagating
+        the VPC's CIDR into ``propagate_to``."""
+        aid = self.new_id("tgw-attach")
+        vpc = self.find("Vpcs", "VpcId", vpc_id)
+        self._extra("TransitGatewayVpcAttachments").append(
+            {
+                "TransitGatewayAttachmentId": aid,
+                "TransitGatewayId": tgw_id,
+                "VpcId": vpc_id,
+                "VpcOwnerId": vpc.get("OwnerId", self.account),
+                "State": state,
+                "SubnetIds": list(subnets),
+                "Options": {"DnsSupport": "enable", "ApplianceModeSupport": "disable"},
+            }
+        )
+        att = {
+            "TransitGatewayAttachmentId": aid,
+            "TransitGatewayId": tgw_id,
+            "TransitGatewayOwnerId": self.account,
+            "ResourceOwnerId": vpc.get("OwnerId", self.account),
+            "ResourceType": "vpc",
+            "ResourceId": vpc_id,
+            "State": state,
+        }
+        if table:
+            att["Association"] = {"TransitGatewayRouteTableId": table, "State": "associated"}
+            self._extra("TransitGatewayRouteTableAssociations")[table].append(
+                {
+                    "TransitGatewayAttachmentId": aid,
+                    "ResourceId": vpc_id,
+                    "ResourceType": "vpc",
+                    "State": "associated",
+                }
+            )
+        self.data["TransitGatewayAttachments"].append(att)
+        for rtb in propagate_to or []:
+            self._extra("TransitGatewayRouteTablePropagations")[rtb].append(
+                {
+                    "TransitGatewayAttachmentId": aid,
+                    "ResourceId": vpc_id,
+                    "ResourceType": "vpc",
+                    "State": "enabled",
+                }
+            )
+            self.tgw_route(rtb, vpc["CidrBlock"], aid, kind="propagated")
+        return aid
+
+    def tgw_route(
+        self,
+        rtb: str,
+        cidr: str,
+        attachment: str | None = None,
+        blackhole: bool = False,
+        kind: str = "static",
+    ) -> None:
+        """A route in a TGW route table (to an attachment, or a blackhole)."""
+        routes = self._extra("TransitGatewayRoutes")[rtb]
+        routes[:] = [r for r in routes if r["DestinationCidrBlock"] != cidr]
+        r: dict[str, Any] = {
+            "DestinationCidrBlock": cidr,
+            "Type": kind,
+            "State": "blackhole" if blackhole else "active",
+            "TransitGatewayAttachments": [],
+        }
+        if attachment and not blackhole:
+            rtype, rid = self._tgw_attachment_resource(attachment)
+            r["TransitGatewayAttachments"] = [
+                {
+                    "TransitGatewayAttachmentId": attachment,
+                    "ResourceType": rtype,
+                    "ResourceId": rid,
+                }
+            ]
+        routes.append(r)
+
+    def _tgw_attachment_resource(self, aid: str) -> tuple[str, str]:
+        for a in self.data["TransitGatewayAttachments"]:
+            if a["TransitGatewayAttachmentId"] == aid:
+                return a["ResourceType"], a["ResourceId"]
+        for p in self._extra("TransitGatewayPeeringAttachments"):
+            if p["TransitGatewayAttachmentId"] == aid:
+                return "peering", p["AccepterTgwInfo"]["TransitGatewayId"]
+        raise KeyError(aid)
+
+    def tgw_peering(
+        self,
+        tgw_a: str,
+        tgw_b: str,
+        table_a: str | None = None,
+        table_b: str | None = None,
+        region_b: str | None = None,
+    ) -> str:
+        """A TGW peering attachment (static routes only), associated with a table each side."""
+        aid = self.new_id("tgw-attach")
+        self._extra("TransitGatewayPeeringAttachments").append(
+            {
+                "TransitGatewayAttachmentId": aid,
+                "RequesterTgwInfo": {
+                    "TransitGatewayId": tgw_a,
+                    "OwnerId": self.account,
+                    "Region": self.region,
+                },
+                "AccepterTgwInfo": {
+                    "TransitGatewayId": tgw_b,
+                    "OwnerId": self.account,
+                    "Region": region_b or self.region,
+                },
+                "State": "available",
+                "Status": {"Code": "available"},
+            }
+        )
+        self.data["TransitGatewayAttachments"].append(
+            {
+                "TransitGatewayAttachmentId": aid,
+                "TransitGatewayId": tgw_a,
+                "ResourceType": "peering",
+                "ResourceId": tgw_b,
+                "State": "available",
+            }
+        )
+        for table, other in ((table_a, tgw_b), (table_b, tgw_a)):
+            if table:
+                self._extra("TransitGatewayRouteTableAssociations")[table].append(
+                    {
+                        "TransitGatewayAttachmentId": aid,
+                        "ResourceId": other,
+                        "ResourceType": "peering",
+                        "State": "associated",
+                    }
+                )
+        return aid
+
+    def prefix_list(self, pl_id: str, name: str, cidrs: list[str]) -> str:
+        """An AWS-managed prefix list (describe-prefix-lists) with its CIDRs."""
+        self._extra("PrefixLists").append(
+            {"PrefixListId": pl_id, "PrefixListName": name, "Cidrs": list(cidrs)}
+        )
+        return pl_id
+
+    def managed_prefix_list(self, name: str, cidrs: list[str]) -> str:
+        """A customer-managed prefix list with its entries."""
+        pid = self.new_id("pl")
+        self._extra("ManagedPrefixLists").append(
+            {
+                "PrefixListId": pid,
+                "PrefixListName": name,
+                "AddressFamily": "IPv4",
+                "State": "create-complete",
+                "OwnerId": self.account,
+                "MaxEntries": max(5, len(cidrs)),
+            }
+        )
+        self._extra("PrefixListEntries")[pid] = [{"Cidr": c} for c in cidrs]
+        return pid
+
+    def vpn(self, tgw_id: str, tunnels: tuple[str, ...] = ("UP", "UP")) -> tuple[str, str]:
+        """A site-to-site VPN on a transit gateway: (connection id, its TGW attachment id)."""
+        vid = self.new_id("vpn")
+        self._extra("VpnConnections").append(
+            {
+                "VpnConnectionId": vid,
+                "State": "available",
+                "Type": "ipsec.1",
+                "TransitGatewayId": tgw_id,
+                "CustomerGatewayId": self.new_id("cgw"),
+                "VgwTelemetry": [
+                    {"OutsideIpAddress": self._ip(True), "Status": st, "AcceptedRouteCount": 1}
+                    for st in tunnels
+                ],
+            }
+        )
+        aid = self.new_id("tgw-attach")
+        self.data["TransitGatewayAttachments"].append(
+            {
+                "TransitGatewayAttachmentId": aid,
+                "TransitGatewayId": tgw_id,
+                "ResourceType": "vpn",
+                "ResourceId": vid,
+                "State": "available",
+            }
+        )
+        return vid, aid
 
     def flow_log(self, vpc_id: str) -> str:
         fid = self.new_id("fl")
@@ -708,12 +957,22 @@ class Builder:
         """The scenario as a snapshot, through the same loader customers' files use."""
         from assistant.sources.files import snapshot_from_outputs
 
-        return snapshot_from_outputs(
+        snap = snapshot_from_outputs(
             self.cli_files(),
             account_id=self.account,
             region=self.region,
             source=f"builder:{self.seed}",
         )
+        extra = self.__dict__.get("extra") or {}
+        if not extra:
+            return snap
+        for coll, value in extra.items():
+            setattr(snap, coll, getattr(Snapshot.model_validate({coll: value}), coll))
+            if coll not in snap.provided:
+                snap.provided.append(coll)
+        if "TransitGatewayAttachments" not in snap.provided and extra.get("TransitGateways"):
+            snap.provided.append("TransitGatewayAttachments")
+        return snap
 
 
 def classic(
@@ -805,4 +1064,73 @@ def classic(
     b.listener(lb, 443, "HTTPS", tg)
     b.listener(lb, 80, "HTTP", redirect_https=True)
     out["lb"], out["tg"] = lb, tg
+    return out
+
+
+def hub_and_spoke(
+    b: Builder, spokes: int = 2, azs: str = "ab", name: str = "corp"
+) -> dict[str, Any]:
+    """Hub-and-spoke with centralised egress, built right: spoke subnets send 0.0.0.0/0 to a
+    transit gateway; the spokes' TGW table sends it to the egress VPC, whose attachment subnets
+    route to a NAT gateway per AZ in public subnets that route the spokes back to the TGW. Spokes
+    propagate into both TGW tables, so they also reach each other."""
+    tgw = b.transit_gateway(name=f"{name}-tgw")
+    spoke_rt = b.tgw_route_table(tgw, name=f"{name}-spokes")
+    egress_rt = b.tgw_route_table(tgw, name=f"{name}-egress")
+    egress = b.vpc("10.0.0.0/16", name=f"{name}-egress-vpc")
+    igw = b.igw(egress, name=f"{name}-egress-igw")
+    pub_rt = b.route_table(egress, name=f"{name}-egress-public-rt")
+    b.route(pub_rt, "0.0.0.0/0", igw)
+    b.route(pub_rt, "10.0.0.0/8", tgw)
+    out: dict[str, Any] = {
+        "tgw": tgw,
+        "spoke_tgw_rt": spoke_rt,
+        "egress_tgw_rt": egress_rt,
+        "egress_vpc": egress,
+        "igw": igw,
+        "egress_public_rt": pub_rt,
+        "nat": [],
+        "egress_att_rt": [],
+        "spokes": [],
+    }
+    att_subnets = []
+    for i, az in enumerate(azs):
+        pub = b.subnet(egress, f"10.0.{i}.0/24", az, name=f"{name}-egress-public-{az}")
+        b.associate(pub_rt, pub)
+        nat = b.nat(pub, name=f"{name}-egress-nat-{az}")
+        out["nat"].append(nat)
+        tsub = b.subnet(egress, f"10.0.{100 + i}.0/28", az, name=f"{name}-egress-tgw-{az}")
+        trt = b.route_table(egress, name=f"{name}-egress-tgw-rt-{az}")
+        b.route(trt, "0.0.0.0/0", nat)
+        b.associate(trt, tsub)
+        out["egress_att_rt"].append(trt)
+        att_subnets.append(tsub)
+    egress_att = b.tgw_attach(tgw, egress, att_subnets, table=egress_rt)
+    out["egress_att"] = egress_att
+    b.tgw_route(spoke_rt, "0.0.0.0/0", egress_att)
+    for k in range(1, spokes + 1):
+        vpc = b.vpc(f"10.{k}.0.0/16", name=f"{name}-spoke{k}-vpc")
+        sg = b.security_group(
+            vpc,
+            f"{name}-spoke{k}-app-sg",
+            "App: HTTPS from the corporate network",
+            ingress=[b.perm(443, "10.0.0.0/8")],
+        )
+        rt = b.route_table(vpc, name=f"{name}-spoke{k}-private-rt")
+        b.route(rt, "0.0.0.0/0", tgw)
+        spoke: dict[str, Any] = {"vpc": vpc, "rt": rt, "sg": sg, "private": [], "apps": []}
+        tsubs = []
+        for i, az in enumerate(azs):
+            prv = b.subnet(vpc, f"10.{k}.{i}.0/24", az, name=f"{name}-spoke{k}-private-{az}")
+            b.associate(rt, prv)
+            spoke["private"].append(prv)
+            spoke["apps"].append(b.instance(prv, [sg], name=f"{name}-spoke{k}-app-{az}"))
+            tsubs.append(
+                b.subnet(vpc, f"10.{k}.{100 + i}.0/28", az, name=f"{name}-spoke{k}-tgw-{az}")
+            )
+        spoke["att"] = b.tgw_attach(
+            tgw, vpc, tsubs, table=spoke_rt, propagate_to=[spoke_rt, egress_rt]
+        )
+        spoke["tgw_subnets"] = tsubs
+        out["spokes"].append(spoke)
     return out

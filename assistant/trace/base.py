@@ -65,7 +65,16 @@ TRACE_RULES = frozenset(
         "nat.instance-source-dest-check",
         "nat.no-elastic-ip",
         "nat.not-available",
+        "peering.missing-return-route",
+        "peering.not-active",
         "sg.no-egress",
+        "tgw.attachment-not-associated",
+        "tgw.blackhole-route",
+        "tgw.no-attachment-in-az",
+        "tgw.no-default-route",
+        "tgw.no-return-route",
+        "tgw.no-route-to-destination",
+        "vpn.all-tunnels-down",
     }
 )
 WEB_PORTS = (80, 443)  # the ports the web rules (egress, ingress, security group) check

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from assistant.models.snapshot import (
     Route,
 )
@@ -33,8 +35,17 @@ from assistant.trace.model import (
 
 class NatHops(HopBase):
     def _via_nat(
-        self, src: Endpoint, dst: Endpoint, nat_id: str, rt_id: str | None, via: Route
+        self,
+        src: Endpoint,
+        dst: Endpoint,
+        nat_id: str,
+        rt_id: str | None,
+        via: Route,
+        back: Callable[[], list[Hop]] | None = None,
     ) -> list[Hop]:
+        """Out through a NAT gateway to the internet and back. ``back`` gives the reply's way
+        from the NAT gateway's subnet to the source when the source is in another VPC
+        (centralised egress through a transit gateway); by default it is the local route."""
         assert src.subnet_id and src.ip
         nat = self.topo.nats.get(nat_id)
         dst_label = dst.label if dst.ip else "the internet"
@@ -149,6 +160,8 @@ class NatHops(HopBase):
         hops.append(self._acl_reply(nat_sub, False, dst.peer, dst_label))
         if not same:
             hops.append(self._acl_reply(nat_sub, True, src.ip, src.label))
+            if back is not None:
+                return hops + back()
             hops.append(self._local_reply(nat_sub, src))
             hops.append(self._acl_reply(src.subnet_id, False, dst.peer, dst_label))
         return hops

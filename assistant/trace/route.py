@@ -37,18 +37,40 @@ from assistant.trace.model import (
 
 class RouteHops(HopBase):
     def _nets(self, rt: RouteTable) -> list[tuple[ipaddress.IPv4Network, Route]]:
+        """The table's IPv4 routes, most specific first; a prefix-list route counts once per
+        CIDR of the list (when the list's contents are in the snapshot), and loses a tie
+        against a plain CIDR route."""
         nets = self._rt_nets.get(rt.RouteTableId)
         if nets is None:
-            nets = []
+            rows: list[tuple[ipaddress.IPv4Network, bool, Route]] = []
             for r in rt.Routes:
-                if r.DestinationCidrBlock:
+                cidrs = [r.DestinationCidrBlock] if r.DestinationCidrBlock else []
+                if r.DestinationPrefixListId:
+                    cidrs = self._prefix_list_cidrs(r.DestinationPrefixListId) or []
+                for c in cidrs:
                     try:
-                        nets.append((ipaddress.IPv4Network(r.DestinationCidrBlock), r))
+                        net = ipaddress.ip_network(c, strict=False)
                     except ValueError:
                         continue
-            nets.sort(key=lambda x: -x[0].prefixlen)
+                    if isinstance(net, ipaddress.IPv4Network):
+                        rows.append((net, bool(r.DestinationPrefixListId), r))
+            rows.sort(key=lambda x: (-x[0].prefixlen, x[1]))
+            nets = [(n, r) for n, _, r in rows]
             self._rt_nets[rt.RouteTableId] = nets
         return nets
+
+    def _prefix_list_cidrs(self, pl_id: str) -> list[str] | None:
+        """The CIDRs of a prefix list (AWS-managed or customer-managed); None when unknown."""
+        cache = self.__dict__.setdefault("_pl_cache", {})
+        if pl_id not in cache:
+            found: list[str] | None = None
+            for pl in self.snapshot.PrefixLists:
+                if pl.PrefixListId == pl_id:
+                    found = list(pl.Cidrs)
+            if pl_id in self.snapshot.PrefixListEntries:
+                found = [e.Cidr for e in self.snapshot.PrefixListEntries[pl_id]]
+            cache[pl_id] = found
+        return cache[pl_id]
 
     def _route(
         self, subnet_id: str, dest: str | None, dest_label: str, direction: str = FORWARD
@@ -95,7 +117,12 @@ class RouteHops(HopBase):
         how = "explicitly associated" if view.explicit else "main route table"
         where = f"{rt.RouteTableId} ({how}, {subnet_label(self.topo, subnet_id)})"
         res = [rt.RouteTableId, subnet_id]
-        pls = [r for r in rt.Routes if r.DestinationPrefixListId]
+        pls = [
+            r
+            for r in rt.Routes
+            if r.DestinationPrefixListId
+            and self._prefix_list_cidrs(r.DestinationPrefixListId) is None
+        ]
         caveat = ""
         if pls and (best is None or target_kind(best[1].target) != "local"):
             pl_text = ", ".join(
@@ -135,7 +162,10 @@ class RouteHops(HopBase):
                 rt,
             )
         net, r = best
-        line = f"{rt.RouteTableId}: {r.destination} -> {r.target} ({r.State})"
+        shown = r.destination
+        if r.DestinationPrefixListId:
+            shown = f"{r.DestinationPrefixListId} (prefix list, holds {net})"
+        line = f"{rt.RouteTableId}: {shown} -> {r.target} ({r.State})"
         if r.State == "blackhole":
             return (
                 Hop(

@@ -3,8 +3,9 @@
 Security groups are stateful (the reply is allowed when the request was); network ACLs are
 not, so the reply is checked on the ephemeral ports 1024-65535. Traffic between two addresses
 of the same subnet does not cross its network ACL. Everything the snapshot cannot tell is an
-``unknown`` hop that says why; peering, transit gateways, VPNs and appliances are named but not
-followed.
+``unknown`` hop that says why. VPC peering, transit gateways (and their peering), gateway
+endpoints and centralised egress are followed; VPN / Direct Connect beyond the gateway, Network
+Firewall and Gateway Load Balancer appliances are named but not followed.
 """
 
 from __future__ import annotations
@@ -29,6 +30,7 @@ from assistant.trace.base import (
     TRACE_RULES,
     catalogue_rule,
 )
+from assistant.trace.endpoint import EndpointHops
 from assistant.trace.endpoints import (
     INSTANCE,
     LB,
@@ -48,13 +50,25 @@ from assistant.trace.model import (
 )
 from assistant.trace.nacl import NaclHops
 from assistant.trace.nat import NatHops
+from assistant.trace.peering import PeeringHops
 from assistant.trace.route import RouteHops
 from assistant.trace.sg import SecurityGroupHops
+from assistant.trace.tgw import TgwHops
 
 __all__ = ["TRACE_RULES", "Tracer", "catalogue_rule", "trace"]
 
 
-class Tracer(SecurityGroupHops, NaclHops, RouteHops, IgwHops, NatHops, LoadBalancerHops):
+class Tracer(
+    SecurityGroupHops,
+    NaclHops,
+    RouteHops,
+    IgwHops,
+    NatHops,
+    LoadBalancerHops,
+    TgwHops,
+    PeeringHops,
+    EndpointHops,
+):
     """Traces over one snapshot; build once, then call :meth:`trace` as often as needed.
 
     Each hop kind lives in its own module (route, nacl, sg, nat, igw, lb, tgw, peering,
@@ -176,6 +190,24 @@ class Tracer(SecurityGroupHops, NaclHops, RouteHops, IgwHops, NatHops, LoadBalan
             return hops + self._arrive(src, dst)
         if kind in ("instance", "eni") and self._source_dest_check(route.target, kind) is True:
             return hops + [self._source_dest_hop(route, rt_id, src.subnet_id, dst_label)]
+        if kind == "pcx":
+            return hops + self._via_peering(src, dst, route.target, rt_id, route)
+        if kind == "tgw":
+            return hops + self._via_tgw(src, dst, route.target, rt_id, route)
+        if kind == "vpce" and route.DestinationPrefixListId:
+            return hops + self._via_gateway_endpoint(src, dst, route.target, rt_id, route)
+        if kind in ("igw", "nat") and dst.outside and dst.ip and _never_routed(dst.ip):
+            hops.append(
+                Hop(
+                    step="internet",
+                    status=FAIL,
+                    where=route.target,
+                    detail=f"{dst.ip} is a private address in no VPC reachable from here: "
+                    f"sent to {route.target}, it is dropped (the internet does not route "
+                    "private addresses)",
+                )
+            )
+            return hops
         if not dst.outside:
             hops.append(
                 Hop(
@@ -233,6 +265,18 @@ class Tracer(SecurityGroupHops, NaclHops, RouteHops, IgwHops, NatHops, LoadBalan
         hops.append(self._local_reply(dst.subnet_id, src))
         hops.append(self._acl_reply(src.subnet_id, False, dst.ip or "", dst.label))
         return hops
+
+
+def _never_routed(ip: str) -> bool:
+    """A private (RFC 1918), shared (RFC 6598) or link-local address: the internet drops it."""
+    a = ipaddress.ip_address(ip)
+    return any(a in n for n in _PRIVATE_NETS)
+
+
+_PRIVATE_NETS = tuple(
+    ipaddress.ip_network(c)
+    for c in ("10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "100.64.0.0/10", "169.254.0.0/16")
+)
 
 
 def trace(
