@@ -1134,3 +1134,5 @@ def peering_facts(topo: Topology) -> Iterator[Fact]:
             "missing_tables": missing_tables,
             "peer_cidr": peer_cidr,
         }
+
+from assistant.engine import network_facts as _network_facts  # noqa: E402,F401  (registers producers)

@@ -136,8 +136,12 @@ class PeeringHops(HopBase):
         if route is None:
             if back.status == FAIL:
                 back.detail += f": the reply has no route back through {pcx_id}"
-                back.rule = catalogue_rule("peering.missing-return-route")
-                back.resources = [pcx_id, dst.vpc_id or ""]
+                one_sided = not any(
+                    t.VpcId == dst.vpc_id for t, _ in self.topo.routes_to.get(pcx_id, [])
+                )
+                if one_sided:  # what the scan's rule checks: no table of the VPC routes back
+                    back.rule = catalogue_rule("peering.missing-return-route")
+                    back.resources = [pcx_id, dst.vpc_id or ""]
             return hops
         if route.State == "blackhole":
             return hops

@@ -336,8 +336,14 @@ class TgwHops(HopBase):
         cur_tgw = tgw_id
         for _ in range(MAX_TGW_HOPS):
             hop, r, rtb = self._tgw_table_hop(cur_tgw, aid, dst.ip, dst_label, "forward")
-            if hop.status == FAIL and hop.rule and "default-route" in hop.rule:
+            if hop.status == FAIL and hop.rule == "tgw.no-default-route":
                 hop.resources = [rtb or ""] + ([rt_id] if rt_id else [])
+                if via.destination != INTERNET_V4:
+                    hop.rule = None  # the rule is about a spoke's default route
+            elif hop.status == FAIL and hop.rule == "tgw.no-route-to-destination":
+                hop.resources = [rtb or ""] + ([dst.vpc_id] if dst.vpc_id else [])
+            if cur_tgw != tgw_id:
+                hop.rule = None  # a table of a peered transit gateway: no scan rule covers it
             hops.append(hop)
             if r is None or hop.status != PASS:
                 return hops
@@ -552,17 +558,26 @@ class TgwHops(HopBase):
             return hops
         if in_sub != from_subnet:
             hops.append(self._acl_reply(in_sub, False, from_ip, from_label))
-        hop, r, _rtb = self._tgw_table_hop(
-            tgw_id, far_att.TransitGatewayAttachmentId, src.ip, src.label, RETURN
-        )
-        if hop.status == FAIL and hop.rule == "tgw.no-route-to-destination":
-            hop.resources = [_rtb or "", src.vpc_id or ""]
-        elif hop.status == FAIL and hop.rule == "tgw.no-default-route":
-            hop.rule = None
-        hops.append(hop)
-        if r is None or hop.status != PASS:
+        aid, cur = far_att.TransitGatewayAttachmentId, tgw_id
+        for _ in range(MAX_TGW_HOPS):
+            hop, r, _rtb = self._tgw_table_hop(cur, aid, src.ip, src.label, RETURN)
+            if hop.status == FAIL and hop.rule == "tgw.no-route-to-destination":
+                hop.resources = [_rtb or "", src.vpc_id or ""]
+            elif hop.status == FAIL and hop.rule == "tgw.no-default-route":
+                hop.rule = None
+            if cur != tgw_id or cur != src_att.TransitGatewayId:
+                hop.rule = None  # a table of a peered transit gateway: no scan rule covers it
+            hops.append(hop)
+            if r is None or hop.status != PASS:
+                return hops
+            tatt = _att_target(r)[0]
+            nxt = self._tgw.peer_tgw.get((tatt, cur))
+            if nxt is not None and self._tgw.state.get(tatt, "available") == "available":
+                aid, cur = tatt, nxt  # back across TGW peering (static routes only)
+                continue
+            break
+        else:
             return hops
-        tatt = _att_target(r)[0]
         if tatt != src_att.TransitGatewayAttachmentId:
             hop.status = UNKNOWN
             hop.detail += (

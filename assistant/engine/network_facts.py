@@ -1,0 +1,303 @@
+"""Facts for paths between VPCs: transit gateways, peering, gateway endpoints and VPN.
+
+They ask the questions the trace asks hop by hop, for every pair of VPCs at once, so that a
+trace's blocking hop finds its finding (and fix) in the scan of the same snapshot. Missing data
+is never a finding: a transit gateway table whose routes are not in the snapshot, or a peering
+connection absent from it, yields no fact.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+from collections.abc import Iterator
+
+from assistant.engine.facts import Fact, producer
+from assistant.models.snapshot import RouteTable, TransitGatewayVpcAttachment
+from assistant.topology import PRIVATE, Topology, target_kind
+from assistant.trace.tgw import TgwIndex, build_tgw_index
+
+ANY = "0.0.0.0/0"
+
+
+def _first(cidr: str) -> ipaddress.IPv4Network | None:
+    try:
+        net = ipaddress.ip_network(cidr, strict=False)
+    except ValueError:
+        return None
+    return net if isinstance(net, ipaddress.IPv4Network) else None
+
+
+def _lpm(rt: RouteTable, net: ipaddress.IPv4Network):
+    """The route of ``rt`` (CIDR routes only) that covers all of ``net``, most specific."""
+    best, best_len = None, -1
+    for r in rt.Routes:
+        if not r.DestinationCidrBlock:
+            continue
+        n = _first(r.DestinationCidrBlock)
+        if n is not None and net.subnet_of(n) and n.prefixlen > best_len:
+            best, best_len = r, n.prefixlen
+    return best
+
+
+def _tgw_lpm(ix: TgwIndex, rtb: str, net: ipaddress.IPv4Network) -> tuple[str, str]:
+    """("unknown" | "none" | "blackhole" | "ok", route destination) in a TGW route table."""
+    rows = ix.routes.get(rtb)
+    if rows is None:
+        return "unknown", ""
+    for n, r in rows:
+        if net.subnet_of(n):
+            if r.State == "blackhole" or not r.TransitGatewayAttachments:
+                return "blackhole", str(n)
+            return "ok", str(n)
+    return "none", ""
+
+
+def _vpc_tables(topo: Topology, vpc_id: str, skip: set[str]) -> dict[str, list[str]]:
+    """Route table id -> the subnets of the VPC that use it (except ``skip``)."""
+    out: dict[str, list[str]] = {}
+    for v in topo.views_by_vpc.get(vpc_id, []):
+        if v.route_table is not None and v.subnet_id not in skip:
+            out.setdefault(v.route_table.RouteTableId, []).append(v.subnet_id)
+    return out
+
+
+def _attachments(ix: TgwIndex) -> list[TransitGatewayVpcAttachment]:
+    return sorted(ix.vpc_att.values(), key=lambda a: a.TransitGatewayAttachmentId)
+
+
+@producer("tgw_route")
+def tgw_route_facts(topo: Topology) -> Iterator[Fact]:
+    """For each VPC attachment and each destination its VPC sends to the transit gateway
+    (another VPC of the snapshot, or the internet), what the associated TGW table does."""
+    ix = build_tgw_index(topo.snapshot)
+    for att in _attachments(ix):
+        aid, tgw, vpc = att.TransitGatewayAttachmentId, att.TransitGatewayId or "", att.VpcId or ""
+        rtb = ix.assoc.get(aid)
+        if rtb is None:
+            continue
+        tables = _vpc_tables(topo, vpc, set())
+        dests: list[tuple[str, str, ipaddress.IPv4Network]] = [("", ANY, _first(ANY))]  # type: ignore[list-item]
+        for other in sorted(topo.vpcs.values(), key=lambda v: v.VpcId):
+            net = _first(other.CidrBlock)
+            if other.VpcId != vpc and net is not None:
+                dests.append((other.VpcId, other.CidrBlock, net))
+        for dst_vpc, cidr, net in dests:
+            using = sorted(
+                t
+                for t in tables
+                if (r := _lpm(topo.route_tables[t], net)) is not None
+                and r.target == tgw
+                and (dst_vpc or r.DestinationCidrBlock == ANY)
+            )
+            if not using:
+                continue
+            status, matched = _tgw_lpm(ix, rtb, net)
+            if status == "unknown":
+                continue
+            for t in using if not dst_vpc else using[:1]:
+                yield {
+                    "rid": f"{aid}:{dst_vpc or 'internet'}:{t if not dst_vpc else ''}",
+                    "attachment_id": aid,
+                    "tgw_id": tgw,
+                    "tgw_route_table_id": rtb,
+                    "vpc_id": vpc,
+                    "dst_vpc": dst_vpc,
+                    "dst_cidr": cidr,
+                    "internet": not dst_vpc,
+                    "status": status,
+                    "matched": matched,
+                    "route_table_id": t,
+                    "route_tables": using,
+                    "dst_attachment": next(
+                        (
+                            a.TransitGatewayAttachmentId
+                            for a in _attachments(ix)
+                            if a.VpcId == dst_vpc and a.TransitGatewayId == tgw
+                        ),
+                        "",
+                    ),
+                }
+
+
+@producer("tgw_attachment")
+def tgw_attachment_facts(topo: Topology) -> Iterator[Fact]:
+    """VPC attachments: associated with a route table? which subnets route to the TGW from an
+    AZ the attachment has no subnet in?"""
+    ix = build_tgw_index(topo.snapshot)
+    if not ix.assoc_known:
+        return
+    for att in _attachments(ix):
+        aid, tgw, vpc = att.TransitGatewayAttachmentId, att.TransitGatewayId or "", att.VpcId or ""
+        users = sorted(
+            {
+                s
+                for rt, _ in topo.routes_to.get(tgw, [])
+                if rt.VpcId == vpc
+                for s in topo.subnets_using(rt.RouteTableId)
+            }
+        )
+        azs = sorted({topo.az_of(s) for s in att.SubnetIds})
+        known = all(s in topo.subnets for s in att.SubnetIds)
+        yield {
+            "rid": aid,
+            "attachment_id": aid,
+            "tgw_id": tgw,
+            "vpc_id": vpc,
+            "associated": aid in ix.assoc,
+            "in_use": bool(users),
+            "subnets_using": users,
+            "attachment_azs": azs,
+            "attachment_subnets": list(att.SubnetIds),
+            "tables": sorted(ix.routes),
+        }
+        if not known:
+            continue
+        for s in users:
+            az = topo.az_of(s)
+            if az and az not in azs:
+                yield {
+                    "rid": f"{aid}:{s}",
+                    "attachment_id": aid,
+                    "tgw_id": tgw,
+                    "vpc_id": vpc,
+                    "subnet_id": s,
+                    "az": az,
+                    "associated": aid in ix.assoc,
+                    "in_use": True,
+                    "missing_az": True,
+                    "attachment_azs": azs,
+                    "attachment_subnets": list(att.SubnetIds),
+                    "subnets_using": [s],
+                    "tables": [],
+                }
+
+
+@producer("tgw_return")
+def tgw_return_facts(topo: Topology) -> Iterator[Fact]:
+    """For each VPC that sends another VPC's range to a transit gateway, the route tables of
+    that other VPC (except its attachment subnets') and where they send the replies."""
+    ix = build_tgw_index(topo.snapshot)
+    atts = _attachments(ix)
+    for src in atts:
+        tgw, s_vpc = src.TransitGatewayId or "", src.VpcId or ""
+        s_net = _first(topo.vpcs[s_vpc].CidrBlock) if s_vpc in topo.vpcs else None
+        if s_net is None:
+            continue
+        s_tables = _vpc_tables(topo, s_vpc, set())
+        for dst in atts:
+            d_vpc = dst.VpcId or ""
+            if dst is src or dst.TransitGatewayId != tgw or d_vpc not in topo.vpcs:
+                continue
+            d_net = _first(topo.vpcs[d_vpc].CidrBlock)
+            if d_net is None:
+                continue
+            sends = any(
+                (r := _lpm(topo.route_tables[t], d_net)) is not None and r.target == tgw
+                for t in s_tables
+            )
+            if not sends:
+                continue
+            for t, subnets in sorted(_vpc_tables(topo, d_vpc, set(dst.SubnetIds)).items()):
+                r = _lpm(topo.route_tables[t], s_net)
+                target = r.target if r is not None else ""
+                kind = target_kind(target) if target else "none"
+                yield {
+                    "rid": f"{t}:{s_vpc}",
+                    "route_table_id": t,
+                    "vpc_id": d_vpc,
+                    "src_vpc": s_vpc,
+                    "src_cidr": str(s_net),
+                    "tgw_id": tgw,
+                    "subnets": subnets,
+                    "reply_target": target,
+                    "reply_kind": kind,
+                    "no_return": kind in ("none", "igw", "nat"),
+                    "replace": r is not None and r.DestinationCidrBlock == str(s_net),
+                }
+
+
+@producer("pcx_route")
+def pcx_route_facts(topo: Topology) -> Iterator[Fact]:
+    """Routes to a peering connection that is in the snapshot but not active."""
+    if not topo.snapshot.has("VpcPeeringConnections"):
+        return
+    pcxs = {p.VpcPeeringConnectionId: p for p in topo.snapshot.VpcPeeringConnections}
+    for target, pairs in sorted(topo.routes_to.items()):
+        p = pcxs.get(target)
+        if p is None or target_kind(target) != "pcx":
+            continue
+        code = (p.Status or {}).get("Code", "active")
+        for rt, r in pairs:
+            yield {
+                "rid": f"{rt.RouteTableId}:{r.destination}",
+                "pcx_id": target,
+                "route_table_id": rt.RouteTableId,
+                "vpc_id": rt.VpcId,
+                "destination": r.destination,
+                "status": code,
+                "active": code == "active",
+                "pending": code == "pending-acceptance",
+                "subnets": topo.subnets_using(rt.RouteTableId),
+            }
+
+
+@producer("gateway_endpoint")
+def gateway_endpoint_facts(topo: Topology) -> Iterator[Fact]:
+    """Gateway endpoints and the private route tables of their VPC that lack their route."""
+    for ep in sorted(topo.snapshot.VpcEndpoints, key=lambda e: e.VpcEndpointId):
+        if ep.VpcEndpointType != "Gateway" or (ep.State or "available").lower() != "available":
+            continue
+        vpc = ep.VpcId or ""
+        for t, subnets in sorted(_vpc_tables(topo, vpc, set()).items()):
+            if not any(topo.role(s) == PRIVATE for s in subnets):
+                continue
+            rt = topo.route_tables[t]
+            pl = next(
+                (r.DestinationPrefixListId for r in rt.Routes if r.target == ep.VpcEndpointId),
+                None,
+            )
+            yield {
+                "rid": f"{ep.VpcEndpointId}:{t}",
+                "vpce_id": ep.VpcEndpointId,
+                "service": ep.ServiceName,
+                "vpc_id": vpc,
+                "route_table_id": t,
+                "subnets": subnets,
+                "has_route": pl is not None or t in ep.RouteTableIds,
+                "default_target": (topo.views[subnets[0]].default_target if subnets else ""),
+            }
+
+
+@producer("vpn")
+def vpn_facts(topo: Topology) -> Iterator[Fact]:
+    """VPN connections with their tunnel status and the routes that use them."""
+    snap = topo.snapshot
+    ix = build_tgw_index(snap)
+    for vpn in sorted(snap.VpnConnections, key=lambda v: v.VpnConnectionId):
+        if (vpn.State or "available") != "available" or not vpn.VgwTelemetry:
+            continue
+        used: list[str] = []
+        if vpn.VpnGatewayId:
+            used += sorted({rt.RouteTableId for rt, _ in topo.routes_to.get(vpn.VpnGatewayId, [])})
+        atts = {a for a, res in ix.resource.items() if res == vpn.VpnConnectionId}
+        for rtb, rows in sorted(ix.routes.items()):
+            if any(
+                x.TransitGatewayAttachmentId in atts
+                for _, r in rows
+                for x in r.TransitGatewayAttachments
+            ):
+                used.append(rtb)
+        down = [t for t in vpn.VgwTelemetry if (t.Status or "").upper() == "DOWN"]
+        yield {
+            "rid": vpn.VpnConnectionId,
+            "vpn_id": vpn.VpnConnectionId,
+            "gateway": vpn.VpnGatewayId or vpn.TransitGatewayId or "",
+            "vpc_id": "",
+            "tunnels": len(vpn.VgwTelemetry),
+            "tunnels_down": len(down),
+            "all_down": len(down) == len(vpn.VgwTelemetry),
+            "in_use": bool(used),
+            "used_by": used,
+            "outside_ips": [t.OutsideIpAddress or "" for t in vpn.VgwTelemetry],
+            "status_messages": [t.StatusMessage or "" for t in vpn.VgwTelemetry],
+        }
