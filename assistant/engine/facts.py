@@ -1135,4 +1135,5 @@ def peering_facts(topo: Topology) -> Iterator[Fact]:
             "peer_cidr": peer_cidr,
         }
 
+
 from assistant.engine import network_facts as _network_facts  # noqa: E402,F401  (registers producers)
