@@ -13,6 +13,20 @@ from typing import Any
 from assistant.models.snapshot import COLLECTIONS, Snapshot
 
 ACCOUNT = "123456789012"
+EXTRA_COLLECTIONS = (
+    "TransitGateways",
+    "TransitGatewayVpcAttachments",
+    "TransitGatewayPeeringAttachments",
+    "TransitGatewayRouteTables",
+    "TransitGatewayRouteTableAssociations",
+    "TransitGatewayRouteTablePropagations",
+    "TransitGatewayRoutes",
+    "ManagedPrefixLists",
+    "PrefixListEntries",
+    "PrefixLists",
+    "VpnGateways",
+    "VpnConnections",
+)
 _DICT_COLLECTIONS = (
     "TransitGatewayRouteTableAssociations",
     "TransitGatewayRouteTablePropagations",
@@ -964,14 +978,15 @@ class Builder:
             source=f"builder:{self.seed}",
         )
         extra = self.__dict__.get("extra") or {}
-        if not extra:
-            return snap
+        # The builder knows every resource it made: collections it has none of are empty, not
+        # missing (its CLI files do not carry them until the loader reads those outputs).
+        for coll in EXTRA_COLLECTIONS:
+            if coll not in snap.provided:
+                snap.provided.append(coll)
         for coll, value in extra.items():
             setattr(snap, coll, getattr(Snapshot.model_validate({coll: value}), coll))
             if coll not in snap.provided:
                 snap.provided.append(coll)
-        if "TransitGatewayAttachments" not in snap.provided and extra.get("TransitGateways"):
-            snap.provided.append("TransitGatewayAttachments")
         return snap
 
 

@@ -294,7 +294,7 @@ class TgwHops(HopBase):
                     detail=f"{line}: traffic to {dest_label} is dropped (BLACKHOLE_ROUTE)",
                     direction=direction,
                     rule=catalogue_rule("tgw.blackhole-route"),
-                    resources=[rtb],
+                    resources=[rtb, aid],
                 ),
                 r,
                 rtb,
@@ -341,7 +341,7 @@ class TgwHops(HopBase):
                 if via.destination != INTERNET_V4:
                     hop.rule = None  # the rule is about a spoke's default route
             elif hop.status == FAIL and hop.rule == "tgw.no-route-to-destination":
-                hop.resources = [rtb or ""] + ([dst.vpc_id] if dst.vpc_id else [])
+                hop.resources = [rtb or "", aid] + ([dst.vpc_id] if dst.vpc_id else [])
             if cur_tgw != tgw_id:
                 hop.rule = None  # a table of a peered transit gateway: no scan rule covers it
             hops.append(hop)
@@ -529,7 +529,11 @@ class TgwHops(HopBase):
                     f": the reply has no way back to {src.label} (the request arrived by {tgw_id})"
                 )
                 back.rule = catalogue_rule("tgw.no-return-route")
-                back.resources = [rt.RouteTableId if rt else "", far_att.VpcId or ""]
+                back.resources = [
+                    rt.RouteTableId if rt else "",
+                    far_att.VpcId or "",
+                    src.vpc_id or "",
+                ]
             return [back]
         if route.State == "blackhole":
             return [back]
@@ -542,7 +546,11 @@ class TgwHops(HopBase):
                     "the internet drops private addresses"
                 )
                 back.rule = catalogue_rule("tgw.no-return-route")
-                back.resources = [rt.RouteTableId if rt else "", far_att.VpcId or ""]
+                back.resources = [
+                    rt.RouteTableId if rt else "",
+                    far_att.VpcId or "",
+                    src.vpc_id or "",
+                ]
             else:
                 back.status = UNKNOWN
                 back.detail += (
@@ -562,7 +570,7 @@ class TgwHops(HopBase):
         for _ in range(MAX_TGW_HOPS):
             hop, r, _rtb = self._tgw_table_hop(cur, aid, src.ip, src.label, RETURN)
             if hop.status == FAIL and hop.rule == "tgw.no-route-to-destination":
-                hop.resources = [_rtb or "", src.vpc_id or ""]
+                hop.resources = [_rtb or "", aid, src.vpc_id or ""]
             elif hop.status == FAIL and hop.rule == "tgw.no-default-route":
                 hop.rule = None
             if cur != tgw_id or cur != src_att.TransitGatewayId:

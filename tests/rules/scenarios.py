@@ -819,3 +819,7 @@ SEVERITIES: list[tuple[str, Scenario, str]] = [
     ("nat.cross-az", shared_nat, "low"),
     ("nat.single-point-of-failure", shared_nat, "low"),
 ]
+
+from tests.trace.network_scenarios import NETWORK_CASES  # noqa: E402  (TGW, peering, VPN rules)
+
+CASES.update(NETWORK_CASES)

@@ -15,6 +15,7 @@ from assistant.trace import NOT_REACHABLE, REACHABLE, Tracer
 from assistant.trace.fixes import attach_fixes
 from assistant.trace.render import render_trace_text
 from assistant.trace.tracer import TRACE_RULES, catalogue_rule
+from tests.trace.network_scenarios import NETWORK_BREAKS
 
 TRACE_SRC = Path(__file__).resolve().parents[2] / "assistant" / "trace"
 
@@ -302,6 +303,14 @@ BLOCKED = {
     "ingress.lb-in-private-subnets": lb_in_private_subnets,
     "ingress.no-https-listener": no_https_listener,
 }
+# Multi-VPC breaks (transit gateway, peering, VPN): (builder, from, to, port, step).
+BLOCKED.update(
+    {
+        f"{rid}/{make.__name__}": (lambda make=make: make()[:5])
+        for rid, (fires, _) in NETWORK_BREAKS.items()
+        for make in fires
+    }
+)
 
 
 def _traced(snap: Snapshot, src: str, dst: str, port: int):

@@ -93,7 +93,9 @@ def test_more_specific_route_diverts_part_of_the_internet():
     app = c["apps"][0]
     t = tr.trace(app, "8.8.8.8", 53, "udp")
     assert t.verdict == UNDECIDED
-    assert t.hops[-1].step == "next hop" and "not analysed" in t.hops[-1].detail
+    # The peering connection is not in the snapshot: unknown beyond it, never a guess.
+    assert t.hops[-1].step == "VPC peering" and "not in the snapshot" in t.hops[-1].detail
+    assert t.hops[-1].status == "unknown"
     route = next(h for h in t.hops if h.step == "route table")
     assert "8.8.8.0/24 -> pcx-0123456789abcdef0" in route.detail
     # Other addresses still use the default route; 'internet' lists the diversion.
@@ -231,7 +233,7 @@ def test_internal_lb_from_an_instance():
     assert _tracer(b).trace(c["apps"][0], "int", 443).verdict == REACHABLE
 
 
-def test_peering_is_not_analysed():
+def test_a_peering_absent_from_the_snapshot_is_unknown():
     b = Builder(seed="pcx")
     vpc = b.vpc("10.5.0.0/16")
     s = b.subnet(vpc, "10.5.0.0/24", "a")
@@ -239,7 +241,8 @@ def test_peering_is_not_analysed():
     i = b.instance(s, [b.default_sg(vpc)])
     t = _tracer(b).trace(i, "10.6.1.5", 5432)
     assert t.verdict == UNDECIDED
-    assert "VPC peering connection" in t.hops[-1].detail and "not analysed" in t.hops[-1].detail
+    assert t.hops[-1].step == "VPC peering" and t.hops[-1].status == "unknown"
+    assert "pcx-0aaaabbbbccccdddd is not in the snapshot" in t.hops[-1].detail
 
 
 def test_missing_collections_make_hops_unknown_not_guesses():
