@@ -11,6 +11,7 @@ from assistant.models.snapshot import Instance, LoadBalancer, NetworkInterface, 
 from assistant.trace.model import EndpointInfo
 
 INTERNET, INSTANCE, ENI, ADDRESS, LB = "internet", "instance", "eni", "address", "load-balancer"
+NAT = "nat-gateway"
 
 
 @dataclass
@@ -27,6 +28,7 @@ class Endpoint:
     group_ids: list[str] | None = None
     state: str | None = None  # instance state
     lb: LoadBalancer | None = None
+    by_public_ip: str | None = None  # the public address the user gave for it
 
     @property
     def outside(self) -> bool:
@@ -75,6 +77,23 @@ class Resolver:
                 for owner in (a.InstanceId, a.NetworkInterfaceId):
                     if owner:
                         self.eip_by_owner.setdefault(owner, []).append(a.PublicIp)
+        # public IP -> what answers on it: an instance, an interface, or a NAT gateway
+        self.by_public_ip: dict[str, str] = {}
+        for n in snapshot.NatGateways:
+            for na in n.NatGatewayAddresses:
+                if na.PublicIp:
+                    self.by_public_ip[na.PublicIp] = n.NatGatewayId
+        self.nats = {n.NatGatewayId: n for n in snapshot.NatGateways}
+        for e in snapshot.NetworkInterfaces:
+            if e.Association and e.Association.PublicIp:
+                owner = e.Attachment.InstanceId if e.Attachment else None
+                self.by_public_ip.setdefault(e.Association.PublicIp, owner or e.NetworkInterfaceId)
+        for a in snapshot.Addresses:
+            if a.PublicIp and (a.InstanceId or a.NetworkInterfaceId):
+                self.by_public_ip.setdefault(a.PublicIp, a.InstanceId or a.NetworkInterfaceId or "")
+        for i in snapshot.Instances:
+            if i.PublicIpAddress and i.State.Name != "terminated":
+                self.by_public_ip.setdefault(i.PublicIpAddress, i.InstanceId)
         self.lbs: dict[str, LoadBalancer] = {}
         for lb in snapshot.LoadBalancers:
             self.lbs[lb.LoadBalancerArn] = lb
@@ -201,6 +220,9 @@ class Resolver:
         )
 
     def address(self, ip: str) -> Endpoint:
+        public = self.by_public_ip.get(ip)
+        if public is not None:
+            return self._public(ip, public)
         owner = self.by_ip.get(ip)
         if owner in self.instances:
             return self.instance(self.instances[owner])
@@ -225,6 +247,50 @@ class Resolver:
                     ADDRESS, ip, f"{ip} (in {vpc_id}, but in no subnet)", vpc_id=vpc_id, ip=ip
                 )
         return Endpoint(INTERNET, ip, f"{ip} (outside the VPCs of the snapshot)", ip=ip)
+
+    def _public(self, ip: str, owner: str) -> Endpoint:
+        """What a public or Elastic IP of the snapshot stands for."""
+        if owner in self.nats:
+            nat = self.nats[owner]
+            return Endpoint(
+                NAT,
+                owner,
+                f"{owner} (NAT gateway, public IP {ip})",
+                vpc_id=nat.VpcId,
+                subnet_id=nat.SubnetId,
+                public_ips=[ip],
+                by_public_ip=ip,
+            )
+        eni = self.enis.get(owner)
+        if eni is not None and eni.InterfaceType == "nat_gateway":
+            nat_id = next(
+                (n for n, x in self.nats.items() if x.SubnetId == eni.SubnetId),
+                eni.NetworkInterfaceId,
+            )
+            return Endpoint(
+                NAT,
+                nat_id,
+                f"{nat_id} (NAT gateway, public IP {ip})",
+                vpc_id=eni.VpcId,
+                subnet_id=eni.SubnetId,
+                public_ips=[ip],
+                by_public_ip=ip,
+            )
+        if eni is not None and (eni.Description or "").startswith("ELB "):
+            name = (eni.Description or "").split("/")
+            if len(name) >= 2 and name[1] in self.lbs:
+                ep = self.load_balancer(self.lbs[name[1]])
+                ep.by_public_ip = ip
+                return ep
+        if owner in self.instances:
+            ep = self.instance(self.instances[owner])
+        elif eni is not None:
+            ep = self.eni(eni)
+        else:
+            return Endpoint(INTERNET, ip, f"{ip} (outside the VPCs of the snapshot)", ip=ip)
+        ep.by_public_ip = ip
+        ep.label += f" by its public IP {ip}"
+        return ep
 
     def load_balancer(self, lb: LoadBalancer) -> Endpoint:
         return Endpoint(

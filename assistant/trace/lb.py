@@ -136,6 +136,7 @@ class LoadBalancerHops(HopBase):
     def _internet_to_lb(self, src: Endpoint, dst: Endpoint) -> list[Hop]:
         lb = dst.lb
         assert lb is not None
+        self._client = src
         label = src.label if src.ip else "the internet"
         hops = self._lb_front(lb)
         if lb.Scheme != "internet-facing":
@@ -209,6 +210,7 @@ class LoadBalancerHops(HopBase):
     def _vpc_to_lb(self, src: Endpoint, dst: Endpoint) -> list[Hop]:
         lb = dst.lb
         assert lb is not None
+        self._client = src
         hops = self._state(src) + self._lb_front(lb)
         if lb.Scheme == "internet-facing":
             hops.append(
@@ -403,6 +405,34 @@ class LoadBalancerHops(HopBase):
             )
             return hops
         t_label = f"{target.label} port {tport}"
+        if lb.SecurityGroups:
+            node = Endpoint(
+                LB,
+                lb.LoadBalancerArn,
+                lb_label,
+                vpc_id=lb.VpcId,
+                subnet_id=lb_subnet,
+                ip=lb_cidr,
+                group_ids=list(lb.SecurityGroups),
+            )
+            out = self._sg(node, False, target.ip, t_label, target.group_ids or [], tport)
+            out.step = "load balancer security group egress"
+            hops.append(out)
+        # The address the target sees: the client's, when the load balancer preserves it.
+        client = getattr(self, "_client", None)
+        keep = self._preserves_client_ip(lb, tg) and client is not None
+        peer, peer_label = (client.peer, client.label) if keep else (lb_cidr, lb_label)
+        peer_groups = (client.group_ids or []) if keep else list(lb.SecurityGroups)
+        if keep:
+            hops.append(
+                Hop(
+                    step="client IP preservation",
+                    status=INFO,
+                    where=tg.TargetGroupName,
+                    detail=f"{lb.LoadBalancerName} keeps the client's address: {target.id} "
+                    f"sees {peer_label}, not the load balancer's subnet",
+                )
+            )
         if target.subnet_id != lb_subnet:
             hops.append(self._acl(lb_subnet, True, target.ip, t_label, tport))
             r_hop, route, _ = self._route(lb_subnet, target.ip, target.label)
@@ -410,24 +440,39 @@ class LoadBalancerHops(HopBase):
                 r_hop.status = UNKNOWN
                 r_hop.detail += ": not delivered locally, not analysed"
             hops.append(r_hop)
-            hops.append(self._acl(target.subnet_id, False, lb_cidr, lb_label, tport))
+            hops.append(self._acl(target.subnet_id, False, peer, peer_label, tport))
         sg = self._sg(
             target,
             True,
-            lb_cidr,
-            lb_label,
-            list(lb.SecurityGroups),
+            peer,
+            peer_label,
+            peer_groups,
             tport,
             rule="ingress.target-sg-blocks-lb"
-            if target.kind == INSTANCE and tg.TargetType == "instance" and target.state == "running"
+            if not keep
+            and target.kind == INSTANCE
+            and tg.TargetType == "instance"
+            and target.state == "running"
             else None,
             ties=[tg.TargetGroupArn, target.id],
         )
         hops.append(sg)
         if target.subnet_id != lb_subnet:
-            hops.append(self._acl_reply(target.subnet_id, True, lb_cidr, lb_label))
+            hops.append(self._acl_reply(target.subnet_id, True, peer, peer_label))
             hops.append(self._acl_reply(lb_subnet, False, target.ip, target.label))
         return hops
+
+    def _preserves_client_ip(self, lb: LoadBalancer, tg: TargetGroup) -> bool:
+        """Whether targets see the client's address: the target group attribute when the
+        snapshot has it; else AWS's default (NLB: on for instance targets, off for IP targets
+        over TCP/TLS; ALB: never)."""
+        if lb.Type != "network":
+            return False
+        attrs = self.snapshot.TargetGroupAttributes.get(tg.TargetGroupArn, {})
+        val = attrs.get("preserve_client_ip.enabled")
+        if val is not None:
+            return val.lower() == "true"
+        return tg.TargetType == "instance" or (tg.Protocol or "").upper() in ("UDP", "TCP_UDP")
 
 
 def _in_order(front: list[Hop], back: list[Hop]) -> list[Hop]:

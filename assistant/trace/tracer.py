@@ -34,6 +34,7 @@ from assistant.trace.endpoint import EndpointHops
 from assistant.trace.endpoints import (
     INSTANCE,
     LB,
+    NAT,
     Endpoint,
     Resolver,
 )
@@ -106,7 +107,21 @@ class Tracer(
             protocol=self.proto_name,
             port=port,
         )
-        if src.outside:
+        if src.kind == NAT:
+            raise UserError("a NAT gateway only translates; trace from the instance behind it")
+        if dst.kind == NAT:
+            hops = [
+                Hop(
+                    step="NAT gateway",
+                    status=FAIL,
+                    where=dst.id,
+                    detail=f"{dst.by_public_ip or dst.id} is the public IP of NAT gateway "
+                    f"{dst.id}: it only translates connections started from inside, and drops "
+                    "unsolicited inbound traffic",
+                    resources=[dst.id],
+                )
+            ]
+        elif src.outside:
             hops = self._internet_to_lb(src, dst) if dst.kind == LB else self._inbound(src, dst)
         elif dst.kind == LB:
             hops = self._vpc_to_lb(src, dst)

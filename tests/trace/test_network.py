@@ -226,3 +226,88 @@ def test_a_private_ip_that_is_not_an_address_is_a_one_line_error(text):
     with pytest.raises(UserError) as e:
         Tracer(b.snapshot()).trace(h["spokes"][0]["apps"][0], text, 443)
     assert "\n" not in str(e.value)
+
+
+# -- public addresses and load balancers ------------------------------------------------------
+def _classic_with(seed: str):
+    from assistant.sources.builder import classic
+
+    b = Builder(seed=seed)
+    return b, classic(b, azs="a")
+
+
+def test_a_nat_gateways_public_ip_drops_unsolicited_inbound():
+    b, c = _classic_with("nat-inbound")
+    nat_ip = b.find("NatGateways", "NatGatewayId", c["nat"][0])["NatGatewayAddresses"][0][
+        "PublicIp"
+    ]
+    tr = Tracer(b.snapshot())
+    t = tr.trace("internet", nat_ip, 443)
+    assert t.verdict == NOT_REACHABLE and t.destination.id == c["nat"][0]
+    assert "unsolicited" in t.blocked[0].detail
+    with pytest.raises(UserError):
+        tr.trace(nat_ip, "internet", 443)
+
+
+def test_an_elastic_ip_resolves_to_its_instance():
+    b = Builder(seed="eip-instance")
+    vpc = b.vpc("10.9.0.0/16")
+    igw = b.igw(vpc)
+    sub = b.subnet(vpc, "10.9.0.0/24", "a")
+    rt = b.route_table(vpc)
+    b.route(rt, "0.0.0.0/0", igw)
+    b.associate(rt, sub)
+    sg = b.security_group(vpc, "web", ingress=[b.perm(443, "0.0.0.0/0")])
+    i = b.instance(sub, [sg], name="web-1", public_ip=True)
+    ip = b.find("Instances", "InstanceId", i)["PublicIpAddress"]
+    t = Tracer(b.snapshot()).trace("internet", ip, 443)
+    assert t.destination.id == i and t.verdict == REACHABLE
+    # Without its public IP, the internet cannot address it (a private address is never
+    # reachable from the internet).
+    inst = b.find("Instances", "InstanceId", i)
+    inst.pop("PublicIpAddress")
+    inst["NetworkInterfaces"][0].pop("Association")
+    b.find(
+        "NetworkInterfaces",
+        "NetworkInterfaceId",
+        inst["NetworkInterfaces"][0]["NetworkInterfaceId"],
+    ).pop("Association")
+    t = Tracer(b.snapshot()).trace("internet", inst["PrivateIpAddress"], 443)
+    assert t.verdict == NOT_REACHABLE and t.blocked[0].step == "public IP"
+
+
+def test_the_load_balancers_own_egress_to_the_targets_is_checked():
+    b, c = _classic_with("lb-egress")
+    alb_sg = b.find("SecurityGroups", "GroupId", c["alb_sg"])
+    alb_sg["IpPermissionsEgress"] = [
+        {"IpProtocol": "tcp", "FromPort": 443, "ToPort": 443, "IpRanges": [{"CidrIp": "0.0.0.0/0"}]}
+    ]
+    t = Tracer(b.snapshot()).trace("internet", "shop-alb", 443)
+    assert t.verdict == NOT_REACHABLE
+    assert t.blocked[0].step == "load balancer security group egress"
+    alb_sg["IpPermissionsEgress"].append(b.perm(8080, group=c["app_sg"]))
+    assert Tracer(b.snapshot()).trace("internet", "shop-alb", 443).verdict == REACHABLE
+
+
+def _nlb(seed: str, preserve: str | None):
+    b, c = _classic_with(seed)
+    # The app group admits 8080 from the load balancer's subnets only.
+    app = b.find("SecurityGroups", "GroupId", c["app_sg"])
+    app["IpPermissions"] = [b.perm(8080, "10.0.0.0/16")]
+    nlb = b.load_balancer("shop-nlb", c["public"], [], kind="network")
+    tg = b.target_group("shop-nlb-tg", c["vpc"], 8080, c["apps"], lb_arn=nlb, protocol="TCP")
+    b.listener(nlb, 443, "TCP", tg)
+    snap = b.snapshot()
+    if preserve is not None:
+        snap.TargetGroupAttributes[tg] = {"preserve_client_ip.enabled": preserve}
+    return snap
+
+
+def test_an_nlb_with_instance_targets_preserves_the_client_ip():
+    t = Tracer(_nlb("nlb-keep", None)).trace("internet", "shop-nlb", 443)
+    assert t.verdict == NOT_REACHABLE
+    assert "client IP preservation" in [h.step for h in t.hops]
+    assert t.blocked[0].step == "security group ingress" and "the internet" in t.blocked[0].detail
+    # With preservation turned off the targets see the load balancer's subnet: allowed.
+    t = Tracer(_nlb("nlb-off", "false")).trace("internet", "shop-nlb", 443)
+    assert t.verdict == REACHABLE, [(h.step, h.detail) for h in t.blocked]
