@@ -138,18 +138,20 @@ def tgw_attachment_facts(topo: Topology) -> Iterator[Fact]:
         )
         azs = sorted({topo.az_of(s) for s in att.SubnetIds})
         known = all(s in topo.subnets for s in att.SubnetIds)
-        yield {
-            "rid": aid,
-            "attachment_id": aid,
-            "tgw_id": tgw,
-            "vpc_id": vpc,
-            "associated": aid in ix.assoc,
-            "in_use": bool(users),
-            "subnets_using": users,
-            "attachment_azs": azs,
-            "attachment_subnets": list(att.SubnetIds),
-            "tables": sorted(ix.routes),
-        }
+        # Its association is known only when describe-transit-gateway-attachments lists it.
+        if aid in ix.listed or aid in ix.assoc:
+            yield {
+                "rid": aid,
+                "attachment_id": aid,
+                "tgw_id": tgw,
+                "vpc_id": vpc,
+                "associated": aid in ix.assoc,
+                "in_use": bool(users),
+                "subnets_using": users,
+                "attachment_azs": azs,
+                "attachment_subnets": list(att.SubnetIds),
+                "tables": sorted(ix.routes),
+            }
         if not known:
             continue
         for s in users:

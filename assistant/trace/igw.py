@@ -38,8 +38,19 @@ class IgwHops(HopBase):
                 detail=f"{igw_id} is not in the snapshot (no describe-internet-gateways "
                 "output), so its attachment is unknown",
             )
+        if not attached and igw_id not in self.topo.igws:
+            # Absent from the input is unknown, not gone: the list may be filtered, or the
+            # gateway may belong to another account (AWS itself marks a deleted target's route
+            # as a blackhole, which the route hop reports).
+            return Hop(
+                step="internet gateway",
+                status=UNKNOWN,
+                where=igw_id,
+                detail=f"{igw_id} is not in the describe-internet-gateways output, so its "
+                "attachment is unknown",
+            )
         if not attached:
-            gone = igw_id not in self.topo.igws
+            gone = False
             return Hop(
                 step="internet gateway",
                 status=FAIL,
@@ -120,6 +131,21 @@ class IgwHops(HopBase):
                         status=UNKNOWN,
                         where=dst.vpc_id,
                         detail="no describe-internet-gateways output in the snapshot",
+                    )
+                )
+            elif any(
+                target_kind(t) == "igw" and t not in self.topo.igws
+                for t, pairs in self.topo.routes_to.items()
+                for rt, _ in pairs
+                if rt.VpcId == dst.vpc_id
+            ):
+                hops.append(
+                    Hop(
+                        step="internet gateway",
+                        status=UNKNOWN,
+                        where=dst.vpc_id,
+                        detail=f"routes of {dst.vpc_id} point at an internet gateway that is "
+                        "not in the describe-internet-gateways output: its attachment is unknown",
                     )
                 )
             else:

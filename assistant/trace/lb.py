@@ -190,11 +190,12 @@ class LoadBalancerHops(HopBase):
             chosen = good
         else:
             public = [t for t in tries if t[1] == "public"]
-            rule = None if public else catalogue_rule("ingress.lb-in-private-subnets")
+            unknown = [t for t in tries if t[1] == "unknown" or verdict_of(t[2]) == "unknown"]
+            rule = None if public or unknown else catalogue_rule("ingress.lb-in-private-subnets")
             hops.append(
                 Hop(
                     step="load balancer subnets",
-                    status=FAIL if not public else INFO,
+                    status=INFO if public else UNKNOWN if unknown else FAIL,
                     where=lb.LoadBalancerName,
                     detail=f"no subnet of the load balancer takes the request ({roles})",
                     rule=rule,

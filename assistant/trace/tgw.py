@@ -36,6 +36,7 @@ class TgwIndex:
     vpc_att_by_id: dict[str, TransitGatewayVpcAttachment] = field(default_factory=dict)
     assoc: dict[str, str] = field(default_factory=dict)  # attachment id -> TGW route table id
     assoc_known: bool = False
+    listed: set[str] = field(default_factory=set)  # in describe-transit-gateway-attachments
     kind: dict[str, str] = field(default_factory=dict)  # attachment id -> vpc/peering/vpn/...
     state: dict[str, str] = field(default_factory=dict)
     resource: dict[str, str] = field(default_factory=dict)  # attachment id -> vpc-/vpn-/tgw-
@@ -60,6 +61,7 @@ def build_tgw_index(snap) -> TgwIndex:
             ix.tgw_of[a.TransitGatewayAttachmentId] = a.TransitGatewayId
     for g in snap.TransitGatewayAttachments:
         aid = g.TransitGatewayAttachmentId
+        ix.listed.add(aid)
         ix.kind.setdefault(aid, g.ResourceType or "")
         ix.state.setdefault(aid, g.State or "available")
         if g.ResourceId:
@@ -220,7 +222,7 @@ class TgwHops(HopBase):
         step = "transit gateway route table" + (" (reply)" if direction == RETURN else "")
         rtb = self._tgw.assoc.get(aid)
         if rtb is None:
-            if not self._tgw.assoc_known:
+            if not self._tgw.assoc_known or aid not in self._tgw.listed:
                 return (
                     Hop(
                         step=step,
