@@ -303,6 +303,21 @@ def iam_actions() -> list[str]:
     return sorted({r.action for r in ROWS} | {ACCOUNT.action})
 
 
+def iam_policy() -> dict[str, Any]:
+    """The least-privilege IAM policy document for live reading."""
+    return {
+        "Version": "2012-10-17",
+        "Statement": [
+            {
+                "Sid": "VpcHelperReadOnly",
+                "Effect": "Allow",
+                "Action": iam_actions(),
+                "Resource": "*",
+            }
+        ],
+    }
+
+
 def command_for(collection: str) -> str:
     """The AWS CLI command that gives ``collection`` (its own name if it has no row)."""
     r = BY_COLLECTION.get(collection)

@@ -557,7 +557,9 @@ def snapshot_from_outputs(
         if len(read) == 1 or strict:
             raise SnapshotError(bad[0].error or f"{bad[0].path}: cannot be used")
         raise SnapshotError(f"{label or 'input'}: nothing usable: {files_line(read)}")
-    snap = _assemble([f for f in read if f.status == "read"], account_id, region, source)
+    good = [f for f in read if f.status == "read"]
+    snap = _assemble(good, account_id, region, source)
+    snap.not_checked += _uneven(good)
     # A collection one of whose files could not be read is incomplete: not provided.
     for f in bad:
         if f.status == "unparsable" and f.failed:
@@ -579,31 +581,54 @@ def snapshot_from_outputs(
     return snap
 
 
+def _uneven(files: list[_File]) -> list[NotChecked]:
+    """Folders of one account/region that lack outputs another folder has."""
+    by_place: dict[str, set[str]] = {}
+    for f in files:
+        if f.region or f.account:
+            place = "/".join(x for x in (f.account, f.region) if x)
+            by_place.setdefault(place, set()).update(p.row.collection for p in f.parts)
+    if len(by_place) < 2:
+        return []
+    every = set().union(*by_place.values())
+    out = []
+    for place, got in sorted(by_place.items()):
+        missing = sorted(c for c in every - got if BY_COLLECTION[c].per is None)
+        if missing and got:
+            shown = ", ".join(missing[:6]) + (
+                f" and {len(missing) - 6} more" if len(missing) > 6 else ""
+            )
+            out.append(
+                NotChecked(
+                    what=f"{place}: {len(missing)} output(s) not sent",
+                    reason=f"the other folders have them, this one has no {shown}; findings about "
+                    "its resources may be incomplete",
+                )
+            )
+    return out
+
+
 def files_line(files: list[Any]) -> str:
-    """``read 14 files, skipped 12 (not used): a.json, ...; 1 unparsable: b.json (why)``."""
+    """``read 14 files, skipped 12 (not used): a.json, ...; 1 unparsable: b.json (why)``.
+
+    ``files`` are ``SourceFile`` rows (or the loader's own records of them).
+    """
     from assistant.render.safe import clean
 
-    def status(f: Any) -> str:
-        return f.status
-
     def name(f: Any) -> str:
-        return clean(getattr(f, "shown", None) or str(f.path), limit=80)
+        return clean(str(getattr(f, "shown", None) or f.path), limit=80)
 
-    n_read = sum(1 for f in files if status(f) == "read")
-    skipped = [name(f) for f in files if status(f) == "skipped"]
-    bad = [f for f in files if status(f) == "unparsable"]
+    n_read = sum(1 for f in files if f.status == "read")
+    skipped = [name(f) for f in files if f.status == "skipped"]
+    bad = [f for f in files if f.status == "unparsable"]
     out = f"read {n_read} file{'s' if n_read != 1 else ''}"
     if skipped:
         more = f" and {len(skipped) - _SHOWN} more" if len(skipped) > _SHOWN else ""
         out += f", skipped {len(skipped)} (not used): {', '.join(skipped[:_SHOWN])}{more}"
     if bad:
-        first = bad[0]
-        why = clean(
-            str(first.reason or "").replace(str(getattr(first, "path", "")), "").lstrip(": "),
-            limit=120,
-        )
+        why = clean(str(bad[0].reason or ""), limit=160)
         more = f" and {len(bad) - 1} more" if len(bad) > 1 else ""
-        out += f", {len(bad)} unparsable (not used): {name(first)} ({why}){more}"
+        out += f", {len(bad)} unparsable (not used): {name(bad[0])} ({why}){more}"
     return out
 
 

@@ -31,6 +31,7 @@ from typing import TYPE_CHECKING, Any
 from assistant.errors import UserError
 from assistant.models.registry import ACCOUNT, ROWS, Row, children_of
 from assistant.models.registry import iam_actions as _iam_actions
+from assistant.models.registry import iam_policy as _iam_policy
 from assistant.models.snapshot import COLLECTIONS, NotChecked, Snapshot
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -91,17 +92,7 @@ def iam_actions() -> list[str]:
 
 def iam_policy() -> dict[str, Any]:
     """The least-privilege IAM policy document for live reading."""
-    return {
-        "Version": "2012-10-17",
-        "Statement": [
-            {
-                "Sid": "VpcHelperReadOnly",
-                "Effect": "Allow",
-                "Action": iam_actions(),
-                "Resource": "*",
-            }
-        ],
-    }
+    return _iam_policy()
 
 
 # -- sessions and errors ----------------------------------------------------------------
