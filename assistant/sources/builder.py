@@ -956,6 +956,7 @@ class Builder:
             files[f"target-health-{tg['TargetGroupName']}.json"] = {
                 "TargetHealthDescriptions": self.health.get(tg["TargetGroupArn"], [])
             }
+        files.update(self._network_files())
         for vid, attrs in self.dns.items():
             files[f"vpc-attr-dns-support-{vid}.json"] = {
                 "VpcId": vid,
@@ -965,6 +966,44 @@ class Builder:
                 "VpcId": vid,
                 "EnableDnsHostnames": {"Value": attrs["EnableDnsHostnames"]},
             }
+        return files
+
+    def _network_files(self) -> dict[str, Any]:
+        """Transit gateways, prefix lists and VPN as their AWS CLI outputs (one file per TGW
+        route table or prefix list for the per-item APIs, naming its item)."""
+        ex = self.__dict__.get("extra") or {}
+        if not ex:
+            return {}
+        files: dict[str, Any] = {}
+        for coll, stem, key in (
+            ("TransitGateways", "transit-gateways", "TransitGateways"),
+            ("TransitGatewayVpcAttachments", "transit-gateway-vpc-attachments", None),
+            ("TransitGatewayPeeringAttachments", "transit-gateway-peering-attachments", None),
+            ("TransitGatewayRouteTables", "transit-gateway-route-tables", None),
+            ("ManagedPrefixLists", "managed-prefix-lists", "PrefixLists"),
+            ("PrefixLists", "prefix-lists", "PrefixLists"),
+            ("VpnConnections", "vpn-connections", None),
+            ("VpnGateways", "vpn-gateways", None),
+        ):
+            files[f"{stem}.json"] = {key or coll: ex.get(coll, [])}
+        for coll, stem, key, carry in (
+            ("TransitGatewayRoutes", "tgw-routes", "Routes", "TransitGatewayRouteTableId"),
+            (
+                "TransitGatewayRouteTableAssociations",
+                "tgw-associations",
+                "Associations",
+                "TransitGatewayRouteTableId",
+            ),
+            (
+                "TransitGatewayRouteTablePropagations",
+                "tgw-propagations",
+                "TransitGatewayRouteTablePropagations",
+                "TransitGatewayRouteTableId",
+            ),
+            ("PrefixListEntries", "prefix-list-entries", "Entries", "PrefixListId"),
+        ):
+            for item, rows in ex.get(coll, {}).items():
+                files[f"{stem}-{item}.json"] = {key: rows, carry: item}
         return files
 
     def snapshot(self) -> Snapshot:
@@ -977,14 +1016,9 @@ class Builder:
             region=self.region,
             source=f"builder:{self.seed}",
         )
-        extra = self.__dict__.get("extra") or {}
         # The builder knows every resource it made: collections it has none of are empty, not
         # missing (its CLI files do not carry them until the loader reads those outputs).
         for coll in EXTRA_COLLECTIONS:
-            if coll not in snap.provided:
-                snap.provided.append(coll)
-        for coll, value in extra.items():
-            setattr(snap, coll, getattr(Snapshot.model_validate({coll: value}), coll))
             if coll not in snap.provided:
                 snap.provided.append(coll)
         return snap
