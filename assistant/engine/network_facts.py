@@ -46,8 +46,10 @@ def _tgw_lpm(ix: TgwIndex, rtb: str, net: ipaddress.IPv4Network) -> tuple[str, s
         return "unknown", ""
     for n, r in rows:
         if net.subnet_of(n):
-            if r.State == "blackhole" or not r.TransitGatewayAttachments:
+            if r.State == "blackhole":
                 return "blackhole", str(n)
+            if not r.TransitGatewayAttachments:
+                return "unknown", str(n)  # an active route that names no attachment
             return "ok", str(n)
     return "none", ""
 

@@ -287,7 +287,20 @@ class TgwHops(HopBase):
         if tres:
             line += f" ({ttype} {tres})"
         line += f", {r.Type or 'static'}, {r.State}"
-        if r.State == "blackhole" or not tatt:
+        if r.State != "blackhole" and not tatt:
+            return (
+                Hop(
+                    step=step,
+                    status=UNKNOWN,
+                    where=rtb,
+                    detail=f"{line}: the route is {r.State} but names no attachment, so where "
+                    f"it sends {dest_label} is unknown",
+                    direction=direction,
+                ),
+                None,
+                rtb,
+            )
+        if r.State == "blackhole":
             return (
                 Hop(
                     step=step,

@@ -196,7 +196,7 @@ class MultiOracle:
         if not check("transit gateway route table", rtb is not None, stop=True):
             return
         r = self.tgw_route(rtb, bi)
-        ok = r is not None and r["State"] != "blackhole" and bool(r["TransitGatewayAttachments"])
+        ok = r is not None and r["State"] != "blackhole"
         if not check("transit gateway route table", ok, stop=True):
             return
         b_att = self.att.get(r["TransitGatewayAttachments"][0]["TransitGatewayAttachmentId"])
@@ -233,7 +233,7 @@ class MultiOracle:
         if not check("transit gateway route table (reply)", rtb is not None, stop=True):
             return
         r = self.tgw_route(rtb, ai)
-        ok = r is not None and r["State"] != "blackhole" and bool(r["TransitGatewayAttachments"])
+        ok = r is not None and r["State"] != "blackhole"
         if not check("transit gateway route table (reply)", ok, stop=True):
             return
         if (
