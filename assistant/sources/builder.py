@@ -744,6 +744,34 @@ class Builder:
         self._extra("PrefixListEntries")[pid] = [{"Cidr": c} for c in cidrs]
         return pid
 
+    def vpn_gateway(self, vpc_id: str, tunnels: tuple[str, ...] = ("UP", "UP")) -> tuple[str, str]:
+        """A virtual private gateway attached to a VPC with one site-to-site VPN connection:
+        (gateway id, connection id)."""
+        gid = self.new_id("vgw")
+        self._extra("VpnGateways").append(
+            {
+                "VpnGatewayId": gid,
+                "State": "available",
+                "Type": "ipsec.1",
+                "VpcAttachments": [{"VpcId": vpc_id, "State": "attached"}],
+            }
+        )
+        vid = self.new_id("vpn")
+        self._extra("VpnConnections").append(
+            {
+                "VpnConnectionId": vid,
+                "State": "available",
+                "Type": "ipsec.1",
+                "VpnGatewayId": gid,
+                "CustomerGatewayId": self.new_id("cgw"),
+                "VgwTelemetry": [
+                    {"OutsideIpAddress": self._ip(True), "Status": st, "AcceptedRouteCount": 1}
+                    for st in tunnels
+                ],
+            }
+        )
+        return gid, vid
+
     def vpn(self, tgw_id: str, tunnels: tuple[str, ...] = ("UP", "UP")) -> tuple[str, str]:
         """A site-to-site VPN on a transit gateway: (connection id, its TGW attachment id)."""
         vid = self.new_id("vpn")

@@ -4,6 +4,7 @@ or ARN, an IP address) into an endpoint of the snapshot."""
 from __future__ import annotations
 
 import ipaddress
+import re
 from dataclasses import dataclass, field
 
 from assistant.errors import UserError
@@ -12,6 +13,7 @@ from assistant.trace.model import EndpointInfo
 
 INTERNET, INSTANCE, ENI, ADDRESS, LB = "internet", "instance", "eni", "address", "load-balancer"
 NAT = "nat-gateway"
+_LOOKS_LIKE_IP = re.compile(r"^[0-9.]+(/[0-9]*)?$|^[0-9a-fA-F:]*:[0-9a-fA-F:./]*$")
 
 
 @dataclass
@@ -145,6 +147,10 @@ class Resolver:
             addr = None
         if addr is not None:
             return self.address(str(addr))
+        if _LOOKS_LIKE_IP.match(t):
+            raise UserError(
+                f"{t!r} is not an IP address: give one IPv4 address such as 10.0.1.25 (not a range)"
+            )
         if t in self.lbs:
             return self.load_balancer(self.lbs[t])
         named = self.by_name.get(t, [])

@@ -55,6 +55,7 @@ from assistant.trace.peering import PeeringHops
 from assistant.trace.route import RouteHops
 from assistant.trace.sg import SecurityGroupHops
 from assistant.trace.tgw import TgwHops
+from assistant.trace.vpn import VpnHops
 
 __all__ = ["TRACE_RULES", "Tracer", "catalogue_rule", "trace"]
 
@@ -69,11 +70,12 @@ class Tracer(
     TgwHops,
     PeeringHops,
     EndpointHops,
+    VpnHops,
 ):
     """Traces over one snapshot; build once, then call :meth:`trace` as often as needed.
 
     Each hop kind lives in its own module (route, nacl, sg, nat, igw, lb, tgw, peering,
-    endpoint); this driver picks the path and strings their hops together."""
+    endpoint, vpn); this driver picks the path and strings their hops together."""
 
     def __init__(self, snapshot: Snapshot, topology: Topology | None = None):
         self.snapshot = snapshot
@@ -209,6 +211,8 @@ class Tracer(
             return hops + self._via_peering(src, dst, route.target, rt_id, route)
         if kind == "tgw":
             return hops + self._via_tgw(src, dst, route.target, rt_id, route)
+        if kind == "vgw":
+            return hops + [self._via_vgw(route.target, dst_label)]
         if kind == "vpce" and route.DestinationPrefixListId:
             return hops + self._via_gateway_endpoint(src, dst, route.target, rt_id, route)
         if kind in ("igw", "nat") and dst.outside and dst.ip and _never_routed(dst.ip):

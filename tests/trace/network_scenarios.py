@@ -183,6 +183,19 @@ def vpn_down_miss() -> Break:
     return b, h["spokes"][0]["apps"][0], "192.168.1.10", 443, "", None
 
 
+def vgw_down() -> Break:
+    b, h = hub("vgw-down")
+    vgw, _vpn = b.vpn_gateway(h["spokes"][0]["vpc"], tunnels=("DOWN", "DOWN"))
+    b.route(h["spokes"][0]["rt"], "192.168.0.0/16", vgw)
+    return b, h["spokes"][0]["apps"][0], "192.168.1.10", 443, "VPN", "vpn.all-tunnels-down"
+
+
+def vgw_unused_miss() -> Break:
+    b, h = hub("vgw-unused")
+    b.vpn_gateway(h["spokes"][0]["vpc"], tunnels=("DOWN", "DOWN"))  # no route uses it
+    return b, h["spokes"][0]["apps"][0], "internet", 443, "", None
+
+
 # -- peering -----------------------------------------------------------------------------------
 def two_vpcs(seed: str, status: str = "active", route_back: bool = True) -> Break:
     """Two VPCs joined by a peering connection, a client in one and a server in the other."""
@@ -287,7 +300,7 @@ NETWORK_BREAKS: dict[str, tuple[list[Callable[[], Break]], list[Callable[[], Bre
     "tgw.attachment-not-associated": ([tgw_not_associated], [tgw_not_associated_miss]),
     "tgw.no-attachment-in-az": ([tgw_az], [tgw_az_miss]),
     "tgw.no-return-route": ([tgw_no_return, tgw_spoke_no_return], [tgw_no_return_miss]),
-    "vpn.all-tunnels-down": ([vpn_down], [vpn_down_miss]),
+    "vpn.all-tunnels-down": ([vpn_down, vgw_down], [vpn_down_miss, vgw_unused_miss]),
     "peering.not-active": ([peering_not_active, peering_pending], [peering_ok]),
     "peering.missing-return-route": ([peering_no_return], [peering_ok]),
 }

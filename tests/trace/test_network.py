@@ -311,3 +311,13 @@ def test_an_nlb_with_instance_targets_preserves_the_client_ip():
     # With preservation turned off the targets see the load balancer's subnet: allowed.
     t = Tracer(_nlb("nlb-off", "false")).trace("internet", "shop-nlb", 443)
     assert t.verdict == REACHABLE, [(h.step, h.detail) for h in t.blocked]
+
+
+@pytest.mark.parametrize("text", ["10.0.0.300", "10.0.0.0/33", "10.1.2"])
+def test_the_command_says_one_line_and_exits_2_for_an_address_that_is_not_one(text):
+    from tests.helpers import run_cli
+
+    r = run_cli("trace", "--demo", "--from", "shop-app-b1", "--to", text, "--port", "443")
+    assert r.returncode == 2
+    assert "not an IP address" in r.stderr and len(r.stderr.strip().splitlines()) == 1
+    assert "Traceback" not in r.stderr
