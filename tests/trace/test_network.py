@@ -321,3 +321,27 @@ def test_the_command_says_one_line_and_exits_2_for_an_address_that_is_not_one(te
     assert r.returncode == 2
     assert "not an IP address" in r.stderr and len(r.stderr.strip().splitlines()) == 1
     assert "Traceback" not in r.stderr
+
+
+def test_an_interface_endpoint_is_a_network_interface_with_security_groups():
+    b, s = s3_endpoint("vpce-interface")
+    sub = b.find("Instances", "InstanceId", s["inst"])["SubnetId"]
+    ep_sg = b.security_group(s["vpc"], "endpoint-sg", ingress=[b.perm(443, "10.30.0.0/16")])
+    b.data["NetworkInterfaces"].append(
+        {
+            "NetworkInterfaceId": "eni-0e0e0e0e0e0e0e0e0",
+            "SubnetId": sub,
+            "VpcId": s["vpc"],
+            "InterfaceType": "vpc_endpoint",
+            "Description": "VPC Endpoint Interface vpce-0aaaabbbbccccdddd",
+            "PrivateIpAddress": "10.30.1.200",
+            "Groups": [{"GroupId": ep_sg, "GroupName": "endpoint-sg"}],
+            "RequesterId": "amazon",
+        }
+    )
+    tr = Tracer(b.snapshot())
+    t = tr.trace(s["inst"], "10.30.1.200", 443)
+    assert t.verdict == REACHABLE and t.destination.kind == "eni"
+    sg = [h for h in t.hops if h.step == "security group ingress"]
+    assert sg and sg[0].where == ep_sg
+    assert tr.trace(s["inst"], "10.30.1.200", 8443).verdict == NOT_REACHABLE
