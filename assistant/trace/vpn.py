@@ -42,3 +42,31 @@ class VpnHops(HopBase):
             detail=f"traffic for {dst_label} leaves through virtual private gateway {vgw_id} "
             f"({status}): the network beyond it is not in the snapshot",
         )
+
+    def _vpn_hop(self, att_id: str, vpn_id: str, dst_label: str) -> Hop:
+        vpn = next((v for v in self.snapshot.VpnConnections if v.VpnConnectionId == vpn_id), None)
+        if (
+            vpn is not None
+            and vpn.VgwTelemetry
+            and all((t.Status or "").upper() == "DOWN" for t in vpn.VgwTelemetry)
+        ):
+            return Hop(
+                step="VPN",
+                status=FAIL,
+                where=vpn_id,
+                detail=f"traffic for {dst_label} goes to {vpn_id}, whose tunnels are all DOWN",
+                rule=catalogue_rule("vpn.all-tunnels-down"),
+                resources=[vpn_id],
+            )
+        up = (
+            ", ".join(f"{t.OutsideIpAddress} {t.Status}" for t in vpn.VgwTelemetry)
+            if vpn is not None
+            else "tunnel status not in the snapshot"
+        )
+        return Hop(
+            step="VPN",
+            status=UNKNOWN,
+            where=vpn_id or att_id,
+            detail=f"traffic for {dst_label} leaves through VPN {vpn_id or att_id} ({up}): "
+            "the network beyond the VPN is not in the snapshot",
+        )
