@@ -137,13 +137,20 @@ def run_test(args: argparse.Namespace) -> int:
         return 1 if failed else 0
     for x in results:
         mark = "PASS" if x.ok else "FAIL"
-        print(f"{mark}  {clean(x.rule_id)}  {x.kind:<7}  {clean(x.path, 300)}  {clean(x.detail)}")
+        path = clean(_shown(x.path), 300)
+        print(f"{mark}  {clean(x.rule_id)}  {x.kind:<7}  {path}  {clean(x.detail)}")
     n = sum(x.kind != "missing" for x in results)
     print(
         f"\n{len(tested)} rules, {n} fixtures: {n - sum(x.kind != 'missing' for x in failed)} "
         f"passed, {len(failed)} failed"
     )
     return 1 if failed else 0
+
+
+def _shown(path: str) -> str:
+    """A path relative to the working directory when it lies below it."""
+    rel = os.path.relpath(path)
+    return path if rel.startswith("..") else rel
 
 
 def run_explain(args: argparse.Namespace) -> int:
