@@ -22,6 +22,7 @@ COMMANDS = [
     "iam_policy",
     "walkthrough",
     "replay",
+    "check",
 ]
 
 
