@@ -281,3 +281,45 @@ def test_scan_with_intents(tmp_path, capsys):
     assert doc["findings"] and doc["intents"]["intents"][0]["status"] == "violated"
     main(["scan", "--demo", "--intents", str(f)])
     assert "Intents\n1 intents: 0 hold, 1 violated" in capsys.readouterr().out
+
+
+def test_acl_port_ranges_split_the_ports():
+    """The group allows 1-48, the ACL only 10-20: exactly 10-20 get through."""
+    from tests.rules.scenarios import ALLOW_ALL_OUT, custom_acl, entry
+
+    b = Builder(seed="acl")
+    o = classic(b)
+    g = b.security_group(o["vpc"], "wide", ingress=[b.perm((1, 48), "0.0.0.0/0")])
+    b.instance(o["public"][0], [g], name="web", public_ip=True, tier="db")
+    custom_acl(
+        b,
+        o["vpc"],
+        [o["public"][0]],
+        [
+            entry(100, "allow", False, ports=(10, 20)),
+            entry(110, "allow", False, ports=(1024, 65535)),
+            ALLOW_ALL_OUT,
+        ],
+    )
+    text = "[[forbid]]\nfrom='internet'\nto={tag={tier='db'}}\nports='1-48'"
+    (r,) = check_intents(b.snapshot(), intents(text))
+    assert r.status == VIOLATED and r.examples[0].ports == [(10, 20)]
+
+
+def test_narrow_cidrs_split_a_subnet():
+    """Two app servers alike but for their address: only the one inside the /28 the database
+    admits breaks the intent."""
+    b = Builder(seed="narrow")
+    o = classic(b, data_tier=True, app_per_az=0)
+    db_sg = b.security_group(o["vpc"], "db", ingress=[b.perm(5432, "10.0.16.0/28")])
+    b.instance(o["data"][0], [db_sg], name="db-1", tier="db")
+    for n, ip in enumerate(("10.0.16.5", "10.0.16.100")):
+        iid = b.instance(o["private"][0], [o["app_sg"]], name=f"app-{n}", tier="app")
+        inst = b.find("Instances", "InstanceId", iid)
+        inst["PrivateIpAddress"] = ip
+        for eni in inst["NetworkInterfaces"]:
+            eni["PrivateIpAddress"] = ip
+    text = "[[forbid]]\nfrom={tag={tier='app'}}\nto={tag={tier='db'}}\nports='all'"
+    (r,) = check_intents(b.snapshot(), intents(text))
+    assert r.status == VIOLATED and r.pairs == 2 and r.broken == 1
+    assert r.examples[0].source.endswith("(app-0)")
