@@ -83,7 +83,12 @@ class Catalog:
     # -- the endpoints ------------------------------------------------------------------
     def _build(self) -> None:
         r = self.resolver
-        owned: set[str] = set()
+        owned: set[str] = {
+            a.NetworkInterfaceId
+            for n in self.snapshot.NatGateways
+            for a in n.NatGatewayAddresses
+            if a.NetworkInterfaceId
+        }  # a NAT gateway's interface is a hop, not an endpoint
         for inst in self.snapshot.Instances:
             if inst.State.Name == "terminated":
                 continue
@@ -98,7 +103,7 @@ class Catalog:
                 continue
             if eni.InterfaceType not in (None, "interface"):
                 continue  # NAT gateways, endpoints, load balancers... are hops, not endpoints
-            if (eni.Description or "").startswith("ELB "):
+            if (eni.Description or "").startswith(("ELB ", "Interface for NAT Gateway")):
                 continue
             ep = r.eni(eni)
             tags = _tags(eni.TagSet) | _tags(eni.Tags)
