@@ -18,13 +18,48 @@ from assistant.models.finding import Diagnosis
 from assistant.models.snapshot import Snapshot
 from assistant.policy import proto_number, sg_match
 from assistant.trace.endpoints import LB, Endpoint
-from assistant.trace.model import FORWARD, NOT_REACHABLE, PASS, REACHABLE, UNDECIDED, Hop
+from assistant.trace.model import (
+    FAIL,
+    FORWARD,
+    NOT_REACHABLE,
+    PASS,
+    REACHABLE,
+    RETURN,
+    UNDECIDED,
+    Hop,
+)
 from assistant.trace.model import Trace as TraceResult
 from assistant.trace.tracer import Tracer
 
 HOLDS, VIOLATED, UNDECIDED_STATUS = "holds", "violated", "undecided"
 EXAMPLES = 5
 _RULE_LINK_PORTS = (22, 80, 443, 3389)  # ports the trace's rule links single out
+# Hops whose verdict does not depend on the destination port: routes, gateways, addresses,
+# the instance's state. (Reply hops through network ACLs check the ephemeral ports 1024-65535
+# whatever the destination port.) When one of them blocks, every port is blocked.
+_PORT_FREE_STEPS = frozenset(
+    {
+        "instance state",
+        "public IP",
+        "internet gateway",
+        "route table",
+        "route table (reply)",
+        "NAT gateway",
+        "NAT gateway's route table",
+    }
+)
+
+
+def blocked_on_every_port(t: TraceResult) -> bool:
+    """Whether the trace fails at a hop that would fail on any destination port."""
+    return any(
+        h.status == FAIL
+        and (
+            h.step in _PORT_FREE_STEPS
+            or (h.direction == RETURN and h.step.startswith(("network ACL", "route table")))
+        )
+        for h in t.hops
+    )
 
 
 @dataclass
@@ -104,13 +139,19 @@ class Checker:
         self.catalog = Catalog(snapshot, self.tracer.resolver)
         self.cuts = port_boundaries(snapshot)
         self._diagnosis = diagnosis
+        self._by_vpc: dict[tuple[str, ...], Diagnosis] = {}
 
-    def diagnosis(self) -> Diagnosis:
-        if self._diagnosis is None:
+    def diagnosis(self, vpc_ids: list[str]) -> Diagnosis:
+        """The scan's findings, for their fix steps: the whole diagnosis when one was given,
+        else a scan of the VPCs the evidence crosses only (much cheaper on a large account)."""
+        if self._diagnosis is not None:
+            return self._diagnosis
+        key = tuple(sorted(set(vpc_ids)))
+        if key not in self._by_vpc:
             from assistant.engine import diagnose
 
-            self._diagnosis = diagnose(self.snapshot)
-        return self._diagnosis
+            self._by_vpc[key] = diagnose(self.snapshot, vpc_ids=list(key) or None)
+        return self._by_vpc[key]
 
     def check(self, intents: list[Intent]) -> list[IntentResult]:
         return [self.check_one(i) for i in intents]
@@ -150,18 +191,16 @@ class Checker:
             bad_ports: dict[str, list[tuple[int, int]]] = {}
             unknown = False
             for proto in intent.protocols:
-                for lo, hi in intent.ports:
-                    for plo, phi in split(lo, hi, self.cuts):
-                        t = self.tracer.trace_endpoints(a, b, plo, proto)
-                        res.traces += 1
-                        broke = t.verdict == REACHABLE if forbid else t.verdict == NOT_REACHABLE
-                        if broke:
-                            bad_ports.setdefault(t.protocol, []).append((plo, phi))
-                            if first_bad is None:
-                                first_bad = (t, a, b)
-                        elif t.verdict == UNDECIDED:
-                            unknown = True
-                            first_unknown = first_unknown or t
+                intervals = [iv for lo, hi in intent.ports for iv in split(lo, hi, self.cuts)]
+                for plo, phi, t in self._decide(a, b, proto, intervals, res):
+                    broke = t.verdict == REACHABLE if forbid else t.verdict == NOT_REACHABLE
+                    if broke:
+                        bad_ports.setdefault(t.protocol, []).append((plo, phi))
+                        if first_bad is None:
+                            first_bad = (t, a, b)
+                    elif t.verdict == UNDECIDED:
+                        unknown = True
+                        first_unknown = first_unknown or t
             if bad_ports:
                 res.broken += n
                 for proto_name, ports in bad_ports.items():
@@ -185,22 +224,44 @@ class Checker:
             )
         return res
 
+    def _decide(
+        self,
+        a: Endpoint,
+        b: Endpoint,
+        proto: str,
+        intervals: list[tuple[int, int]],
+        res: IntentResult,
+    ) -> list[tuple[int, int, TraceResult]]:
+        """One trace per port interval; once a trace is blocked at a hop no port can pass,
+        that trace decides every interval left."""
+        out = []
+        for n, (lo, hi) in enumerate(intervals):
+            t = self.tracer.trace_endpoints(a, b, lo, proto)
+            res.traces += 1
+            if b.kind != LB and blocked_on_every_port(t):
+                out += [(x, y, t) for x, y in intervals[n:]]
+                break
+            out.append((lo, hi, t))
+        return out
+
     # -- the hop to change -------------------------------------------------------------------
     def _fix(self, t: TraceResult, src: Endpoint, dst: Endpoint, forbid: bool) -> FixSuggestion:
         from assistant.trace.fixes import attach_fixes
 
         if any(h.rule for h in t.hops):
-            attach_fixes(t, self.diagnosis())
+            attach_fixes(t, self.diagnosis([v for v in (src.vpc_id, dst.vpc_id) if v]))
         if forbid:
             hop = _allowing_hop(t)
             fix = FixSuggestion(
-                hop, f"Close {hop.step} at {hop.where}: {hop.detail}", rule=hop.rule
+                hop, f"{hop.step} at {hop.where} lets it through: {hop.detail}", rule=hop.rule
             )
             if hop.step == "security group ingress":
                 self._revoke(fix, t, src, dst)
             return fix
         hop = t.blocked[0]
-        return FixSuggestion(hop, f"Open {hop.step} at {hop.where}: {hop.detail}", rule=hop.rule)
+        return FixSuggestion(
+            hop, f"{hop.step} at {hop.where} blocks it: {hop.detail}", rule=hop.rule
+        )
 
     def _revoke(self, fix: FixSuggestion, t: TraceResult, src: Endpoint, dst: Endpoint) -> None:
         """The exact rule of the destination's group that lets the flow in, and its removal."""
