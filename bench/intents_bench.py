@@ -15,12 +15,11 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.generate import generate  # noqa: E402
-
 from assistant.intents import parse_intents  # noqa: E402
 from assistant.intents.check import Checker  # noqa: E402
 from assistant.models.snapshot import Tag  # noqa: E402
 from assistant.sources.files import snapshot_from_outputs  # noqa: E402
+from bench.generate import generate  # noqa: E402
 
 INTENTS = {
     "forbid": [{"from": "internet", "to": {"tag": {"tier": "db"}}, "ports": "all"}],

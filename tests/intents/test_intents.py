@@ -323,3 +323,25 @@ def test_narrow_cidrs_split_a_subnet():
     (r,) = check_intents(b.snapshot(), intents(text))
     assert r.status == VIOLATED and r.pairs == 2 and r.broken == 1
     assert r.examples[0].source.endswith("(app-0)")
+
+
+def test_readme_shows_real_output(capsys):
+    """Every line of the README's `check` example (but the trimmed ones) is what the command
+    prints."""
+    from tests.helpers import ROOT
+
+    readme = (ROOT / "README.md").read_text()
+    block = readme.split("$ vpc-helper check examples/intents/demo.toml --demo\n", 1)[1]
+    block = block.split("```", 1)[0]
+    import os
+
+    cwd = os.getcwd()
+    os.chdir(ROOT)
+    try:
+        assert main(["check", "examples/intents/demo.toml", "--demo"]) == 1
+    finally:
+        os.chdir(cwd)
+    out = capsys.readouterr().out.splitlines()
+    shown = [line for line in block.splitlines() if "…" not in line]
+    missing = [line for line in shown if line not in out]
+    assert not missing and len(shown) > 20, missing
