@@ -175,6 +175,7 @@ class Checker:
             if not forbid:
                 res.status = UNDECIDED_STATUS
             return res
+        self._note_lb_targets(res, dsts)
         src_classes = _classes(srcs)
         dst_classes = _classes(dsts)
         first_bad: tuple[TraceResult, Endpoint, Endpoint] | None = None
@@ -223,6 +224,30 @@ class Checker:
                 f"{res.undecided} pair(s) cannot be decided from the snapshot (hops marked ?)"
             )
         return res
+
+    def _note_lb_targets(self, res: IntentResult, dsts: list[Member | Endpoint]) -> None:
+        """Say which destinations also sit behind a load balancer: a flow through it is judged
+        when the intent names the load balancer (its listeners, groups and targets are traced
+        then), not here."""
+        ids = {x.ep.id for x in dsts if isinstance(x, Member)}
+        behind: dict[str, set[str]] = {}
+        names = {lb.LoadBalancerArn: lb.LoadBalancerName for lb in self.snapshot.LoadBalancers}
+        arn_of_tg = {
+            tg.TargetGroupArn: [names.get(a, a) for a in tg.LoadBalancerArns]
+            for tg in self.snapshot.TargetGroups
+        }
+        for tg_arn, descs in self.snapshot.TargetHealth.items():
+            for d in descs:
+                if d.Target.Id in ids:
+                    for lb in arn_of_tg.get(tg_arn, []):
+                        behind.setdefault(lb, set()).add(d.Target.Id)
+        if behind:
+            lbs = ", ".join(sorted(behind))
+            n = len(set().union(*behind.values()))
+            res.notes.append(
+                f"{n} destination(s) are targets of load balancer {lbs}: flows through it are "
+                f'checked when `to` names it (to = "{sorted(behind)[0]}")'
+            )
 
     def _decide(
         self,

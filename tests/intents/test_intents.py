@@ -345,3 +345,14 @@ def test_readme_shows_real_output(capsys):
     shown = [line for line in block.splitlines() if "…" not in line]
     missing = [line for line in shown if line not in out]
     assert not missing and len(shown) > 20, missing
+
+
+def test_destinations_behind_a_load_balancer_are_named_and_the_lb_can_be_checked():
+    text = "[[forbid]]\nfrom='internet'\nto={tag={Role='app'}}\nports='all'"
+    (direct,) = check_intents(demo_snapshot(), intents(text))
+    assert direct.status == HOLDS  # nothing reaches the app servers directly...
+    assert "targets of load balancer shop-alb" in direct.notes[0]  # ...and it says what is not
+    (via_lb,) = check_intents(
+        demo_snapshot(), intents(text.replace("{tag={Role='app'}}", "'shop-alb'"))
+    )
+    assert via_lb.status == VIOLATED and via_lb.examples[0].ports == [(80, 80), (443, 443)]
