@@ -178,3 +178,18 @@ def test_validation_errors_name_file_and_field(tmp_path, extra, field):
 def test_bad_rules_directory_is_a_one_line_error(tmp_path, capsys):
     assert main(["scan", "--demo", "--rules", str(tmp_path / "nope")]) == 2
     assert "rules directory not found" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["trace", "--demo", "--from", "internet", "--to", "shop-alb", "--port", "443"],
+        ["check", str(EXAMPLE.parent / "intents" / "demo.toml"), "--demo"],
+        ["rules"],
+    ],
+    ids=["trace", "check", "rules"],
+)
+def test_every_command_takes_the_rules_option(tmp_path, argv, capsys):
+    _rule_file(tmp_path, "nat.cross-az")  # a collision: refused wherever the option is given
+    assert main([*argv, "--rules", str(tmp_path)]) == 2
+    assert "override = true" in capsys.readouterr().err
