@@ -48,6 +48,33 @@ def _build(db_open: bool) -> dict:
                 }
             ],
         )
+        # and a network ACL on one app subnet that denies outbound HTTPS
+        acl = ec2.create_network_acl(VpcId=prod["vpc"])["NetworkAcl"]["NetworkAclId"]
+        for egress in (False, True):
+            ec2.create_network_acl_entry(
+                NetworkAclId=acl,
+                RuleNumber=200,
+                Protocol="-1",
+                RuleAction="allow",
+                Egress=egress,
+                CidrBlock="0.0.0.0/0",
+            )
+        ec2.create_network_acl_entry(
+            NetworkAclId=acl,
+            RuleNumber=100,
+            Protocol="6",
+            RuleAction="deny",
+            Egress=True,
+            CidrBlock="0.0.0.0/0",
+            PortRange={"From": 443, "To": 443},
+        )
+        assoc = ec2.describe_network_acls(
+            Filters=[{"Name": "association.subnet-id", "Values": [prod["private"][1]]}]
+        )["NetworkAcls"][0]["Associations"]
+        old = next(a for a in assoc if a["SubnetId"] == prod["private"][1])
+        ec2.replace_network_acl_association(
+            AssociationId=old["NetworkAclAssociationId"], NetworkAclId=acl
+        )
     where = prod["public"][0] if db_open else prod["private"][0]
     db = ec2.run_instances(
         ImageId="ami-12c6146b",
@@ -90,9 +117,12 @@ def test_issue_intents_hold_on_a_healthy_account(aws):
     assert envs.broken == 0 and envs.pairs == 5 * 2  # 4 app servers and the db, 2 dev servers
 
 
-def test_open_database_is_traced_to_its_group(aws):
+def test_mistakes_are_traced_to_the_allowing_and_the_blocking_hop(aws):
     built = _build(db_open=True)
-    db = _check(aws, built)[0]
+    db, _, app = _check(aws, built)
+    assert app.status == VIOLATED and app.broken == 2 and app.pairs == 4
+    assert app.fix.hop.step.startswith("network ACL outbound") and app.fix.hop.status == "fail"
+    assert app.fix.rule == "nacl.blocks-egress-web"
     assert db.status == VIOLATED and db.broken == 1
     assert db.examples[0].destination.startswith(built["db"]) and db.examples[0].ports == [
         (5432, 5432)
