@@ -1,7 +1,8 @@
 """The network rules (transit gateway, peering, gateway endpoint, VPN) on their fixtures:
 ``rules/<area>/<rule-id>.fire/*.json`` must fire the rule, ``.pass/*.json`` (near misses) must
-not. The fixtures are snapshots in the tool's own format, written from the scenarios of
-tests/trace/network_scenarios.py; ``python -m tests.rules.test_network_rules`` rewrites them."""
+not. The fixtures are snapshots in the tool's own format, written by
+``python -m tests.rules.make_fixtures`` from the scenarios of tests/trace/network_scenarios.py
+(which tests/rules/scenarios.py includes)."""
 
 from __future__ import annotations
 
@@ -10,15 +11,10 @@ from pathlib import Path
 import pytest
 
 from assistant.engine import diagnose
-from assistant.sources.files import dump_snapshot, load_snapshot
-from tests.trace.network_scenarios import NETWORK_CASES
+from assistant.sources.files import load_snapshot
 
 RULES_DIR = Path(__file__).resolve().parents[2] / "rules"
 AREAS = ("tgw", "peering", "endpoint", "vpn")
-
-
-def _dir(rule_id: str, kind: str) -> Path:
-    return RULES_DIR / rule_id.split(".")[0] / f"{rule_id}.{kind}"
 
 
 def fixtures() -> list[tuple[str, str, Path]]:
@@ -53,26 +49,3 @@ def test_fixture(rule_id, kind, path):
         assert all(f.fix and all(s.cli for s in f.fix) for f in fired)
     else:
         assert not fired, f"{rule_id} fired on near miss {path.name}: {fired[0].title}"
-
-
-def test_fixtures_are_the_scenarios_as_written_today():
-    """The stored snapshots are what the scenarios build now (rewrite them when they change)."""
-    for rule_id, (fires, misses) in NETWORK_CASES.items():
-        for kind, makes in (("fire", fires), ("pass", misses)):
-            for make in makes:
-                path = _dir(rule_id, kind) / f"{make.__name__}.json"
-                assert path.exists(), path
-                assert load_snapshot(path).model_dump() == make().model_dump(), path
-
-
-def write_fixtures() -> None:
-    for rule_id, (fires, misses) in NETWORK_CASES.items():
-        for kind, makes in (("fire", fires), ("pass", misses)):
-            d = _dir(rule_id, kind)
-            d.mkdir(parents=True, exist_ok=True)
-            for make in makes:
-                (d / f"{make.__name__}.json").write_bytes(dump_snapshot(make()) + b"\n")
-
-
-if __name__ == "__main__":
-    write_fixtures()
