@@ -334,7 +334,16 @@ class TgwHops(HopBase):
     ) -> list[Hop]:
         """From a subnet whose route sends ``dst`` to ``tgw_id``, through the transit gateway
         into the destination VPC (or out of the egress VPC to the internet), and back."""
-        assert src.subnet_id and src.ip and src.vpc_id
+        assert src.subnet_id and src.ip
+        if not src.vpc_id:
+            return [
+                Hop(
+                    step="transit gateway attachment",
+                    status=UNKNOWN,
+                    where=tgw_id,
+                    detail=f"the VPC of {src.label} is not in the snapshot",
+                )
+            ]
         dst_label = dst.label if dst.ip or not dst.outside else "the internet"
         miss, att = self._vpc_attachment_hop(tgw_id, src.vpc_id, "forward")
         if att is None:
@@ -472,22 +481,25 @@ class TgwHops(HopBase):
             hops.append(
                 Hop(
                     step="next hop",
-                    status=UNKNOWN if dst.vpc_id is None else FAIL,
+                    status=UNKNOWN,
                     where=tatt,
                     detail=f"the transit gateway delivers {dst_label} to {target_vpc}, but "
-                    + (
-                        "that VPC is not in the snapshot"
-                        if dst.vpc_id is None
-                        else f"{dst_label} is in {dst.vpc_id} (what {target_vpc} does with "
-                        "it, e.g. an inspection appliance, is not followed)"
-                    ),
+                    f"{dst_label} is in {dst.vpc_id}: what {target_vpc} does with it (an "
+                    "inspection appliance, a firewall) is not followed",
                     resources=[tatt],
                 )
             )
-            if dst.vpc_id is not None:
-                hops[-1].status = UNKNOWN
             return hops
-        assert dst.subnet_id and dst.ip
+        if not dst.subnet_id or not dst.ip:
+            hops.append(
+                Hop(
+                    step="destination",
+                    status=FAIL,
+                    where=target_vpc,
+                    detail=f"no subnet of {target_vpc} holds {dst.ip}",
+                )
+            )
+            return hops
         if out_sub != dst.subnet_id:
             hops.append(self._acl(out_sub, True, dst.ip, dst_label))
         hops += self._state(dst)

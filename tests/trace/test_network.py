@@ -345,3 +345,9 @@ def test_an_interface_endpoint_is_a_network_interface_with_security_groups():
     sg = [h for h in t.hops if h.step == "security group ingress"]
     assert sg and sg[0].where == ep_sg
     assert tr.trace(s["inst"], "10.30.1.200", 8443).verdict == NOT_REACHABLE
+
+
+def test_an_address_in_a_vpc_but_in_no_subnet_is_not_delivered():
+    b, h = hub("hs-no-subnet")
+    t = Tracer(b.snapshot()).trace(h["spokes"][0]["apps"][0], "10.2.200.5", 443)
+    assert t.verdict == NOT_REACHABLE and t.blocked[0].step == "destination"
