@@ -120,3 +120,33 @@ def test_the_metamorphic_check_can_fail():
     tables = [broken if t is rt else t for t in snap.RouteTables]
     v = _verdicts(snap.model_copy(update={"RouteTables": tables}), [(app, "internet", 443)])
     assert v[(app, "internet", 443)] == NOT_REACHABLE
+
+
+def test_missing_data_never_flips_a_verdict_on_generated_multi_vpc_networks():
+    """The same property on generated networks of VPCs joined by peering and a transit
+    gateway (the multi-VPC oracle's generator)."""
+    from hypothesis import HealthCheck, given, settings
+    from hypothesis import strategies as st
+
+    from tests.trace.test_multi_oracle import build
+
+    @settings(
+        max_examples=15,
+        deadline=None,
+        derandomize=True,
+        database=None,
+        suppress_health_check=list(HealthCheck),
+    )
+    @given(st.randoms(use_true_random=True))
+    def check(rnd):
+        b, insts = build(rnd)
+        snap = b.snapshot()
+        queries = [(a, z, 443) for a in insts[:3] for z in insts[:3] if a != z]
+        base = _verdicts(snap, queries)
+        for label, variant in _variants(snap, rnd):
+            got = _verdicts(variant, queries)
+            for q in queries:
+                flipped = {base[q], got[q]} == {REACHABLE, NOT_REACHABLE}
+                assert not flipped, f"{label}: {q} was {base[q]}, now {got[q]}"
+
+    check()
