@@ -160,8 +160,9 @@ class NatHops(HopBase):
         hops.append(self._acl_reply(nat_sub, False, dst.peer, dst_label))
         if not same:
             hops.append(self._acl_reply(nat_sub, True, src.ip, src.label))
-            if back is not None:
-                return hops + back()
+        if back is not None:
+            return hops + back()
+        if not same:
             hops.append(self._local_reply(nat_sub, src))
             hops.append(self._acl_reply(src.subnet_id, False, dst.peer, dst_label))
         return hops

@@ -247,6 +247,125 @@ class MultiOracle:
             acl(home, True, ai, True)
         acl(asub, False, bi, True)
 
+    # -- centralised egress: an instance in a spoke to the internet ----------------------------
+    def egress(self, src: str, port: int, proto: str = "6") -> tuple[str, str | None]:
+        """Spoke -> TGW -> egress VPC's attachment subnet -> NAT gateway -> internet gateway, and
+        the reply back through the NAT gateway's subnet route to the TGW (any internet
+        address: only 0.0.0.0/0 routes and rules decide)."""
+        a = self.inst[src]
+        ai, asub = a["PrivateIpAddress"], a["SubnetId"]
+        checks: list[tuple[str, str]] = []
+        stopped = False
+
+        def check(step: str, ok: bool | None, stop: bool = False) -> bool:
+            nonlocal stopped
+            checks.append((step, PASS if ok else UNKNOWN if ok is None else FAIL))
+            if stop and not ok:
+                stopped = True
+                return False
+            return True
+
+        def acl(subnet: str, egress: bool, peer: str | None, reply: bool) -> None:
+            lo, hi = EPH if reply else (port, port)
+            ok = nacl_allows(self.acl(subnet), egress, proto, lo, hi, peer)
+            step = f"network ACL {'outbound' if egress else 'inbound'}" + (
+                " (reply)" if reply else ""
+            )
+            check(step, ok)
+
+        def default(subnet: str) -> dict | None:
+            return next(
+                (r for r in self.routes(subnet) if r.get("DestinationCidrBlock") == "0.0.0.0/0"),
+                None,
+            )
+
+        check("instance state", a["State"]["Name"] == "running")
+        check("security group egress", sg_allows(self.groups(a), False, proto, port, None, []))
+        acl(asub, True, None, False)
+        r = default(asub)
+        if not check("route table", r is not None, stop=True):
+            return self._result(checks, stopped)
+        tgw = _target(r)
+        if not tgw.startswith("tgw-"):
+            check("next hop", None, stop=True)
+            return self._result(checks, stopped)
+        a_att = self.vpc_att(tgw, a["VpcId"])
+        in_sub = self.att_subnet(a_att, self.az(asub)) if a_att else None
+        if a_att is None or not check("transit gateway AZ", in_sub is not None, stop=True):
+            return self._result(checks, stopped)
+        if in_sub != asub:
+            acl(in_sub, False, ai, False)
+        rtb = self.assoc.get(a_att["TransitGatewayAttachmentId"])
+        if not check("transit gateway route table", rtb is not None, stop=True):
+            return self._result(checks, stopped)
+        tr = next(
+            (
+                x
+                for x in self.x["TransitGatewayRoutes"].get(rtb, [])
+                if x["DestinationCidrBlock"] == "0.0.0.0/0"
+            ),
+            None,
+        )
+        if not check(
+            "transit gateway route table", tr is not None and tr["State"] != "blackhole", True
+        ):
+            return self._result(checks, stopped)
+        e_att = self.att[tr["TransitGatewayAttachments"][0]["TransitGatewayAttachmentId"]]
+        check("transit gateway attachment", True)
+        out = self.att_subnet(e_att, self.az(asub)) or e_att["SubnetIds"][0]
+        r = default(out)
+        if not check("route table (egress VPC)", r is not None, stop=True):
+            return self._result(checks, stopped)
+        nat_id = _target(r)
+        if not nat_id.startswith("nat-"):
+            ok = None if not nat_id.startswith("igw-") else False
+            check("route table (egress VPC)" if ok is False else "next hop", ok, stop=True)
+            return self._result(checks, stopped)
+        acl(out, True, None, False)
+        nat = next(n for n in self.d["NatGateways"] if n["NatGatewayId"] == nat_id)
+        check("NAT gateway", True)
+        ns = nat["SubnetId"]
+        if ns != out:
+            acl(ns, False, ai, False)
+        r = default(ns)
+        igw = _target(r) if r else ""
+        if not check("NAT gateway's route table", igw.startswith("igw-"), stop=True):
+            return self._result(checks, stopped)
+        check("internet gateway", True)
+        acl(ns, True, None, False)
+        acl(ns, False, None, True)
+        if ns != out:
+            acl(ns, True, ai, True)
+        r = _lpm(self.routes(ns), ai)
+        t = _target(r) if r else ""
+        if t != tgw:
+            ok = False if (r is None or t.startswith(("igw-", "nat-"))) else None
+            check("route table (reply)", ok, stop=True)
+            return self._result(checks, stopped)
+        check("route table (reply)", True)
+        back = self.att_subnet(e_att, self.az(ns))
+        if not check("transit gateway AZ (reply)", back is not None, stop=True):
+            return self._result(checks, stopped)
+        if back != ns:
+            acl(back, False, None, True)
+        rtb = self.assoc.get(e_att["TransitGatewayAttachmentId"])
+        if not check("transit gateway route table (reply)", rtb is not None, stop=True):
+            return self._result(checks, stopped)
+        r = self.tgw_route(rtb, ai)
+        ok = r is not None and r["State"] != "blackhole"
+        if not check("transit gateway route table (reply)", ok, stop=True):
+            return self._result(checks, stopped)
+        if (
+            r["TransitGatewayAttachments"][0]["TransitGatewayAttachmentId"]
+            != a_att["TransitGatewayAttachmentId"]
+        ):
+            check("transit gateway route table (reply)", None, stop=True)
+            return self._result(checks, stopped)
+        if in_sub != asub:
+            acl(in_sub, True, ai, True)
+        acl(asub, False, None, True)
+        return self._result(checks, stopped)
+
     @staticmethod
     def _result(checks: list[tuple[str, str]], stopped: bool) -> tuple[str, str | None]:
         first = next((s for s, o in checks if o == FAIL), None)

@@ -1,8 +1,10 @@
 """The trace agrees with an independent oracle on generated multi-VPC networks: two to four VPCs
 joined by VPC peering (active or not, routes on one or both sides) and a transit gateway
 (attachments in some AZs, one or two route tables, missing associations, propagated, static and
-blackhole routes, aggregate routes), with random network ACLs and security groups. Both the
-verdict and the first blocking hop must agree."""
+blackhole routes, aggregate routes), half of them with a centralised egress VPC (NAT gateway,
+attachment subnets, the route back to the spokes, each sometimes missing), with random network
+ACLs and security groups. Both the verdict and the first blocking hop must agree, instance to
+instance and instance to the internet."""
 
 from __future__ import annotations
 
@@ -133,11 +135,59 @@ def build(rnd: random.Random) -> tuple[Builder, list[str]]:
                 b.route(rt, f"10.{j + 1}.0.0/16", via[0])
             else:
                 b.route(rt, f"10.{j + 1}.0.0/16", tgw)
+    if rnd.randint(0, 1):
+        _egress_vpc(b, rnd, tgw, tables, rts)
     return b, insts
+
+
+def _egress_vpc(b: Builder, rnd: random.Random, tgw: str, tables: list[str], rts: list[str]):
+    """Centralised egress: an egress VPC (NAT gateway in a public subnet, attachment subnets
+    routing to it, the public subnet routing the spokes back to the TGW), each piece sometimes
+    missing; the spokes' tables and route tables sometimes send 0.0.0.0/0 there."""
+    vpc = b.vpc("10.99.0.0/16")
+    igw = b.igw(vpc)
+    pub = b.subnet(vpc, "10.99.0.0/24", "a")
+    prt = b.route_table(vpc)
+    b.route(prt, "0.0.0.0/0", igw)
+    if rnd.randint(0, 3):
+        b.route(prt, "10.0.0.0/8", tgw)
+    b.associate(prt, pub)
+    if rnd.randint(0, 4) == 0:
+        b.nacl_associate(b.nacl(vpc, entries=_acl_entries(rnd)), pub)
+    nat = b.nat(pub)
+    att_subs = []
+    for i, az in enumerate("ab"):
+        if rnd.randint(0, 5) == 0:
+            continue
+        s = b.subnet(vpc, f"10.99.{100 + i}.0/28", az)
+        trt = b.route_table(vpc)
+        choice = rnd.randint(0, 7)
+        if choice:
+            b.route(trt, "0.0.0.0/0", nat if choice > 1 else igw)
+        b.associate(trt, s)
+        att_subs.append(s)
+    if rnd.randint(0, 6) == 0:
+        att_subs.append(pub)  # the NAT gateway's own subnet also holds the attachment
+    att = b.tgw_attach(
+        tgw,
+        vpc,
+        att_subs or [pub],
+        table=rnd.choice(tables) if rnd.randint(0, 10) else None,
+    )
+    for t in tables:
+        choice = rnd.randint(0, 7)
+        if choice >= 2:
+            b.tgw_route(t, "0.0.0.0/0", att)
+        elif choice == 1:
+            b.tgw_route(t, "0.0.0.0/0", blackhole=True)
+    for rt in rts:
+        if rnd.randint(0, 3):
+            b.route(rt, "0.0.0.0/0", tgw)
 
 
 def test_trace_agrees_with_the_multi_vpc_oracle():
     counts: Counter[str] = Counter()
+    egress: Counter[str] = Counter()
     blocking: Counter[str] = Counter()
 
     @settings(
@@ -153,6 +203,17 @@ def test_trace_agrees_with_the_multi_vpc_oracle():
         tracer = Tracer(b.snapshot())
         oracle = MultiOracle(b.data, b.extra)
         vpc_of = {i: b.find("Instances", "InstanceId", i)["VpcId"] for i in insts}
+        for src in rnd.sample(insts, min(2, len(insts))):
+            proto = rnd.choice(["tcp", "tcp", "udp"])
+            port = rnd.choice(PORTS)
+            t = tracer.trace(src, "internet", port, proto)
+            want, where = oracle.egress(src, port, "6" if proto == "tcp" else "17")
+            got_where = t.blocked[0].step if t.blocked else None
+            egress[want] += 1
+            if where:
+                blocking[where] += 1
+            detail = [(h.step, h.status, h.detail[:90]) for h in t.hops if h.status != "pass"]
+            assert (t.verdict, got_where) == (want, where), (src, "internet", port, detail)
         for _ in range(4):
             src, dst = rnd.sample(insts, 2)
             if vpc_of[src] == vpc_of[dst]:
@@ -174,6 +235,8 @@ def test_trace_agrees_with_the_multi_vpc_oracle():
     assert counts["reachable"] >= 300 and counts["not reachable"] >= 1000, counts
     assert counts["unknown"] >= 50, counts
     # The blocking hops vary: routes, TGW tables, AZs, ACLs, groups, peering state, replies.
-    assert len(blocking) >= 10, blocking
+    assert egress["reachable"] >= 100 and egress["not reachable"] >= 300, egress
+    assert len(blocking) >= 14, blocking
     print(f"{sum(counts.values())} traces on {EXAMPLES} topologies in {elapsed:.1f}s: {counts}")
+    print(f"{sum(egress.values())} traces to the internet: {egress}")
     print(dict(blocking))
