@@ -85,18 +85,9 @@ def ask(wt, read=input, out=sys.stderr):
             except AnswerError as e:
                 print(f"  ! {e}", file=out)
                 continue
-            label = next((c.label for c in wt.choices(q.key) if c.value == value), None)
-            print(f"  = {label or _shown(value)}\n", file=out)
+            print(f"  = {wt.words(q.key, value)}\n", file=out)
             break
     return wt.take_defaults()
-
-
-def _shown(value) -> str:
-    if isinstance(value, bool):
-        return "yes" if value else "no"
-    if isinstance(value, list):
-        return ", ".join(map(str, value)) or "none"
-    return "placeholder" if value == "" else str(value)
 
 
 def run(args: argparse.Namespace) -> int:

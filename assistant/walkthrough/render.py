@@ -15,7 +15,7 @@ from assistant.walkthrough.questions import subnet_prefix, usable
 def plan_text(p: Plan) -> str:
     """The plan as numbered steps, each saying what it creates and why, then the costs."""
     out = [f"Plan: {p.vpc_name} in {p.region}, {len(p.azs)} AZs ({', '.join(p.azs)})", ""]
-    prefix = subnet_prefix(p.vpc_cidr)
+    prefix = subnet_prefix(p.vpc_cidr, len(p.azs))
     out.append(f"Subnets (each /{prefix}, {usable(prefix)} usable addresses):")
     for s in p.subnets:
         out.append(f"  {s.name:<28} {s.cidr:<18} {s.az:<14} {s.role}")
@@ -498,13 +498,17 @@ def plan_terraform(p: Plan) -> str:
             else:
                 b.attr("referenced_security_group_id", f"aws_security_group.{r.source}.id")
             blocks.append(b)
-        # Terraform removes the default allow-all egress rule that AWS (and the script) keep.
-        b = _Block(f'resource "aws_vpc_security_group_egress_rule" "{g.key}_all"')
-        b.attr("security_group_id", f"aws_security_group.{g.key}.id")
-        b.attr("description", '"All outbound"')
-        b.attr("ip_protocol", '"-1"')
-        b.attr("cidr_ipv4", '"0.0.0.0/0"')
-        blocks.append(b)
+        # Terraform removes the default allow-all egress rules that AWS (and the script) keep:
+        # 0.0.0.0/0, and ::/0 in a VPC with IPv6.
+        for cidr in g.egress:
+            v6 = ":" in cidr
+            name = f"{g.key}_all_ipv6" if v6 else f"{g.key}_all"
+            b = _Block(f'resource "aws_vpc_security_group_egress_rule" "{name}"')
+            b.attr("security_group_id", f"aws_security_group.{g.key}.id")
+            b.attr("description", _s("All outbound" + (" IPv6" if v6 else "")))
+            b.attr("ip_protocol", '"-1"')
+            b.attr("cidr_ipv6" if v6 else "cidr_ipv4", _s(cidr))
+            blocks.append(b)
     if p.alb:
         a = p.alb
         b = _Block('resource "aws_lb" "app"')
@@ -514,6 +518,9 @@ def plan_terraform(p: Plan) -> str:
         b.attr("security_groups", f"[aws_security_group.{a.group}.id]")
         b.attr("subnets", "[" + ", ".join(f"aws_subnet.{k}.id" for k in a.subnets) + "]")
         b.attr("tags", _tags(a.name))
+        # An internet-facing load balancer cannot be created before the VPC has an attached
+        # internet gateway (the script creates the gateway first).
+        b.attr("depends_on", "[aws_internet_gateway.this]")
         blocks.append(b)
         b = _Block('resource "aws_lb_target_group" "app"')
         b.attr("name", _s(a.target_group))

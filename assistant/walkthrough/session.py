@@ -21,6 +21,7 @@ from assistant.walkthrough.questions import (
     Answers,
     Choice,
     Question,
+    words,
 )
 
 ANSWERS_FORMAT = "vpc-helper-walkthrough"
@@ -53,6 +54,14 @@ class Walkthrough:
     def default(self, key: str) -> Any:
         """The default answer to a question, given the answers so far."""
         return BY_KEY[key].default(self.answers)
+
+    def words(self, key: str, value: Any) -> str:
+        """An answer to ``key`` in words ("Yes", "none", a choice's label)."""
+        return words(BY_KEY[key], value, self.choices(key))
+
+    def default_words(self, key: str) -> str:
+        """The default answer to ``key`` in words, as a prompt or the chat offers it."""
+        return self.words(key, self.default(key))
 
     def choices(self, key: str) -> list[Choice]:
         """The options of a choice question (with costs worked out from earlier answers)."""
@@ -174,16 +183,8 @@ def _order(key: str) -> int:
 
 
 def format_value(q: Question, value: Any, choices: list[Choice] | None = None) -> str:
-    """How a default is shown in a prompt."""
+    """How a default is shown in a terminal prompt: the choice's number and label, or words."""
     for i, c in enumerate(choices or [], 1):
         if c.value == value:
             return f"{i}: {c.label}"
-    if isinstance(value, bool):
-        return "yes" if value else "no"
-    if isinstance(value, list):
-        return ", ".join(map(str, value)) or "none"
-    if value in (None, ""):
-        return {"cidrs": "none", "text": "placeholder" if q.key == "certificate_arn" else "empty"}[
-            q.kind
-        ]
-    return str(value)
+    return words(q, value)

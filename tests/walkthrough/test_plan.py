@@ -15,6 +15,7 @@ from assistant.topology import intent_of
 from assistant.walkthrough import Walkthrough
 from assistant.walkthrough.costs import estimate, load_prices
 from assistant.walkthrough.plan import build_plan
+from assistant.walkthrough.questions import subnet_prefix
 from assistant.walkthrough.render import plan_sh, plan_terraform, plan_text
 from tests.helpers import run_cli
 
@@ -30,6 +31,7 @@ SETS = {
         "certificate_arn": "arn:aws:acm:us-east-1:123456789012:certificate/abc-123",
     },
     "isolated-only": {"name": "vault", "tiers": ["app"], "vpc_cidr": "192.168.8.0/22"},
+    "small-24": {"name": "tiny", "vpc_cidr": "10.9.9.0/24", "ipv6": True},
     "public-app-no-nat-no-alb": {
         "name": "lab",
         "nat": "none",
@@ -50,7 +52,8 @@ def test_subnets_fit_the_vpc_do_not_overlap_and_follow_the_layout(case):
     nets = [ipaddress.ip_network(s.cidr) for s in p.subnets]
     assert all(n.subnet_of(vpc) for n in nets)
     assert all(not a.overlaps(b) for i, a in enumerate(nets) for b in nets[i + 1 :])
-    assert {n.prefixlen for n in nets} == {vpc.prefixlen + 4}
+    assert {n.prefixlen for n in nets} == {subnet_prefix(p.vpc_cidr, len(p.azs))}
+    assert {n.prefixlen for n in nets} <= {vpc.prefixlen + 3, vpc.prefixlen + 4}
     quarters = list(vpc.subnets(prefixlen_diff=2))
     for s in p.subnets:  # each tier in its own quarter, one block per AZ
         q = {"public": 0, "app": 1, "data": 2}[s.tier]
