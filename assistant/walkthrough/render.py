@@ -243,7 +243,7 @@ def _var(key: str) -> str:
 def _exists_cases() -> str:
     out = []
     for kind, (call, flag, query) in _EXISTS.items():
-        out.append(f"    {kind}) set -- {call} {flag} \"$id\" --query {_q(query)} ;;")
+        out.append(f'    {kind}) set -- {call} {flag} "$id" --query {_q(query)} ;;')
     return "\n".join(out)
 
 
@@ -288,7 +288,7 @@ def plan_sh(p: Plan) -> str:
         f"existing=$(aws ec2 describe-vpcs --filters Name=tag:Name,Values={p.vpc_name} "
         "--query 'Vpcs[].VpcId' --output text)"
     )
-    L.append('mine=$(recorded VPC_ID)')
+    L.append("mine=$(recorded VPC_ID)")
     L.append("for v in $existing; do")
     L.append('  if [ "$v" != None ] && [ "$v" != "$mine" ]; then')
     L.append(
@@ -363,8 +363,7 @@ def plan_sh(p: Plan) -> str:
                 "EIGW_ID",
                 "eigw",
                 f"egress-only internet gateway {p.name}-eigw",
-                "@aws ec2 delete-egress-only-internet-gateway "
-                "--egress-only-internet-gateway-id {}",
+                "@aws ec2 delete-egress-only-internet-gateway --egress-only-internet-gateway-id {}",
                 'ec2 create-egress-only-internet-gateway --vpc-id "$VPC_ID" '
                 f'--tag-specifications "$(tags egress-only-internet-gateway {p.name}-eigw)" '
                 "--query EgressOnlyInternetGateway.EgressOnlyInternetGatewayId --output text",

@@ -156,16 +156,22 @@ def test_script_is_valid_bash_and_every_command_goes_through_the_endpoint_wrappe
     assert 'command aws --region "$REGION" ${AWS_ENDPOINT_URL:+--endpoint-url ' in sh
     r = subprocess.run(["bash", "-n"], input=sh, text=True, capture_output=True)
     assert r.returncode == 0, r.stderr
-    creates = [x for x in sh.splitlines() if re.search(r"aws (ec2|elbv2) (create|allocate)", x)]
-    for line in creates:
-        if "create-route " in line or "create-listener" in line:
-            continue
-        assert "--tag-specifications" in line or "--tags Key=Name" in line, line
-        assert line.split("=", 1)[0].isupper() or line.startswith("aws "), line
+    lines = sh.splitlines()
+    creates = [
+        (lines[i - 1], x)
+        for i, x in enumerate(lines)
+        if re.match(r"^  (ec2|elbv2) (create|allocate)-", x)
+    ]
+    assert len(creates) >= len(p.subnets) + 2
+    for make, line in creates:
+        # each resource is made once, its id kept in a variable, with how to remove it
+        assert re.match(r"^make [A-Z0-9_]+ [a-z]+ '.+' '@aws .+ \{\}.*' \\$", make), make
+        if "create-listener" not in line:
+            assert "--tag-specifications" in line or "--tags Key=Name" in line, line
     # every resource created is captured in a variable the later commands use
-    assert "VPC_ID=$(aws ec2 create-vpc" in sh
+    assert "make VPC_ID vpc 'VPC " in sh
     for s in p.subnets:
-        assert f"{s.key.upper()}_ID=$(aws ec2 create-subnet" in sh
+        assert f"make {s.key.upper()}_ID subnet 'subnet {s.name}'" in sh
         assert f"tags subnet {s.name})" in sh
     if p.nats:
         ids = " ".join(f'"${n.key.upper()}_ID"' for n in p.nats)
@@ -187,12 +193,15 @@ def test_script_ipv6_helper_splits_the_vpc_block_like_ipaddress():
             assert ipaddress.ip_network(r.stdout) == list(net.subnets(new_prefix=64))[n]
 
 
-def test_placeholder_certificate_stops_the_script_until_it_is_set():
+def test_placeholder_certificate_stops_the_script_until_it_is_set(tmp_path):
     sh = plan_sh(plan_for("two-azs-one-nat"))
     assert ': "${CERTIFICATE_ARN:?' in sh
     head = sh[: sh.index("existing=")]
-    r = subprocess.run(["bash", "-c", head], capture_output=True, text=True, env={"PATH": "/bin"})
+    r = subprocess.run(
+        ["bash", "-c", head], capture_output=True, text=True, env={"PATH": "/bin"}, cwd=tmp_path
+    )
     assert r.returncode != 0 and "set CERTIFICATE_ARN" in r.stderr
+    assert list(tmp_path.iterdir()) == []  # stopped before any state file
     given = plan_sh(plan_for("three-azs-per-az-data-ipv6"))
     assert "CERTIFICATE_ARN=${CERTIFICATE_ARN:-arn:aws:acm:us-east-1:" in given
 
