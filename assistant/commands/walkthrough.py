@@ -120,4 +120,4 @@ def run_verify(args: argparse.Namespace) -> int:
         sys.stdout.write(verify_json(result))
     else:
         sys.stdout.write(render_verify(result))
-    return 0 if result.ok else 1
+    return result.exit_code
