@@ -137,7 +137,11 @@ class _Verifier:
             wrong.append("DNS support is off")
         if wrong:
             self.add(piece, WRONG, "; ".join(wrong))
-        elif vpc.EnableDnsHostnames is None or vpc.EnableDnsSupport is None:
+        elif (
+            vpc.EnableDnsHostnames is None
+            or vpc.EnableDnsSupport is None
+            or any(n.what == "VpcAttributes" for n in self.snap.not_checked)
+        ):
             self.add(
                 piece,
                 NOT_VERIFIED,
