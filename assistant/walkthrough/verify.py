@@ -639,13 +639,18 @@ def render_verify(r: VerifyResult) -> str:
         )
     lines.append(summary + ".")
     if r.ok:
-        lines.append("Verified: every planned piece is in place.")
-    else:
+        lines.append("Verified: every planned piece is in place (exit 0).")
+    elif r.problems:
         lines.append(
-            "Not verified: "
-            + ("see the pieces above" if r.problems or r.not_verified else "see the diagnosis")
-            + " (exit 1)."
+            f"Does not match the plan: {len(r.problems)} piece(s) missing, wrong or extra (exit 1)."
         )
+    elif r.not_verified:
+        lines.append(
+            "Not verified: nothing differs in what was read, but not every piece could be "
+            "read (exit 1)."
+        )
+    else:
+        lines.append("Every piece is in place, but the diagnosis found problems (exit 1).")
     lines.append("")
     lines.append("Diagnosis of the VPC:")
     lines.append(render_text(r.diagnosis, min_severity=Severity.low) if r.diagnosis else "")
