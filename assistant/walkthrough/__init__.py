@@ -10,6 +10,7 @@ UI-free; the terminal prompt, the chat and `--answers FILE.json` all drive `Walk
     wt.words(q.key, value)          # any answer in words (never True or [])
     wt.answer(q.key, "2")           # text as typed, a JSON value, or None for the default;
                                     # raises AnswerError (one line) and keeps earlier answers
+    wt.back()                       # forget the last answer; returns the question to ask again
     plan = wt.plan()                # render.render_plan(plan, "text" | "sh" | "terraform")
     wt.answers_json()               # the answers file
     verify.verify(plan, snapshot, vpc_id)  # -> VerifyResult(checks, diagnosis, ok, exit_code)

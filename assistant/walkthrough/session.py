@@ -97,6 +97,19 @@ class Walkthrough:
         self.answers[key] = stored
         return stored
 
+    def back(self) -> Question | None:
+        """Go back one question: forget the last answer given (and any after it).
+
+        Returns the question to ask again, or None when nothing was answered yet. Used by the
+        chat's Ctrl+B and a terminal's "back".
+        """
+        asked = [q for q in QUESTIONS if q.asked and q.key in self.answers]
+        if not asked:
+            return None
+        last = asked[-1]
+        self.answers = {k: v for k, v in self.answers.items() if _order(k) < _order(last.key)}
+        return last
+
     def take_defaults(self) -> Walkthrough:
         """Answer every remaining question (hidden ones too) with its default."""
         while (q := self.next_question(include_hidden=True)) is not None:

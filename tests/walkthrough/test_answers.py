@@ -282,3 +282,22 @@ def test_defaults_are_shown_in_words_never_as_python_values():
     for text in seen.values():
         assert text and not any(bad in text for bad in ("True", "False", "[", "(", "None"))
     assert wt.words("connected_cidrs", ["10.1.0.0/16"]) == "10.1.0.0/16"
+
+
+def test_back_forgets_the_last_answer_and_asks_that_question_again():
+    wt = Walkthrough()
+    assert wt.back() is None
+    wt.answer("name", "shop")
+    wt.answer("region", "eu-west-1")
+    q = wt.next_question()
+    assert q.key == "connected_cidrs"
+    assert wt.back().key == "region"
+    assert wt.answers == {"name": "shop"} and wt.next_question().key == "region"
+    assert wt.back().key == "name" and wt.answers == {}
+    # going back over a question that changed what applies asks in the new order
+    wt = Walkthrough.from_answers({"tiers": ["app"]})
+    while wt.back() is not None and "tiers" in wt.answers:
+        pass
+    assert wt.next_question().key == "tiers"
+    wt.answer("tiers", "1")
+    assert wt.next_question().key == "nat"
