@@ -68,7 +68,11 @@ def ask(wt, read=input, out=sys.stderr):
     """Ask every question on the terminal (prompts on stderr, so stdout stays the plan)."""
     from assistant.walkthrough import AnswerError
 
-    print("Setting up a VPC. Press Enter to take the default in [brackets].\n", file=out)
+    print(
+        "Setting up a VPC. Press Enter to take the default in [brackets]; type 'back' to "
+        "change the previous answer.\n",
+        file=out,
+    )
     while (q := wt.next_question()) is not None:
         while True:
             out.write(wt.prompt(q))
@@ -80,6 +84,10 @@ def ask(wt, read=input, out=sys.stderr):
                     f"input ended before the question {q.key!r}; "
                     "use --defaults or --answers FILE.json to run without a terminal"
                 ) from None
+            if text.strip().lower() in ("back", "<"):
+                if wt.back() is None:
+                    print("  (this is the first question)\n", file=out)
+                break
             try:
                 value = wt.answer(q.key, text)
             except AnswerError as e:

@@ -312,6 +312,13 @@ def test_interactive_prompts_go_to_stderr_and_a_bad_answer_is_asked_again():
     assert "Costs use us-east-1 prices" in " ".join(plan["warnings"])
 
 
+def test_back_in_the_terminal_changes_the_previous_answer():
+    r = run_cli("walkthrough", "--format", "json", input="back\nshop\nback\nweb\n" + "\n" * 20)
+    assert r.returncode == 0, r.stderr
+    assert json.loads(r.stdout)["name"] == "web"
+    assert "(this is the first question)" in r.stderr
+
+
 def test_input_ending_early_and_bad_files_are_one_line_errors(tmp_path):
     r = run_cli("walkthrough", input="shop\n")
     assert r.returncode == 2 and "input ended before the question 'region'" in r.stderr
