@@ -162,8 +162,22 @@ write_cleanup() {{
   {{
     echo "#!/usr/bin/env bash"
     echo "# Removes what $(basename "$0") created, newest first. Generated from $STATE_FILE."
+    echo "# A resource already gone counts as removed: after a failure, fix it and run again."
     echo "failed=0"
-    removals | while IFS= read -r cmd; do echo "$cmd || failed=1"; done
+    cat <<'CLEANUP'
+try() {{
+  local out
+  if out=$(eval "$1" 2>&1); then
+    echo "removed ${{1##* }}" >&2
+    return 0
+  fi
+  case "$out" in
+    *NotFound* | *"does not exist"* | *"not found"*) echo "already gone: ${{1##* }}" >&2 ;;
+    *) echo "$out" >&2; failed=1 ;;
+  esac
+}}
+CLEANUP
+    removals | while IFS= read -r cmd; do echo "try '$cmd'"; done
     echo "[ \\"\\$failed\\" = 0 ] && rm -f '$STATE_FILE' && echo 'removed everything' >&2"
     echo "exit \\"\\$failed\\""
   }} >"$CLEANUP_FILE"
