@@ -205,15 +205,8 @@ class _Verifier:
             wrong.append(f"Name tag {sub.name!r}, planned {ps.name!r}")
         if ps.ipv6_index is not None and not sub.ipv6_cidrs:
             wrong.append("no IPv6 /64")
-        # Its role (public, private, isolated) is read from its route table, and for a route
-        # to an internet gateway, from the gateway's attachment.
-        unread = self.unread("RouteTables")
-        view = self.topo.view(sub.SubnetId)
-        if not unread and view is not None and view.igw_attached is None:
-            if view.default_route and target_kind(view.default_route.target) == "igw":
-                unread = self.unread("InternetGateways")
+        role, unread = self.role(sub.SubnetId)
         if not unread:
-            role = self.topo.role(sub.SubnetId)
             if role != ps.role:
                 wrong.append(f"it is {role}, planned {ps.role}")
         if wrong:
@@ -226,6 +219,20 @@ class _Verifier:
             )
         else:
             self.add(piece, OK, f"{sub.SubnetId} {sub.CidrBlock} {ps.az} {ps.role}")
+
+    def role(self, subnet_id: str) -> tuple[str, list[str]]:
+        """A subnet's role, and the collections not read that it depends on.
+
+        The role (public, private, isolated) comes from the subnet's route table, and for a
+        route to an internet gateway, from the gateway's attachment.
+        """
+        unread = self.unread("Subnets", "RouteTables")
+        view = self.topo.view(subnet_id)
+        if not unread and view is not None:
+            routes = (view.default_route, view.default_route_v6)
+            if any(r and target_kind(r.target) == "igw" for r in routes):
+                unread = self.unread("InternetGateways")
+        return (self.topo.role(subnet_id), unread)
 
     def nats(self) -> None:
         p = self.p
@@ -263,17 +270,17 @@ class _Verifier:
                 wrong.append(f"state {n.State}")
             if n.ConnectivityType == "public" and not n.public_ips:
                 wrong.append("no public IP")
-            role = self.topo.role(n.SubnetId) if n.SubnetId else "unknown"
-            if role not in ("public", "unknown"):
+            role, unread = self.role(n.SubnetId) if n.SubnetId else ("unknown", [])
+            if not unread and role not in ("public", "unknown"):
                 wrong.append(f"its subnet is {role}, not public")
             if wrong:
                 self.add(piece, WRONG, "; ".join(wrong))
-            elif want_subnet is None or role == "unknown":
+            elif want_subnet is None or role == "unknown" or unread:
                 self.add(
                     piece,
                     NOT_VERIFIED,
                     f"{n.NatGatewayId}: whether its subnet is {p.subnet(pn.subnet).name} and "
-                    "public needs the subnets and route tables, not read",
+                    "public needs the subnets, route tables and internet gateways, not all read",
                 )
             else:
                 self.add(

@@ -44,6 +44,24 @@ READS = {
 }
 
 
+PUBLIC = {"subnet shop-public-a (public)", "subnet shop-public-b (public)"}
+# Pieces whose evidence lies in a collection: without it they cannot be ok.
+NEEDS = {
+    "InternetGateways": PUBLIC
+    | {"internet gateway shop-igw", "NAT gateway shop-nat-a", "routes of shop-public-a"},
+    "NatGateways": {"NAT gateway shop-nat-a", "routes of shop-private-app-a"},
+    "RouteTables": PUBLIC
+    | {"NAT gateway shop-nat-a", "routes of shop-data-b", "S3 gateway endpoint shop-s3-endpoint"},
+    "Subnets": PUBLIC | {"NAT gateway shop-nat-a", "load balancer shop-alb"},
+    "SecurityGroups": {"security group shop-app-sg", "load balancer shop-alb"},
+    "LoadBalancers": {"load balancer shop-alb", "HTTPS listener 443"},
+    "Listeners": {"HTTPS listener 443", "HTTP listener 80 (redirect)"},
+    "VpcAttributes": {"VPC shop-vpc"},
+    "EgressOnlyInternetGateways": {"egress-only gateway shop-eigw"},
+}
+EXPECTED = {(c, how): pieces for c, pieces in NEEDS.items() for how in ("absent", "failed")}
+
+
 @pytest.fixture
 def built(aws):
     plan = Walkthrough.from_answers(ANSWERS).plan()
@@ -89,6 +107,8 @@ def test_data_not_read_makes_pieces_not_verified_never_missing_or_wrong(built, h
         assert {c.status for c in r.checks} <= {OK, NOT_VERIFIED}, (collection, r.checks)
         if collection in READS:
             assert r.not_verified, collection
+        unverified = {c.piece for c in r.not_verified}
+        assert EXPECTED.get((collection, how), set()) <= unverified, (collection, unverified)
         if r.not_verified:
             assert not r.ok and r.exit_code == 1
         else:
