@@ -454,6 +454,7 @@ CERT = "arn:aws:acm:us-east-1:123456789012:certificate/abc-123"
 def answer_sets(draw) -> dict:
     return {
         "name": draw(st.sampled_from(["shop", "billing", "web-prod"])),
+        "region": draw(st.sampled_from(["us-east-1", "eu-west-1"])),
         "vpc_cidr": draw(
             st.sampled_from(
                 ["10.0.0.0/16", "10.20.0.0/20", "192.168.8.0/22", "172.16.4.0/23", "10.9.9.0/24"]
@@ -465,7 +466,7 @@ def answer_sets(draw) -> dict:
         "internet_facing_app": draw(st.booleans()),
         "app_port": draw(st.sampled_from([80, 3000, 8080])),
         "db_port": draw(st.sampled_from([3306, 5432])),
-        "certificate_arn": draw(st.sampled_from(["", CERT])),
+        "certificate_arn": draw(st.sampled_from(["", CERT])),  # a us-east-1 certificate
         "s3_endpoint": draw(st.booleans()),
         "ipv6": draw(st.booleans()),
     }
