@@ -26,7 +26,7 @@ COMMANDS = [
 
 
 def build_parser() -> argparse.ArgumentParser:
-    from assistant.commands.common import add_source_options
+    from assistant.commands.common import GLOBAL_PREFIX, add_source_options
 
     parser = argparse.ArgumentParser(
         prog="vpc-helper",
@@ -34,7 +34,7 @@ def build_parser() -> argparse.ArgumentParser:
         "With no subcommand, opens the chat.",
     )
     parser.add_argument("--version", action="version", version=f"vpc-helper {__version__}")
-    add_source_options(parser)
+    add_source_options(parser, dest_prefix=GLOBAL_PREFIX)
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     for name in COMMANDS:
         importlib.import_module(f"assistant.commands.{name}").register(sub)
@@ -43,9 +43,15 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     """Entry point; returns the exit code."""
+    from assistant.commands.common import merge_global
+
     parser = build_parser()
+    argv = _global_snapshot_paths(sys.argv[1:] if argv is None else argv)
+    if argv is None:
+        parser.error("argument --snapshot: expected at least one path")
     args = parser.parse_args(argv)
     try:
+        merge_global(args)
         if args.command is None:
             return _chat(args)
         return int(args.func(args) or 0)
@@ -66,6 +72,41 @@ def main(argv: list[str] | None = None) -> int:
             file=sys.stderr,
         )
         return 2
+
+
+_ONE_VALUE = {"--profile", "--region", "--endpoint-url", "--vpc"}
+
+
+def _global_snapshot_paths(argv: list[str]) -> list[str] | None:
+    """``--snapshot A B scan`` before the subcommand: the paths end where a subcommand starts.
+
+    ``--snapshot`` takes several paths, so argparse would read the subcommand as one more
+    path. Before the subcommand each path is passed as ``--snapshot=PATH`` instead. None when
+    ``--snapshot`` is followed by no path at all.
+    """
+    out: list[str] = []
+    in_paths = False
+    for i, tok in enumerate(argv):
+        if tok in COMMANDS and not _is_option_value(argv, i):
+            if in_paths and argv[i - 1] == "--snapshot":
+                return None
+            return out + argv[i:]
+        if tok == "--":
+            return out + argv[i:]
+        if tok == "--snapshot":
+            in_paths = True
+            continue
+        if in_paths and not tok.startswith("-"):
+            out.append(f"--snapshot={tok}")
+            continue
+        in_paths = False
+        out.append(tok)
+    return out + (["--snapshot"] if in_paths else [])
+
+
+def _is_option_value(argv: list[str], i: int) -> bool:
+    """Whether ``argv[i]`` is the value of a one-value option (``--profile scan``)."""
+    return i > 0 and argv[i - 1] in _ONE_VALUE
 
 
 def _chat(args: argparse.Namespace) -> int:

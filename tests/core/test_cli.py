@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 
+import pytest
+
 from assistant.sources.demo import DEMO_DIR
 from tests.helpers import run_cli
 
@@ -96,3 +98,33 @@ def test_wrong_flag_and_both_sources():
 def test_help_mentions_collect_commands():
     r = run_cli("scan", "--help")
     assert r.returncode == 0 and "collect-commands" in r.stdout
+
+
+def test_source_options_before_the_subcommand_work_as_after_it(capsys):
+    from assistant.cli import main
+
+    assert main(["scan", "--snapshot", str(DEMO_DIR), "--format", "json"]) == 1
+    after = capsys.readouterr().out
+    assert main(["--snapshot", str(DEMO_DIR), "scan", "--format", "json"]) == 1
+    before = capsys.readouterr().out
+    assert before == after and json.loads(before)["findings"]
+    # several paths, then the subcommand: the subcommand is not read as one more path
+    assert main(["--snapshot", str(DEMO_DIR), str(DEMO_DIR), "scan", "--format", "json"]) == 1
+    assert json.loads(capsys.readouterr().out)["findings"] == json.loads(after)["findings"]
+    assert main(["--demo", "scan", "--format", "json"]) == 1
+    assert json.loads(capsys.readouterr().out)["findings"]
+
+
+def test_global_vpc_applies_and_conflicts_are_one_line_errors(capsys):
+    from assistant.cli import main
+
+    assert main(["--demo", "--vpc", "vpc-nope", "scan"]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "vpc-nope" in err
+    assert main(["--demo", "rules"]) == 2
+    assert "--demo does not apply to `rules`" in capsys.readouterr().err
+    assert main(["--snapshot", "a.json", "scan", "--snapshot", "b.json"]) == 2
+    assert "given twice" in capsys.readouterr().err
+    with pytest.raises(SystemExit) as e:
+        main(["--snapshot", "scan"])
+    assert e.value.code == 2
