@@ -57,6 +57,10 @@ def run(args: argparse.Namespace) -> int:
 
     snapshot = load_source(args)
     d = diagnose(snapshot, vpc_ids=args.vpc)
+    if args.redaction_key:  # render from the originals, so every renderer escapes them
+        from assistant.redact import unredact_with_key_file
+
+        snapshot, d = unredact_with_key_file(snapshot, d, args.redaction_key)
     if args.format == "json":
         d.findings = d.at_least(args.min_severity)
         out = render_json(d)
@@ -74,15 +78,5 @@ def run(args: argparse.Namespace) -> int:
     else:
         colour = args.color == "always" or (args.color == "auto" and sys.stdout.isatty())
         out = render_text(d, colour=colour, min_severity=args.min_severity)
-    if args.redaction_key:
-        from pathlib import Path
-
-        from assistant.errors import UserError
-        from assistant.redact import RedactionKey, unredact_text
-
-        path = Path(args.redaction_key)
-        if not path.exists():
-            raise UserError(f"{path}: no such redaction key file")
-        out = unredact_text(out, RedactionKey.load(path))
     sys.stdout.write(out)
     return 1 if d.at_least(args.min_severity) else 0
