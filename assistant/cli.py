@@ -44,6 +44,7 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     """Entry point; returns the exit code."""
     from assistant.commands.common import merge_global
+    from assistant.render.safe import clean
 
     parser = build_parser()
     argv = _global_snapshot_paths(sys.argv[1:] if argv is None else argv)
@@ -56,7 +57,7 @@ def main(argv: list[str] | None = None) -> int:
             return _chat(args)
         return int(args.func(args) or 0)
     except UserError as e:
-        print(f"vpc-helper: error: {e}", file=sys.stderr)
+        print(f"vpc-helper: error: {clean(str(e), 500)}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         print("vpc-helper: interrupted", file=sys.stderr)
@@ -67,7 +68,7 @@ def main(argv: list[str] | None = None) -> int:
         if os.environ.get("VPC_HELPER_DEBUG"):
             raise
         print(
-            f"vpc-helper: internal error: {type(e).__name__}: {e} "
+            f"vpc-helper: internal error: {type(e).__name__}: {clean(str(e), 300)} "
             "(set VPC_HELPER_DEBUG=1 to see the traceback)",
             file=sys.stderr,
         )

@@ -8,6 +8,7 @@ import sys
 
 from assistant.errors import UserError
 from assistant.models.snapshot import Snapshot
+from assistant.render.safe import clean
 
 SOURCE_OPTIONS = ("demo", "snapshot", "profile", "region", "endpoint_url", "vpc")
 GLOBAL_PREFIX = "global_"
@@ -125,12 +126,14 @@ def load_source(args: argparse.Namespace) -> Snapshot:
         unknown = [v for v in vpcs if v not in known]
         if unknown:
             raise UserError(
-                f"VPC {', '.join(unknown)} is not in the snapshot"
-                + (f" (it has: {', '.join(sorted(known)[:6])})" if known else "")
+                f"VPC {clean(', '.join(unknown))} is not in the snapshot"
+                + (f" (it has: {clean(', '.join(sorted(known)[:6]))})" if known else "")
             )
     for nc in _dangling(snap):
-        print(f"vpc-helper: note: {nc}", file=sys.stderr)
-    return snap
+        print(f"vpc-helper: note: {clean(nc, 300)}", file=sys.stderr)
+    from assistant.canonical import canonical
+
+    return canonical(snap)  # the same configuration, however its lists were ordered
 
 
 def _dangling(snap: Snapshot) -> list[str]:
