@@ -123,3 +123,15 @@ def test_html_has_no_live_markup_from_names(hostile):
     snap, d = hostile
     page = render_html(d, Topology(snap))
     assert "<script" not in page and not RAW.search(page.replace("\n", ""))
+
+
+def test_trace_text_shows_names_escaped(hostile):
+    from assistant.trace import Tracer
+    from assistant.trace.render import render_trace_text
+
+    snap, _ = hostile
+    tr = Tracer(snap)
+    outs = [render_trace_text(tr.trace(i.InstanceId, "internet", 443)) for i in snap.Instances]
+    assert any("\\x1b" in o for o in outs)  # the hostile names are on the path, escaped
+    for o in outs:
+        assert not RAW.search(o), RAW.search(o)
