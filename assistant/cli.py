@@ -111,6 +111,13 @@ def _is_option_value(argv: list[str], i: int) -> bool:
 
 
 def _chat(args: argparse.Namespace) -> int:
+    if not (sys.stdin.isatty() and sys.stdout.isatty()):
+        # A full-screen chat on a pipe or without a keyboard would draw escape codes into a
+        # file or wait for keys forever.
+        raise UserError(
+            "the chat needs a terminal (stdin and stdout are not one); "
+            "for output to a pipe or a file use `vpc-helper scan` (e.g. `vpc-helper scan --demo`)"
+        )
     try:
         from assistant.tui.app import run_chat
     except ImportError:

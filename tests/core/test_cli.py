@@ -128,3 +128,10 @@ def test_global_vpc_applies_and_conflicts_are_one_line_errors(capsys):
     with pytest.raises(SystemExit) as e:
         main(["--snapshot", "scan"])
     assert e.value.code == 2
+
+
+def test_the_chat_without_a_terminal_is_a_one_line_error():
+    r = run_cli("--demo", input="")
+    assert r.returncode == 2
+    assert r.stderr.count("\n") == 1 and "needs a terminal" in r.stderr
+    assert "\033[" not in r.stdout and r.stdout == ""
