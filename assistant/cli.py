@@ -22,11 +22,13 @@ COMMANDS = [
     "iam_policy",
     "walkthrough",
     "replay",
+    "check",
 ]
 
 
 def build_parser() -> argparse.ArgumentParser:
     from assistant.commands.common import GLOBAL_PREFIX, add_source_options
+    from assistant.commands.rules import add_rules_option
 
     parser = argparse.ArgumentParser(
         prog="vpc-helper",
@@ -35,6 +37,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--version", action="version", version=f"vpc-helper {__version__}")
     add_source_options(parser, dest_prefix=GLOBAL_PREFIX)
+    add_rules_option(parser, top=True)
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     for name in COMMANDS:
         importlib.import_module(f"assistant.commands.{name}").register(sub)
@@ -52,7 +55,10 @@ def main(argv: list[str] | None = None) -> int:
         parser.error("argument --snapshot: expected at least one path")
     args = parser.parse_args(argv)
     try:
+        from assistant.commands.rules import use_rules_option
+
         merge_global(args)
+        use_rules_option(args)
         if args.command is None:
             return _chat(args)
         return int(args.func(args) or 0)
@@ -75,7 +81,7 @@ def main(argv: list[str] | None = None) -> int:
         return 2
 
 
-_ONE_VALUE = {"--profile", "--region", "--endpoint-url", "--vpc"}
+_ONE_VALUE = {"--profile", "--region", "--endpoint-url", "--vpc", "--rules"}
 
 
 def _global_snapshot_paths(argv: list[str]) -> list[str] | None:

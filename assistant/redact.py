@@ -278,6 +278,7 @@ _CIDR_FIELDS = {
     "Cidr",
 }
 _ACCOUNT_FIELDS = {
+    "account",  # every resource's own account (models.snapshot.Located)
     "OwnerId",
     "IpOwnerId",
     "UserId",

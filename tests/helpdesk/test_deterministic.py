@@ -31,15 +31,17 @@ def _scan(capsys, path, fmt) -> str:
 
 @pytest.mark.parametrize("name, doc", DOCS, ids=[n for n, _ in DOCS])
 def test_shuffled_lists_give_byte_identical_reports(name, doc, tmp_path, capsys):
-    ref = tmp_path / "ref.json"
+    ref = tmp_path / "ref" / "snapshot.json"
+    ref.parent.mkdir()
     ref.write_text(json.dumps(doc))
     want = {fmt: _scan(capsys, ref, fmt) for fmt in ("json", "markdown")}
     assert json.loads(want["json"])["findings"]
     for seed in range(3):
         rng = random.Random(seed)
         mixed = {k: (shuffled(v, rng) if k in COLLECTIONS else v) for k, v in doc.items()}
-        p = tmp_path / f"s{seed}.json"
+        p = tmp_path / f"s{seed}" / "snapshot.json"
+        p.parent.mkdir()
         p.write_text(json.dumps(mixed))
         for fmt, text in want.items():
-            got = _scan(capsys, p, fmt).replace(str(p), str(ref))
+            got = _scan(capsys, p, fmt).replace(str(p.parent), str(ref.parent))
             assert got == text, (seed, fmt)
