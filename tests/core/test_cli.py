@@ -135,3 +135,33 @@ def test_the_chat_without_a_terminal_is_a_one_line_error():
     assert r.returncode == 2
     assert r.stderr.count("\n") == 1 and "needs a terminal" in r.stderr
     assert "\033[" not in r.stdout and r.stdout == ""
+
+
+def test_a_scan_that_could_run_few_rules_is_not_an_all_clear(tmp_path, capsys):
+    from assistant.cli import main
+
+    (tmp_path / "route-tables.json").write_bytes((DEMO_DIR / "route-tables.json").read_bytes())
+    main(["scan", "--snapshot", str(tmp_path / "route-tables.json")])
+    out = capsys.readouterr().out
+    tail = out.split("\nSummary: ", 1)[1]
+    assert tail.startswith("NOT AN ALL-CLEAR: ") and "rules could not run" in tail
+    assert "No findings at or above low." not in out  # never the bare all-clear
+    assert "this is not an all-clear" in out
+    main(["scan", "--demo"])
+    full = capsys.readouterr().out
+    assert "NOT AN ALL-CLEAR" not in full and "not an all-clear" not in full
+
+
+def test_the_summary_counts_rules_not_run_against_the_catalogue():
+    from assistant.engine.rules import load_rules
+    from assistant.models.finding import Diagnosis, NotCheckedItem
+    from assistant.render.text import render_text
+
+    ids = sorted(r.id for r in load_rules())
+    half = len(ids) // 2
+    few = Diagnosis(not_checked=[NotCheckedItem(what="X", reason="r", rules=ids[:half])])
+    most = Diagnosis(not_checked=[NotCheckedItem(what="X", reason="r", rules=ids[: half + 1])])
+    assert "NOT AN ALL-CLEAR" not in render_text(few)  # a near miss: exactly half
+    assert f"NOT AN ALL-CLEAR: {half + 1} of {len(ids)} rules" in render_text(most, width=120)
+    bogus = Diagnosis(not_checked=[NotCheckedItem(what="X", reason="r", rules=["no.such"] * 99)])
+    assert "NOT AN ALL-CLEAR" not in render_text(bogus)  # only catalogue rules count
