@@ -199,6 +199,7 @@ def _replay(path: Path) -> None:
     replay(load(path))
 
 
+@pytest.mark.filterwarnings("ignore::hypothesis.errors.HypothesisWarning")
 @pytest.mark.xfail(
     strict=True,
     reason="malformed transcripts crash `replay` (IndexError, TypeError, ValidationError in "
