@@ -100,7 +100,7 @@ def progress_printer():
         return None
 
     def show(message: str) -> None:
-        sys.stderr.write("\r\033[K" + message)
+        sys.stderr.write("\r\033[K" + clean(message, 150))
         sys.stderr.flush()
 
     return show

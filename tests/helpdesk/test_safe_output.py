@@ -135,3 +135,17 @@ def test_trace_text_shows_names_escaped(hostile):
     assert any("\\x1b" in o for o in outs)  # the hostile names are on the path, escaped
     for o in outs:
         assert not RAW.search(o), RAW.search(o)
+
+
+@pytest.mark.parametrize("fmt", ["text", "markdown", "html"])
+def test_scan_command_stdout_has_nothing_raw(fmt, tmp_path, capsys):
+    from assistant.cli import main
+    from assistant.sources.files import dump_snapshot
+
+    path = tmp_path / "hostile.json"
+    path.write_bytes(dump_snapshot(_hostile_snapshot()))
+    assert main(["scan", "--snapshot", str(path), "--format", fmt, "--color", "always"]) == 1
+    out = capsys.readouterr().out
+    assert "pwned" in out  # the names are shown...
+    assert not re.search(r"\x1b(?!\[[0-9;]*m)", out)  # ...with no escape but our colours
+    assert not RAW.search(out.replace("\x1b", "").replace("\n", ""))
