@@ -460,26 +460,28 @@ def unredact_text(text: str, key: RedactionKey, escape=None) -> str:
     a rendered report must be unredacted with its own escaping (or, better, rendered from
     ``unredact_model`` output so every renderer escapes them as usual).
     """
+    return _unredactor(key, escape)(text)
+
+
+def _unredactor(key: RedactionKey, escape=None):
+    """A function that puts the originals back into one string (the pattern built once)."""
     if not key.table:
-        return text
-    pattern = _table_pattern(tuple(sorted(key.table, key=len, reverse=True)))
-    escape = escape or (lambda s: s)
-    return pattern.sub(lambda m: escape(key.table[m.group(0)]), text)
-
-
-@lru_cache(maxsize=8)
-def _table_pattern(pseudonyms: tuple[str, ...]) -> re.Pattern:
+        return lambda text: text
     # Whole tokens only: a pseudonym inside a longer word or number is not that pseudonym.
-    alts = "|".join(re.escape(p) for p in pseudonyms)
-    return re.compile(rf"(?<!\w)(?:{alts})(?!\w)")
+    alts = "|".join(re.escape(p) for p in sorted(key.table, key=len, reverse=True))
+    pattern = re.compile(rf"(?<!\w)(?:{alts})(?!\w)")
+    table = key.table
+    escape = escape or (lambda s: s)
+    return lambda text: pattern.sub(lambda m: escape(table[m.group(0)]), text)
 
 
 def unredact_model(model: M, key: RedactionKey) -> M:
     """A copy of a snapshot or diagnosis with the originals back in every string field."""
+    put_back = _unredactor(key)
 
     def walk(node: Any) -> Any:
         if isinstance(node, str):
-            return unredact_text(node, key)
+            return put_back(node)
         if isinstance(node, list):
             return [walk(x) for x in node]
         if isinstance(node, dict):
