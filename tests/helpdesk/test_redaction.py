@@ -243,3 +243,19 @@ def test_html_unredaction_escapes_the_originals(tmp_path):
         r = run_cli("scan", "--snapshot", str(bundle), "--format", fmt, "--redaction-key", str(key))
         assert r.returncode in (0, 1), r.stderr
         assert "<script" not in r.stdout and escaped in r.stdout, fmt
+
+
+def test_account_in_folder_paths_and_resource_fields_is_hidden(tmp_path):
+    from assistant.sources.files import load_snapshot
+
+    folder = tmp_path / "210987654321" / "us-east-1"
+    folder.mkdir(parents=True)
+    for p in _demo_dir().glob("*.json"):
+        (folder / p.name).write_bytes(p.read_bytes().replace(b"123456789012", b"210987654321"))
+    snap = load_snapshot([tmp_path])
+    bundle = redact(snap, RedactionKey(SECRET))
+    raw = dump_snapshot(bundle).decode() + bundle.model_dump_json()
+    raw += json.dumps([f.model_dump() for f in bundle.files])
+    assert "210987654321" not in raw
+    d = diagnose(bundle)
+    assert "210987654321" not in d.model_dump_json()
