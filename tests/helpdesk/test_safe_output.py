@@ -149,3 +149,16 @@ def test_scan_command_stdout_has_nothing_raw(fmt, tmp_path, capsys):
     assert "pwned" in out  # the names are shown...
     assert not re.search(r"\x1b(?!\[[0-9;]*m)", out)  # ...with no escape but our colours
     assert not RAW.search(out.replace("\x1b", "").replace("\n", ""))
+
+
+@pytest.mark.parametrize(
+    "ch", ["\x00", "\x07", "\x1b", "\x7f", "\x9b", "\u202e", "\u2067", "\u061c", "\u2028", "\r"]
+)
+def test_clean_escapes_each_unsafe_character_and_keeps_text(ch):
+    from assistant.render.safe import clean, is_clean
+
+    out = clean(f"café-{ch}-日本-🙂")
+    assert ch not in out and out.startswith("café-\\") and out.endswith("-日本-🙂")
+    assert is_clean(out) and not is_clean(ch)
+    assert clean("ok\tand\nnew", keep_newlines=True) == "ok\tand\nnew"  # near miss: kept
+    assert clean("x" * 300) == "x" * 199 + "…" and clean("x" * 200) == "x" * 200
