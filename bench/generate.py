@@ -662,8 +662,11 @@ def _vpc(
             iid = ids("i")
             ip = f"{base}.{k}.{10 + j}"
             pub = None
-            if public and j == 0:
-                pub = ids.ip(34)
+            if public:  # MapPublicIpOnLaunch: each gets one, unless launched without
+                if rng.random() >= fault_share:
+                    pub = ids.ip(34)
+                else:
+                    reg.plant("ingress.public-instance-without-public-ip")
             elif not public and rng.random() < fault_share / per_subnet:
                 reg.plant("exposure.public-ip-in-private-subnet")
                 pub = ids.ip(18)

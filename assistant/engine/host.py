@@ -3,13 +3,20 @@
 Each engine owns its own durable-rules host (never the process-global one) with its timer
 threads switched off, so every action runs synchronously on the caller's thread. Each
 diagnosis runs under its own session id, and calls into one engine are serialised.
+
+Only facts that can match some rule go into durable-rules: each rule variant's match is also
+compiled into a conservative Python screen that says "cannot match" only when it is sure (an
+equality or comparison between values of the same plain type that fails, a kind no rule
+matches); anything it is unsure of (field references, type mixes, existence tests) passes.
+durable-rules still decides every match; the screen only spares it the facts (most subnets of
+a healthy region) that no rule could fire on.
 """
 
 from __future__ import annotations
 
 import itertools
 import threading
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import Any
 
 from durable.engine import Host
@@ -34,6 +41,69 @@ def _condition_fields(conditions: dict[str, Any]) -> set[str]:
         else:
             out.add(field)
     return out
+
+
+Screen = Callable[[dict[str, Any]], bool]
+_COMPARE: dict[str, Callable[[Any, Any], bool]] = {
+    "$gt": lambda a, b: a > b,
+    "$gte": lambda a, b: a >= b,
+    "$lt": lambda a, b: a < b,
+    "$lte": lambda a, b: a <= b,
+    "$neq": lambda a, b: a != b,
+}
+
+
+def _pass(_fact: dict[str, Any]) -> bool:
+    return True
+
+
+def _plain(value: Any) -> type | None:
+    """The comparable type of a value (bool apart from numbers), or None if not plain."""
+    if isinstance(value, bool):
+        return bool
+    if isinstance(value, (int, float)):
+        return float
+    if isinstance(value, str):
+        return str
+    return None
+
+
+def _field_test(field: str, value: Any, op: Callable[[Any, Any], bool]) -> Screen:
+    want = _plain(value)
+    if want is None:  # a field reference ({"$m": ...}) or anything else: unsure
+        return _pass
+
+    def test(fact: dict[str, Any]) -> bool:
+        got = fact.get(field, _pass)
+        if got is _pass or _plain(got) is not want:
+            return True  # missing, or a type mix durable-rules might coerce: unsure
+        return op(got, value)
+
+    return test
+
+
+def screen(expr: Any) -> Screen:
+    """A conservative Python test of a durable-rules match expression: False only when the
+    fact certainly cannot match."""
+    if not isinstance(expr, dict) or len(expr) != 1:
+        return _pass
+    ((key, value),) = expr.items()
+    if key in ("$and", "$or") and isinstance(value, list):
+        parts = [screen(e) for e in value]
+        if any(p is _pass for p in parts) and key == "$or":
+            return _pass
+        parts = [p for p in parts if p is not _pass]
+        if not parts:
+            return _pass
+        if key == "$and":
+            return lambda f: all(p(f) for p in parts)
+        return lambda f: any(p(f) for p in parts)
+    if key in _COMPARE and isinstance(value, dict) and len(value) == 1:
+        ((field, operand),) = value.items()
+        return _field_test(field, operand, _COMPARE[key])
+    if key.startswith("$"):
+        return _pass  # $ex, $nex, $m, ... : unsure
+    return _field_test(key, value, lambda a, b: a == b)
 
 
 class _QuietHost(Host):
@@ -86,6 +156,26 @@ class RuleEngine:
         for rule in self.rules:
             for variant in rule.variants:
                 self.match_fields |= _condition_fields(variant.conditions)
+        # Per fact kind, the screens of the variants that can match it (None: any kind).
+        self.screened = True
+        self._screens: dict[str | None, list[Screen]] = {}
+        for rule in self.rules:
+            for variant in rule.variants:
+                kind = variant.conditions.get("kind")
+                kinds = kind if isinstance(kind, list) else [kind]
+                if not all(isinstance(k, str) for k in kinds):
+                    kinds = [None]
+                for k in kinds:
+                    self._screens.setdefault(k, []).append(
+                        screen(compile_conditions(variant.conditions))
+                    )
+
+    def can_match(self, fact: dict[str, Any]) -> bool:
+        """Whether some rule could match the fact (False only when certainly not)."""
+        for test in self._screens.get(fact.get("kind"), ()):
+            if test(fact):
+                return True
+        return any(test(fact) for test in self._screens.get(None, ()))
 
     def _action(self, rule_id: str, variant: int):
         def fire(c) -> None:
@@ -113,6 +203,8 @@ class RuleEngine:
                 if key in seen:
                     continue
                 seen.add(key)
+                if self.screened and not self.can_match(f):
+                    continue
                 unique.append((key, f))
             try:
                 for start in range(0, len(unique), SESSION_FACTS):
