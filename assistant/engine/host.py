@@ -44,66 +44,50 @@ def _condition_fields(conditions: dict[str, Any]) -> set[str]:
 
 
 Screen = Callable[[dict[str, Any]], bool]
-_COMPARE: dict[str, Callable[[Any, Any], bool]] = {
-    "$gt": lambda a, b: a > b,
-    "$gte": lambda a, b: a >= b,
-    "$lt": lambda a, b: a < b,
-    "$lte": lambda a, b: a <= b,
-    "$neq": lambda a, b: a != b,
-}
+_OPS = {"$gt": ">", "$gte": ">=", "$lt": "<", "$lte": "<=", "$neq": "!="}
+_TYPES = {bool: "bool", int: "_NUM", float: "_NUM", str: "str"}
+_UNSURE = "True"
 
 
-def _pass(_fact: dict[str, Any]) -> bool:
-    return True
+def _leaf(field: str, op: str, value: Any) -> str:
+    """Python source: False only if the fact's field is of the value's plain type and the
+    comparison fails (a missing field or a type mix is unsure, so True)."""
+    kind = _TYPES.get(type(value))
+    if kind is None or (kind == "str" and op not in ("==", "!=")):
+        return _UNSURE  # a field reference ({"$m": ...}), a string order, ...: unsure
+    test = f"type(_x := f.get({field!r}))"
+    test += " not in _NUM" if kind == "_NUM" else f" is not {kind}"
+    return f"({test} or _x {op} {value!r})"
 
 
-def _plain(value: Any) -> type | None:
-    """The comparable type of a value (bool apart from numbers), or None if not plain."""
-    if isinstance(value, bool):
-        return bool
-    if isinstance(value, (int, float)):
-        return float
-    if isinstance(value, str):
-        return str
-    return None
+def _source(expr: Any) -> str:
+    if not isinstance(expr, dict) or len(expr) != 1:
+        return _UNSURE
+    ((key, value),) = expr.items()
+    if key in ("$and", "$or") and isinstance(value, list):
+        parts = [_source(e) for e in value]
+        if key == "$or":
+            return _UNSURE if _UNSURE in parts or not parts else f"({' or '.join(parts)})"
+        parts = [x for x in parts if x != _UNSURE]
+        return f"({' and '.join(parts)})" if parts else _UNSURE
+    if key in _OPS and isinstance(value, dict) and len(value) == 1:
+        ((field, operand),) = value.items()
+        return _leaf(field, _OPS[key], operand)
+    if key.startswith("$"):
+        return _UNSURE  # $ex, $nex, $m, ...: unsure
+    return _leaf(key, "==", value)
 
 
-def _field_test(field: str, value: Any, op: Callable[[Any, Any], bool]) -> Screen:
-    want = _plain(value)
-    if want is None:  # a field reference ({"$m": ...}) or anything else: unsure
-        return _pass
-
-    def test(fact: dict[str, Any]) -> bool:
-        got = fact.get(field, _pass)
-        if got is _pass or _plain(got) is not want:
-            return True  # missing, or a type mix durable-rules might coerce: unsure
-        return op(got, value)
-
-    return test
+def _compile(sources: list[str]) -> Screen:
+    body = _UNSURE if _UNSURE in sources or not sources else " or ".join(sources)
+    # Sources hold only field names and literals, each written with repr().
+    return eval(f"lambda f: bool({body})", {"_NUM": (int, float)})  # noqa: S307
 
 
 def screen(expr: Any) -> Screen:
     """A conservative Python test of a durable-rules match expression: False only when the
     fact certainly cannot match."""
-    if not isinstance(expr, dict) or len(expr) != 1:
-        return _pass
-    ((key, value),) = expr.items()
-    if key in ("$and", "$or") and isinstance(value, list):
-        parts = [screen(e) for e in value]
-        if any(p is _pass for p in parts) and key == "$or":
-            return _pass
-        parts = [p for p in parts if p is not _pass]
-        if not parts:
-            return _pass
-        if key == "$and":
-            return lambda f: all(p(f) for p in parts)
-        return lambda f: any(p(f) for p in parts)
-    if key in _COMPARE and isinstance(value, dict) and len(value) == 1:
-        ((field, operand),) = value.items()
-        return _field_test(field, operand, _COMPARE[key])
-    if key.startswith("$"):
-        return _pass  # $ex, $nex, $m, ... : unsure
-    return _field_test(key, value, lambda a, b: a == b)
+    return _compile([_source(expr)])
 
 
 class _QuietHost(Host):
@@ -156,9 +140,9 @@ class RuleEngine:
         for rule in self.rules:
             for variant in rule.variants:
                 self.match_fields |= _condition_fields(variant.conditions)
-        # Per fact kind, the screens of the variants that can match it (None: any kind).
+        # Per fact kind, one screen over the variants that can match it (None: any kind).
         self.screened = True
-        self._screens: dict[str | None, list[Screen]] = {}
+        sources: dict[str | None, list[str]] = {}
         for rule in self.rules:
             for variant in rule.variants:
                 kind = variant.conditions.get("kind")
@@ -166,16 +150,18 @@ class RuleEngine:
                 if not all(isinstance(k, str) for k in kinds):
                     kinds = [None]
                 for k in kinds:
-                    self._screens.setdefault(k, []).append(
-                        screen(compile_conditions(variant.conditions))
+                    sources.setdefault(k, []).append(
+                        _source(compile_conditions(variant.conditions))
                     )
+        self._screens: dict[str | None, Screen] = {k: _compile(v) for k, v in sources.items()}
 
     def can_match(self, fact: dict[str, Any]) -> bool:
         """Whether some rule could match the fact (False only when certainly not)."""
-        for test in self._screens.get(fact.get("kind"), ()):
-            if test(fact):
-                return True
-        return any(test(fact) for test in self._screens.get(None, ()))
+        test = self._screens.get(fact.get("kind"))
+        if test is not None and test(fact):
+            return True
+        anykind = self._screens.get(None)
+        return anykind is not None and anykind(fact)
 
     def _action(self, rule_id: str, variant: int):
         def fire(c) -> None:
