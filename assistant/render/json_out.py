@@ -9,10 +9,12 @@ from assistant.models.finding import Diagnosis
 
 def diagnosis_dict(d: Diagnosis) -> dict:
     """The JSON document `scan --format json` prints."""
+    # One model_dump for the three lists (one call into pydantic-core, not one per item).
+    doc = d.model_dump(mode="json", include={"findings", "subnets", "not_checked"})
     return {
-        "findings": [f.model_dump(mode="json") for f in d.findings],
-        "subnets": [s.model_dump(mode="json") for s in d.subnets],
-        "not_checked": [n.model_dump(mode="json") for n in d.not_checked],
+        "findings": doc["findings"],
+        "subnets": doc["subnets"],
+        "not_checked": doc["not_checked"],
         "summary": {
             "vpcs": d.vpc_ids,
             "account_id": d.account_id,
@@ -31,4 +33,5 @@ def _counts(d: Diagnosis) -> dict[str, int]:
 
 
 def render_json(d: Diagnosis) -> str:
+    """The document as indented JSON (orjson), with a final newline."""
     return orjson.dumps(diagnosis_dict(d), option=orjson.OPT_INDENT_2).decode() + "\n"
