@@ -13,11 +13,13 @@ wall time above that of a 10-subnet region, divided by the extra subnets; its gr
 given from the smallest to the largest size. Files the installed loader does not read (an
 output it does not know yet) are listed and left out of both.
 
-    python bench/scan_bench.py [--sizes 1000 10000 50000] [--repeat 3] [--profile]
+    python bench/scan_bench.py [--sizes 1000 10000 50000] [--repeat 3] [--profile] [--traces 400]
 
 ``--profile`` runs the scan once more per size in-process and prints where the time goes:
 imports, load, topology + facts, engine, findings, render, gc (time inside the cyclic
-collector, from ``gc.callbacks``), and the rest.
+collector, from ``gc.callbacks``), and the rest. ``--traces N`` times N traces per size after
+the snapshot is loaded (instance to internet, internet to load balancer, instance to instance,
+internet to instance, in turn).
 """
 
 from __future__ import annotations
@@ -92,6 +94,43 @@ print(json.dumps({"imports": t_imports, **stages, "gc": gc_time[0], "gc_runs": g
 """
 
 
+TRACE = r"""
+import json, random, statistics, sys, time
+from assistant.sources.files import load_snapshot
+from assistant.trace import Tracer
+n = int(sys.argv[1])
+snap = load_snapshot(sys.argv[2:])
+t0 = time.perf_counter()
+tracer = Tracer(snap)
+_ = tracer.topo.views
+setup = time.perf_counter() - t0
+rnd = random.Random(7)
+running = [i.InstanceId for i in snap.Instances if i.State.Name == "running"]
+lbs = [lb.LoadBalancerName for lb in snap.LoadBalancers]
+tracer.trace(running[0], "internet", 443)  # warm-up: reads the rule catalogue once
+names = ["instance -> internet", "internet -> load balancer", "instance -> instance",
+         "internet -> instance"]
+by = {k: [] for k in names}
+for q in range(n):
+    kind = q % 4
+    if kind == 0:
+        args = (rnd.choice(running), "internet", 443)
+    elif kind == 1:
+        args = ("internet", rnd.choice(lbs), 443)
+    elif kind == 2:
+        args = (rnd.choice(running), rnd.choice(running), 8080)
+    else:
+        args = ("internet", rnd.choice(running), 22)
+    t = time.perf_counter()
+    tracer.trace(*args)
+    by[names[kind]].append((time.perf_counter() - t) * 1000)
+every = [x for v in by.values() for x in v]
+print(json.dumps({"setup_ms": setup * 1000, "mean": statistics.mean(every),
+                  "median": statistics.median(every), "max": max(every),
+                  "by": {k: statistics.mean(v) for k, v in by.items() if v}}))
+"""
+
+
 def run_child(args: list[str]) -> tuple[float, float, float]:
     """(wall seconds, CPU seconds, peak RSS MB) of one child process, start to exit."""
     t0 = time.perf_counter()
@@ -163,6 +202,9 @@ def main() -> None:
     ap.add_argument("--repeat", type=int, default=3)
     ap.add_argument("--cache", type=Path, default=Path("/tmp/vpc-helper-bench"))
     ap.add_argument("--profile", action="store_true", help="also print the time per stage")
+    ap.add_argument(
+        "--traces", type=int, default=0, help="also time this many traces after load, per size"
+    )
     a = ap.parse_args()
 
     fixed_dir = region(a.cache, FIXED_SUBNETS)
@@ -203,6 +245,23 @@ def main() -> None:
             print(
                 f"         profile (s): {parts} ({p['gc_runs']} collections, inside the "
                 f"stages), rest {rest:.2f}; total {p['total']:.2f}",
+                flush=True,
+            )
+        if a.traces:
+            r = subprocess.run(
+                [sys.executable, "-c", TRACE, str(a.traces), *paths],
+                capture_output=True,
+                text=True,
+                cwd=ROOT,
+            )
+            if r.returncode != 0:
+                raise SystemExit(f"trace bench failed: {r.stderr[-800:]}")
+            t = json.loads(r.stdout.strip().splitlines()[-1])
+            kinds = ", ".join(f"{k} {v:.2f}" for k, v in t["by"].items())
+            print(
+                f"         trace after load ({a.traces} traces): mean {t['mean']:.2f} ms, "
+                f"median {t['median']:.2f}, max {t['max']:.2f} (indexes {t['setup_ms']:.0f} ms; "
+                f"means: {kinds})",
                 flush=True,
             )
     if len(rows) > 1:
