@@ -15,7 +15,8 @@ output it does not know yet) are listed and left out of both.
 
     python bench/scan_bench.py [--sizes 1000 10000 50000] [--repeat 3] [--profile] [--traces 400]
 
-``--profile`` runs the scan once more per size in-process and prints where the time goes:
+``--profile`` runs the scan once more per size in-process and prints where the CPU time goes
+(CPU, not wall: the machine is shared):
 imports, load, topology + facts, engine, findings, render, gc (time inside the cyclic
 collector, from ``gc.callbacks``), and the rest. ``--traces N`` times N traces per size after
 the snapshot is loaded (instance to internet, internet to load balancer, instance to instance,
@@ -47,7 +48,7 @@ _FIRST_KEY = re.compile(rb'^\s*\{\s*"([^"]+)"')
 
 PROFILE = r"""
 import gc, io, json, sys, time, contextlib
-t_start = time.perf_counter()
+t_start = time.process_time()
 import assistant.cli
 import assistant.engine.diagnose
 dg = sys.modules["assistant.engine.diagnose"]
@@ -55,18 +56,18 @@ import assistant.engine.host as host
 import assistant.render as render
 import assistant.render.json_out as jo
 import assistant.sources.files as files
-t_imports = time.perf_counter() - t_start
+t_imports = time.process_time() - t_start
 stages = {}
 def timed(name, fn, consume=False):
     def wrapper(*a, **k):
-        t = time.perf_counter()
+        t = time.process_time()
         try:
             out = fn(*a, **k)
             if consume:
                 out = list(out)
             return out
         finally:
-            stages[name] = stages.get(name, 0.0) + time.perf_counter() - t
+            stages[name] = stages.get(name, 0.0) + time.process_time() - t
     return wrapper
 files.load_snapshot = timed("load", files.load_snapshot)
 dg.Topology = timed("topology", dg.Topology)
@@ -81,14 +82,14 @@ render.render_json = jo.render_json
 gc_time = [0.0, 0]
 def on_gc(phase, info, _t=[0.0]):
     if phase == "start":
-        _t[0] = time.perf_counter()
+        _t[0] = time.process_time()
     else:
-        gc_time[0] += time.perf_counter() - _t[0]
+        gc_time[0] += time.process_time() - _t[0]
         gc_time[1] += 1
 gc.callbacks.append(on_gc)
 with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()):
     rc = assistant.cli.main(["scan", "--snapshot", *sys.argv[1:], "--format", "json"])
-total = time.perf_counter() - t_start
+total = time.process_time() - t_start
 print(json.dumps({"imports": t_imports, **stages, "gc": gc_time[0], "gc_runs": gc_time[1],
                   "total": total, "rc": rc}))
 """
@@ -243,7 +244,7 @@ def main() -> None:
             rest = p["total"] - sum(v for k, v in shown.items() if k != "gc")
             parts = ", ".join(f"{k} {v:.2f}" for k, v in shown.items())
             print(
-                f"         profile (s): {parts} ({p['gc_runs']} collections, inside the "
+                f"         profile (CPU s): {parts} ({p['gc_runs']} collections, inside the "
                 f"stages), rest {rest:.2f}; total {p['total']:.2f}",
                 flush=True,
             )
