@@ -9,12 +9,13 @@ from assistant.models.finding import Diagnosis
 
 def diagnosis_dict(d: Diagnosis) -> dict:
     """The JSON document `scan --format json` prints."""
-    # One model_dump for the three lists (one call into pydantic-core, not one per item).
-    doc = d.model_dump(mode="json", include={"findings", "subnets", "not_checked"})
+    # One model_dump for the lists (one call into pydantic-core, not one per item).
+    doc = d.model_dump(mode="json", include={"findings", "subnets", "not_checked", "files"})
     return {
         "findings": doc["findings"],
         "subnets": doc["subnets"],
         "not_checked": doc["not_checked"],
+        **({"files": doc["files"]} if d.files else {}),
         "summary": {
             "vpcs": d.vpc_ids,
             "account_id": d.account_id,
