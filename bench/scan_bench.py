@@ -147,9 +147,12 @@ def run_child(args: list[str]) -> tuple[float, float, float]:
 
 def readable(directory: Path) -> tuple[list[str], list[str]]:
     """(files the loader reads, 'file (key)' for those it does not know)."""
-    from assistant.sources.files import AWS_OUTPUTS
+    try:
+        from assistant.models.registry import BY_KEY as known_keys
+    except ImportError:  # before the registry
+        from assistant.sources.files import AWS_OUTPUTS as known_keys
 
-    known = set(AWS_OUTPUTS) | {"VpcId"}  # describe-vpc-attribute outputs start with VpcId
+    known = set(known_keys) | {"VpcId"}  # describe-vpc-attribute outputs start with VpcId
     keep, skipped = [], []
     for p in sorted(directory.glob("*.json")):
         with p.open("rb") as fh:

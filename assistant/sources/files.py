@@ -364,7 +364,7 @@ class _Part:
 
     row: Row
     items: list[Any]
-    raws: list[Any]
+    locations: list[tuple[str | None, str | None]]  # (region, account) each item states
     carried: str | None  # the parent item named inside the output (per-item rows)
 
 
@@ -445,7 +445,11 @@ def _response(f: _File, doc: Any) -> None:
         carried = doc.get(row.carry) if row.carry else None
         if carried is not None and not isinstance(carried, str):
             raise SnapshotError(f"{f.path}: '{row.carry}' should be a string")
-        f.parts.append(_Part(row, items, raws, carried))
+        # Where each item says it lives, taken now so the parsed file can be freed at once.
+        locations = (
+            [resource_location(x) for x in raws] if items and hasattr(items[0], "region") else []
+        )
+        f.parts.append(_Part(row, items, locations, carried))
         f.failed = None
         f.keys.append(key)
         f.resources += len(items) if row.collection not in _ATTRS else len(items[0])
@@ -501,8 +505,9 @@ def load_snapshot(paths: list[str | Path] | str | Path) -> Snapshot:
         paths = [paths]
     files = _expand(list(paths))
     with gc_paused():
+        # One file at a time: each file's bytes and parsed JSON are freed once it is read.
         snap = snapshot_from_outputs(
-            [(p, _read_bytes(p)) for _root, p in files],
+            ((p, _read_bytes(p)) for _root, p in files),
             roots={p: root for root, p in files},
             strict=False,
             label=", ".join(str(p) for p in paths),
@@ -653,8 +658,10 @@ def _assemble(
                 continue
             bucket = merged.setdefault(coll, {})
             id_key = part.row.id_key or ""
-            for n, (res, raw) in enumerate(zip(part.items, part.raws, strict=False)):
-                _locate(res, raw, f)
+            locs = part.locations
+            for n, res in enumerate(part.items):
+                if n < len(locs):
+                    _locate(res, locs[n], f)
                 bucket[getattr(res, id_key, None) or f"#{f.path}:{n}"] = res
     fields: dict[str, Any] = {c: list(v.values()) for c, v in merged.items()}
     keyed: dict[str, dict[str, Any]] = {}
@@ -710,10 +717,10 @@ def _assemble(
     return snap
 
 
-def _locate(res: Any, raw: Any, f: _File) -> None:
+def _locate(res: Any, loc: tuple[str | None, str | None], f: _File) -> None:
     if not hasattr(res, "region"):
         return
-    r, a = resource_location(raw)
+    r, a = loc
     if res.region is None:
         res.region = r or f.region
     if res.account is None:
