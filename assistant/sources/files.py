@@ -150,13 +150,29 @@ def _arn_location(value: Any) -> tuple[str | None, str | None]:
     return None, None
 
 
+_ARN_KEYS: dict[tuple[str, ...], tuple[str, ...]] = {}
+
+
+def _arn_keys(raw: dict[str, Any]) -> tuple[str, ...]:
+    """The keys of ``raw`` that end in ``Arn`` (cached per key layout: items of one output
+    share it, so tens of thousands of instances cost one scan of their keys)."""
+    keys = tuple(raw)
+    found = _ARN_KEYS.get(keys)
+    if found is None:
+        found = tuple(k for k in keys if isinstance(k, str) and k.endswith("Arn"))
+        if len(_ARN_KEYS) < 4096:
+            _ARN_KEYS[keys] = found
+    return found
+
+
 def resource_location(raw: Any) -> tuple[str | None, str | None]:
     """(region, account) a resource states itself: ARN, OwnerId, availability zone."""
     if not isinstance(raw, dict):
         return None, None
     region = account = None
-    for k, v in raw.items():
-        if k.endswith("Arn") and isinstance(v, str):
+    for k in _arn_keys(raw):
+        v = raw[k]
+        if isinstance(v, str):
             r, a = _arn_location(v)
             region, account = region or r, account or a
     for k in ("OwnerId", "VpcOwnerId", "ResourceOwnerId"):
