@@ -14,6 +14,7 @@ from __future__ import annotations
 import ipaddress
 import re
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -86,7 +87,7 @@ def _decode(path: Path, data: bytes) -> Any:
             data = data.decode(enc).lstrip("\ufeff").encode()
         except UnicodeError:
             raise SnapshotError(f"{path}: not valid JSON (undecodable UTF-16 text)") from None
-    if not data.strip():
+    if not data or data.isspace():  # as `not data.strip()`, without copying the file
         raise SnapshotError(f"{path}: file is empty")
     try:
         return orjson.loads(data)
@@ -209,6 +210,13 @@ _TARGET_PREFIX = {
 def _bad_cidr(value: str | None, version: int | None = None) -> str | None:
     if value is None:
         return None
+    return _bad_cidr_text(value, version)
+
+
+@lru_cache(maxsize=65536)
+def _bad_cidr_text(value: str, version: int | None) -> str | None:
+    """Why a CIDR text is wrong, or None (cached: the same blocks recur in every route table,
+    ACL and group of a region)."""
     try:
         net = ipaddress.ip_network(value, strict=False)
     except ValueError:
@@ -733,14 +741,21 @@ def _assemble(
     return snap
 
 
+def _set(res: Any, name: str, value: Any) -> None:
+    """``res.name = value`` as pydantic does it for a model without assignment validation,
+    without its per-call dispatch (done for every resource of a region)."""
+    res.__dict__[name] = value
+    res.__pydantic_fields_set__.add(name)
+
+
 def _locate(res: Any, loc: tuple[str | None, str | None], f: _File) -> None:
     if not hasattr(res, "region"):
         return
     r, a = loc
     if res.region is None:
-        res.region = r or f.region
+        _set(res, "region", r or f.region)
     if res.account is None:
-        res.account = a or f.account
+        _set(res, "account", a or f.account)
 
 
 def apply_lb_attributes(snap: Snapshot) -> None:
@@ -779,9 +794,9 @@ def settle_location(snap: Snapshot, account_id: str | None, region: str | None) 
     # One region or account known for the whole input: resources that did not say take it.
     for x in located:
         if x.region is None and len(regions) == 1:
-            x.region = next(iter(regions))
+            _set(x, "region", next(iter(regions)))
         if x.account is None and len(accounts) == 1:
-            x.account = next(iter(accounts))
+            _set(x, "account", next(iter(accounts)))
     snap.regions = sorted(regions)
     if snap.region is None and regions:
         snap.region = ",".join(sorted(regions))
