@@ -16,9 +16,9 @@ output it does not know yet) are listed and left out of both.
     python bench/scan_bench.py [--sizes 1000 10000 50000] [--repeat 3] [--profile] [--traces 400]
 
 ``--profile`` runs the scan once more per size in-process and prints where the CPU time goes
-(CPU, not wall: the machine is shared):
-imports, load, topology + facts, engine, findings, render, gc (time inside the cyclic
-collector, from ``gc.callbacks``), and the rest. ``--traces N`` times N traces per size after
+(CPU, not wall: the machine is shared): imports, load, canonical order, topology + facts,
+engine, findings, render, gc (time inside the cyclic collector, from ``gc.callbacks``), and
+the rest. ``--traces N`` times N traces per size after
 the snapshot is loaded (instance to internet, internet to load balancer, instance to instance,
 internet to instance, in turn).
 """
@@ -78,6 +78,11 @@ dg.render_finding = timed("findings", dg.render_finding)
 dg.subnet_summaries = timed("subnet summaries", dg.subnet_summaries)
 dg._not_checked = timed("not checked", dg._not_checked)
 jo.render_json = timed("render", jo.render_json)
+try:
+    import assistant.canonical as canon
+    canon.canonical = timed("canonical order", canon.canonical)
+except ImportError:
+    pass
 render.render_json = jo.render_json
 gc_time = [0.0, 0]
 def on_gc(phase, info, _t=[0.0]):
