@@ -633,7 +633,8 @@ def _vpc(
             routes = [local, tgw_route]
             roll = rng.random()
             if roll < fault_share:
-                reg.plant("egress.no-default-route")
+                if tier == "app":  # a data subnet without a default route is by design
+                    reg.plant("egress.no-default-route")
             elif roll < 2 * fault_share:
                 reg.plant("nat.cross-az")
                 other = [a for a in nats if a != az] or [az]
