@@ -1,11 +1,15 @@
 """Speed of a live scan: API calls made and wall time, against a local moto server.
 
-Builds a region with 1 VPC / 50 subnets, then one with 10 VPCs / 500 subnets (each VPC: an
-internet gateway, a NAT gateway per AZ in public subnets, private route tables, a few
-instances, an internet-facing ALB with a target group), and times `collect` + `diagnose`
+Builds regions of VPCs x subnets (default 1x50, 10x50 and 500x4; each VPC: an internet
+gateway, a NAT gateway per AZ in public subnets, private route tables, a few instances, an
+internet-facing ALB with a listener and a target group), and times `collect` + `diagnose`
 over HTTP exactly as `vpc-helper scan` does.
 
-    python bench/live_scan.py [--repeat 3]
+For each it prints the calls (one per resource type, plus the per-item calls the API forces,
+listed), the wall time, the slowest single call, the parsing (responses into the snapshot)
+and the budget "2 x slowest call + parsing" with the wall time's ratio to it.
+
+    python bench/live_scan.py [--repeat 3] [--scenarios 1x50 10x50 500x4]
 """
 
 from __future__ import annotations
@@ -26,7 +30,9 @@ AZS = "abc"
 
 def build_vpc(ec2, elbv2, n: int, subnets: int, region: str) -> str:
     """One VPC: a third of its subnets public (with a NAT per AZ), the rest private."""
-    vpc = ec2.create_vpc(CidrBlock=f"10.{n}.0.0/16")["Vpc"]["VpcId"]
+    # a /18 per VPC (room for 64 /24 subnets), so a region can hold up to 1,024 VPCs
+    first, third = f"10.{n // 4}", (n % 4) * 64
+    vpc = ec2.create_vpc(CidrBlock=f"{first}.{third}.0/18")["Vpc"]["VpcId"]
     igw = ec2.create_internet_gateway()["InternetGateway"]["InternetGatewayId"]
     ec2.attach_internet_gateway(InternetGatewayId=igw, VpcId=vpc)
     pub_rt = ec2.create_route_table(VpcId=vpc)["RouteTable"]["RouteTableId"]
@@ -38,7 +44,7 @@ def build_vpc(ec2, elbv2, n: int, subnets: int, region: str) -> str:
     for k in range(subnets):
         az = AZS[k % len(AZS)]
         sid = ec2.create_subnet(
-            VpcId=vpc, CidrBlock=f"10.{n}.{k}.0/24", AvailabilityZone=f"{region}{az}"
+            VpcId=vpc, CidrBlock=f"{first}.{third + k}.0/24", AvailabilityZone=f"{region}{az}"
         )["Subnet"]["SubnetId"]
         if k < n_public:
             ec2.associate_route_table(RouteTableId=pub_rt, SubnetId=sid)
@@ -85,7 +91,18 @@ def scan_once(region: str) -> dict:
     import boto3
 
     from assistant.engine import diagnose
+    from assistant.sources import live
     from assistant.sources.live import collect
+
+    parse = [0.0]
+    original = live._Region.snapshot
+
+    def timed_snapshot(self):  # responses -> snapshot, timed for the budget
+        t0 = time.perf_counter()
+        try:
+            return original(self)
+        finally:
+            parse[0] += time.perf_counter() - t0
 
     calls: Counter = Counter()
     durations: list[float] = []
@@ -105,10 +122,15 @@ def scan_once(region: str) -> dict:
     session.events.register("before-call", before)
     session.events.register("after-call", after)
     t = time.perf_counter()
-    snap = collect(regions=[region], session=session)
+    live._Region.snapshot = timed_snapshot
+    try:
+        snap = collect(regions=[region], session=session)
+    finally:
+        live._Region.snapshot = original
     read = time.perf_counter() - t
     d = diagnose(snap)
     return {
+        "parse": parse[0],
         "wall": time.perf_counter() - t,
         "read": read,
         "calls": calls,
@@ -122,7 +144,14 @@ def scan_once(region: str) -> dict:
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--repeat", type=int, default=3, help="scans per scenario (median shown)")
+    ap.add_argument(
+        "--scenarios",
+        nargs="+",
+        default=["1x50", "10x50", "500x4"],
+        help="VPCSxSUBNETS per VPC (at most 64 subnets per VPC)",
+    )
     args = ap.parse_args()
+    scenarios = [tuple(int(x) for x in sc.split("x")) for sc in args.scenarios]
     os.environ.setdefault("MOTO_EC2_LOAD_DEFAULT_AMIS", "false")
     logging.getLogger("werkzeug").setLevel(logging.ERROR)
     import boto3
@@ -152,7 +181,7 @@ def main() -> int:
     )
     print(head + "  per-item calls")
     try:
-        for vpcs, per_vpc in ((1, 50), (10, 50)):
+        for vpcs, per_vpc in scenarios:
             urllib.request.urlopen(
                 urllib.request.Request(f"{url}/moto-api/reset", method="POST"), timeout=10
             ).read()
@@ -172,10 +201,16 @@ def main() -> int:
                 f"{r['slowest']:>9.2f}"
                 f"{r['sum']:>7.2f}{r['findings']:>9}  {per_item}"
             )
+            budget = 2 * r["slowest"] + r["parse"]
+            print(
+                f"{'':<24}budget 2 x slowest + parsing ({r['parse']:.2f} s) = {budget:.2f} s; "
+                f"wall / budget = {r['wall'] / budget:.2f}"
+            )
             print(
                 f"{'':<24}(built in {build:.1f} s; {r['vpcs']} VPCs with moto's default one; "
                 f"every other operation: one call; read = collect only; "
-                f"slowest = longest single call; sum = all call times added up)"
+                f"slowest = longest single call; sum = all call times added up)",
+                flush=True,
             )
     finally:
         server.stop()

@@ -3,13 +3,20 @@
 Each engine owns its own durable-rules host (never the process-global one) with its timer
 threads switched off, so every action runs synchronously on the caller's thread. Each
 diagnosis runs under its own session id, and calls into one engine are serialised.
+
+Only facts that can match some rule go into durable-rules: each rule variant's match is also
+compiled into a conservative Python screen that says "cannot match" only when it is sure (an
+equality or comparison between values of the same plain type that fails, a kind no rule
+matches); anything it is unsure of (field references, type mixes, existence tests) passes.
+durable-rules still decides every match; the screen only spares it the facts (most subnets of
+a healthy region) that no rule could fire on.
 """
 
 from __future__ import annotations
 
 import itertools
 import threading
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import Any
 
 from durable.engine import Host
@@ -34,6 +41,53 @@ def _condition_fields(conditions: dict[str, Any]) -> set[str]:
         else:
             out.add(field)
     return out
+
+
+Screen = Callable[[dict[str, Any]], bool]
+_OPS = {"$gt": ">", "$gte": ">=", "$lt": "<", "$lte": "<=", "$neq": "!="}
+_TYPES = {bool: "bool", int: "_NUM", float: "_NUM", str: "str"}
+_UNSURE = "True"
+
+
+def _leaf(field: str, op: str, value: Any) -> str:
+    """Python source: False only if the fact's field is of the value's plain type and the
+    comparison fails (a missing field or a type mix is unsure, so True)."""
+    kind = _TYPES.get(type(value))
+    if kind is None or (kind == "str" and op not in ("==", "!=")):
+        return _UNSURE  # a field reference ({"$m": ...}), a string order, ...: unsure
+    test = f"type(_x := f.get({field!r}))"
+    test += " not in _NUM" if kind == "_NUM" else f" is not {kind}"
+    return f"({test} or _x {op} {value!r})"
+
+
+def _source(expr: Any) -> str:
+    if not isinstance(expr, dict) or len(expr) != 1:
+        return _UNSURE
+    ((key, value),) = expr.items()
+    if key in ("$and", "$or") and isinstance(value, list):
+        parts = [_source(e) for e in value]
+        if key == "$or":
+            return _UNSURE if _UNSURE in parts or not parts else f"({' or '.join(parts)})"
+        parts = [x for x in parts if x != _UNSURE]
+        return f"({' and '.join(parts)})" if parts else _UNSURE
+    if key in _OPS and isinstance(value, dict) and len(value) == 1:
+        ((field, operand),) = value.items()
+        return _leaf(field, _OPS[key], operand)
+    if key.startswith("$"):
+        return _UNSURE  # $ex, $nex, $m, ...: unsure
+    return _leaf(key, "==", value)
+
+
+def _compile(sources: list[str]) -> Screen:
+    body = _UNSURE if _UNSURE in sources or not sources else " or ".join(sources)
+    # Sources hold only field names and literals, each written with repr().
+    return eval(f"lambda f: bool({body})", {"_NUM": (int, float)})  # noqa: S307
+
+
+def screen(expr: Any) -> Screen:
+    """A conservative Python test of a durable-rules match expression: False only when the
+    fact certainly cannot match."""
+    return _compile([_source(expr)])
 
 
 class _QuietHost(Host):
@@ -86,6 +140,28 @@ class RuleEngine:
         for rule in self.rules:
             for variant in rule.variants:
                 self.match_fields |= _condition_fields(variant.conditions)
+        # Per fact kind, one screen over the variants that can match it (None: any kind).
+        self.screened = True
+        sources: dict[str | None, list[str]] = {}
+        for rule in self.rules:
+            for variant in rule.variants:
+                kind = variant.conditions.get("kind")
+                kinds = kind if isinstance(kind, list) else [kind]
+                if not all(isinstance(k, str) for k in kinds):
+                    kinds = [None]
+                for k in kinds:
+                    sources.setdefault(k, []).append(
+                        _source(compile_conditions(variant.conditions))
+                    )
+        self._screens: dict[str | None, Screen] = {k: _compile(v) for k, v in sources.items()}
+
+    def can_match(self, fact: dict[str, Any]) -> bool:
+        """Whether some rule could match the fact (False only when certainly not)."""
+        test = self._screens.get(fact.get("kind"))
+        if test is not None and test(fact):
+            return True
+        anykind = self._screens.get(None)
+        return anykind is not None and anykind(fact)
 
     def _action(self, rule_id: str, variant: int):
         def fire(c) -> None:
@@ -113,6 +189,8 @@ class RuleEngine:
                 if key in seen:
                     continue
                 seen.add(key)
+                if self.screened and not self.can_match(f):
+                    continue
                 unique.append((key, f))
             try:
                 for start in range(0, len(unique), SESSION_FACTS):

@@ -53,7 +53,7 @@ def _graph(topo: Topology, d: Diagnosis) -> _Graph:
         cidr = vpc.CidrBlock if vpc else ""
         g.vpcs.append((vid, " ".join(x for x in (vid, name and f"({name})", cidr) if x)))
         views = sorted(
-            (v for v in topo.views.values() if v.subnet.VpcId == vid),
+            topo.views_by_vpc.get(vid, []),
             key=lambda v: (v.subnet.AvailabilityZone, _ROLE_ORDER.get(v.role, 9), v.subnet_id),
         )
         if len(views) > MAX_SUBNETS:

@@ -9,11 +9,13 @@ from assistant.models.finding import Diagnosis
 
 def diagnosis_dict(d: Diagnosis) -> dict:
     """The JSON document `scan --format json` prints."""
+    # One model_dump for the lists (one call into pydantic-core, not one per item).
+    doc = d.model_dump(mode="json", include={"findings", "subnets", "not_checked", "files"})
     return {
-        "findings": [f.model_dump(mode="json") for f in d.findings],
-        "subnets": [s.model_dump(mode="json") for s in d.subnets],
-        "not_checked": [n.model_dump(mode="json") for n in d.not_checked],
-        **({"files": [f.model_dump(mode="json") for f in d.files]} if d.files else {}),
+        "findings": doc["findings"],
+        "subnets": doc["subnets"],
+        "not_checked": doc["not_checked"],
+        **({"files": doc["files"]} if d.files else {}),
         "summary": {
             "vpcs": d.vpc_ids,
             "account_id": d.account_id,
@@ -32,4 +34,5 @@ def _counts(d: Diagnosis) -> dict[str, int]:
 
 
 def render_json(d: Diagnosis) -> str:
+    """The document as indented JSON (orjson), with a final newline."""
     return orjson.dumps(diagnosis_dict(d), option=orjson.OPT_INDENT_2).decode() + "\n"

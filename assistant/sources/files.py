@@ -14,6 +14,7 @@ from __future__ import annotations
 import ipaddress
 import re
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -86,7 +87,7 @@ def _decode(path: Path, data: bytes) -> Any:
             data = data.decode(enc).lstrip("\ufeff").encode()
         except UnicodeError:
             raise SnapshotError(f"{path}: not valid JSON (undecodable UTF-16 text)") from None
-    if not data.strip():
+    if not data or data.isspace():  # as `not data.strip()`, without copying the file
         raise SnapshotError(f"{path}: file is empty")
     try:
         return orjson.loads(data)
@@ -150,13 +151,29 @@ def _arn_location(value: Any) -> tuple[str | None, str | None]:
     return None, None
 
 
+_ARN_KEYS: dict[tuple[str, ...], tuple[str, ...]] = {}
+
+
+def _arn_keys(raw: dict[str, Any]) -> tuple[str, ...]:
+    """The keys of ``raw`` that end in ``Arn`` (cached per key layout: items of one output
+    share it, so tens of thousands of instances cost one scan of their keys)."""
+    keys = tuple(raw)
+    found = _ARN_KEYS.get(keys)
+    if found is None:
+        found = tuple(k for k in keys if isinstance(k, str) and k.endswith("Arn"))
+        if len(_ARN_KEYS) < 4096:
+            _ARN_KEYS[keys] = found
+    return found
+
+
 def resource_location(raw: Any) -> tuple[str | None, str | None]:
     """(region, account) a resource states itself: ARN, OwnerId, availability zone."""
     if not isinstance(raw, dict):
         return None, None
     region = account = None
-    for k, v in raw.items():
-        if k.endswith("Arn") and isinstance(v, str):
+    for k in _arn_keys(raw):
+        v = raw[k]
+        if isinstance(v, str):
             r, a = _arn_location(v)
             region, account = region or r, account or a
     for k in ("OwnerId", "VpcOwnerId", "ResourceOwnerId"):
@@ -193,6 +210,13 @@ _TARGET_PREFIX = {
 def _bad_cidr(value: str | None, version: int | None = None) -> str | None:
     if value is None:
         return None
+    return _bad_cidr_text(value, version)
+
+
+@lru_cache(maxsize=65536)
+def _bad_cidr_text(value: str, version: int | None) -> str | None:
+    """Why a CIDR text is wrong, or None (cached: the same blocks recur in every route table,
+    ACL and group of a region)."""
     try:
         net = ipaddress.ip_network(value, strict=False)
     except ValueError:
@@ -364,7 +388,7 @@ class _Part:
 
     row: Row
     items: list[Any]
-    raws: list[Any]
+    locations: list[tuple[str | None, str | None]]  # (region, account) each item states
     carried: str | None  # the parent item named inside the output (per-item rows)
 
 
@@ -445,7 +469,11 @@ def _response(f: _File, doc: Any) -> None:
         carried = doc.get(row.carry) if row.carry else None
         if carried is not None and not isinstance(carried, str):
             raise SnapshotError(f"{f.path}: '{row.carry}' should be a string")
-        f.parts.append(_Part(row, items, raws, carried))
+        # Where each item says it lives, taken now so the parsed file can be freed at once.
+        locations = (
+            [resource_location(x) for x in raws] if items and hasattr(items[0], "region") else []
+        )
+        f.parts.append(_Part(row, items, locations, carried))
         f.failed = None
         f.keys.append(key)
         f.resources += len(items) if row.collection not in _ATTRS else len(items[0])
@@ -501,8 +529,9 @@ def load_snapshot(paths: list[str | Path] | str | Path) -> Snapshot:
         paths = [paths]
     files = _expand(list(paths))
     with gc_paused():
+        # One file at a time: each file's bytes and parsed JSON are freed once it is read.
         snap = snapshot_from_outputs(
-            [(p, _read_bytes(p)) for _root, p in files],
+            ((p, _read_bytes(p)) for _root, p in files),
             roots={p: root for root, p in files},
             strict=False,
             label=", ".join(str(p) for p in paths),
@@ -653,8 +682,10 @@ def _assemble(
                 continue
             bucket = merged.setdefault(coll, {})
             id_key = part.row.id_key or ""
-            for n, (res, raw) in enumerate(zip(part.items, part.raws, strict=False)):
-                _locate(res, raw, f)
+            locs = part.locations
+            for n, res in enumerate(part.items):
+                if n < len(locs):
+                    _locate(res, locs[n], f)
                 bucket[getattr(res, id_key, None) or f"#{f.path}:{n}"] = res
     fields: dict[str, Any] = {c: list(v.values()) for c, v in merged.items()}
     keyed: dict[str, dict[str, Any]] = {}
@@ -710,14 +741,21 @@ def _assemble(
     return snap
 
 
-def _locate(res: Any, raw: Any, f: _File) -> None:
+def _set(res: Any, name: str, value: Any) -> None:
+    """``res.name = value`` as pydantic does it for a model without assignment validation,
+    without its per-call dispatch (done for every resource of a region)."""
+    res.__dict__[name] = value
+    res.__pydantic_fields_set__.add(name)
+
+
+def _locate(res: Any, loc: tuple[str | None, str | None], f: _File) -> None:
     if not hasattr(res, "region"):
         return
-    r, a = resource_location(raw)
+    r, a = loc
     if res.region is None:
-        res.region = r or f.region
+        _set(res, "region", r or f.region)
     if res.account is None:
-        res.account = a or f.account
+        _set(res, "account", a or f.account)
 
 
 def apply_lb_attributes(snap: Snapshot) -> None:
@@ -756,9 +794,9 @@ def settle_location(snap: Snapshot, account_id: str | None, region: str | None) 
     # One region or account known for the whole input: resources that did not say take it.
     for x in located:
         if x.region is None and len(regions) == 1:
-            x.region = next(iter(regions))
+            _set(x, "region", next(iter(regions)))
         if x.account is None and len(accounts) == 1:
-            x.account = next(iter(accounts))
+            _set(x, "account", next(iter(accounts)))
     snap.regions = sorted(regions)
     if snap.region is None and regions:
         snap.region = ",".join(sorted(regions))
