@@ -145,6 +145,7 @@ _ACCOUNT_FIELDS = {
     "IpOwnerId",
     "UserId",
     "account_id",
+    "account",  # each resource's account (the loader and the collector fill it)
     "NetworkInterfaceOwnerId",
     "RequesterId",
 }
