@@ -22,11 +22,13 @@ COMMANDS = [
     "iam_policy",
     "walkthrough",
     "replay",
+    "check",
 ]
 
 
 def build_parser() -> argparse.ArgumentParser:
     from assistant.commands.common import add_source_options
+    from assistant.commands.rules import add_rules_option
 
     parser = argparse.ArgumentParser(
         prog="vpc-helper",
@@ -35,6 +37,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--version", action="version", version=f"vpc-helper {__version__}")
     add_source_options(parser)
+    add_rules_option(parser, top=True)
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     for name in COMMANDS:
         importlib.import_module(f"assistant.commands.{name}").register(sub)
@@ -46,6 +49,9 @@ def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     try:
+        from assistant.commands.rules import use_rules_option
+
+        use_rules_option(args)
         if args.command is None:
             return _chat(args)
         return int(args.func(args) or 0)
