@@ -595,9 +595,7 @@ def _uneven(files: list[_File]) -> list[NotChecked]:
     for place, got in sorted(by_place.items()):
         missing = sorted(c for c in every - got if BY_COLLECTION[c].per is None)
         if missing and got:
-            shown = ", ".join(missing[:6]) + (
-                f" and {len(missing) - 6} more" if len(missing) > 6 else ""
-            )
+            shown = ", ".join(missing)
             out.append(
                 NotChecked(
                     what=f"{place}: {len(missing)} output(s) not sent",

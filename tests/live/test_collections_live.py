@@ -155,3 +155,34 @@ def test_denied_per_item_read_names_its_own_permission(aws, proxy):
     (nc,) = snap.not_checked
     assert nc.what == "TransitGatewayRoutes" and nc.action == "ec2:SearchTransitGatewayRoutes"
     assert snap.has("TransitGatewayRouteTableAssociations")
+
+
+def test_peering_attachments_between_transit_gateways(aws):
+    w = _world()
+    ec2, _ = clients()
+    other = ec2.create_transit_gateway(Description="other")["TransitGateway"]["TransitGatewayId"]
+    att = ec2.create_transit_gateway_peering_attachment(
+        TransitGatewayId=w["hub"]["tgw"],
+        PeerTransitGatewayId=other,
+        PeerAccountId="123456789012",
+        PeerRegion="us-east-1",
+    )["TransitGatewayPeeringAttachment"]["TransitGatewayAttachmentId"]
+    snap = collect(regions=["us-east-1"])
+    (p,) = [x for x in snap.TransitGatewayPeeringAttachments if x.TransitGatewayAttachmentId == att]
+    assert {p.RequesterTgwInfo.TransitGatewayId, p.AccepterTgwInfo.TransitGatewayId} == {
+        w["hub"]["tgw"],
+        other,
+    }
+    kinds = {a.TransitGatewayAttachmentId: a.ResourceType for a in snap.TransitGatewayAttachments}
+    assert kinds[att] == "peering"
+
+
+def test_several_regions_place_each_resource(aws):
+    shop = classic(app_per_az=1)
+    eu = classic(region="eu-west-1", name="eu", cidr="10.7.0.0/16", app_per_az=1, with_lb=False)
+    snap = collect(regions=["us-east-1", "eu-west-1"])
+    assert snap.regions == ["eu-west-1", "us-east-1"]
+    where = {v.VpcId: v.region for v in snap.Vpcs}
+    assert where[shop["vpc"]] == "us-east-1" and where[eu["vpc"]] == "eu-west-1"
+    for s in snap.Subnets:
+        assert s.region == where[s.VpcId] and s.account == "123456789012"
