@@ -11,6 +11,7 @@ unparsable; only a folder with nothing usable at all is an error.
 
 from __future__ import annotations
 
+import functools
 import ipaddress
 import re
 from dataclasses import dataclass, field
@@ -140,6 +141,18 @@ def path_location(path: Path, root: Path | None = None) -> tuple[str | None, str
     return region, account
 
 
+@functools.lru_cache(maxsize=8192)
+def _az_region(az: str) -> str | None:
+    m = _AZ_REGION.match(az)
+    return m.group(1) if m else None
+
+
+@functools.lru_cache(maxsize=1024)
+def _is_account(value: str) -> bool:
+    return _ACCOUNT.fullmatch(value) is not None
+
+
+@functools.lru_cache(maxsize=8192)
 def _arn_location(value: Any) -> tuple[str | None, str | None]:
     if isinstance(value, str) and value.startswith("arn:"):
         parts = value.split(":", 5)
@@ -150,26 +163,40 @@ def _arn_location(value: Any) -> tuple[str | None, str | None]:
     return None, None
 
 
+_ARN_KEYS = (
+    "SubnetArn",
+    "LoadBalancerArn",
+    "TargetGroupArn",
+    "ListenerArn",
+    "TransitGatewayArn",
+    "PrefixListArn",
+    "OutpostArn",
+)
+
+
 def resource_location(raw: Any) -> tuple[str | None, str | None]:
     """(region, account) a resource states itself: ARN, OwnerId, availability zone."""
     if not isinstance(raw, dict):
         return None, None
     region = account = None
-    for k, v in raw.items():
-        if k.endswith("Arn") and isinstance(v, str):
+    for k in _ARN_KEYS:
+        v = raw.get(k)
+        if isinstance(v, str):
             r, a = _arn_location(v)
             region, account = region or r, account or a
-    for k in ("OwnerId", "VpcOwnerId", "ResourceOwnerId"):
-        v = raw.get(k)
-        if account is None and isinstance(v, str) and _ACCOUNT.fullmatch(v):
-            account = v
+            break
+    if account is None:
+        for k in ("OwnerId", "VpcOwnerId", "ResourceOwnerId"):
+            v = raw.get(k)
+            if isinstance(v, str) and _is_account(v):
+                account = v
+                break
     if region is None:
         az = raw.get("AvailabilityZone")
         if not isinstance(az, str):
             placement = raw.get("Placement")
             az = placement.get("AvailabilityZone") if isinstance(placement, dict) else None
-        m = _AZ_REGION.match(az) if isinstance(az, str) else None
-        region = m.group(1) if m else None
+        region = _az_region(az) if isinstance(az, str) else None
     return region, account
 
 
@@ -190,6 +217,7 @@ _TARGET_PREFIX = {
 }
 
 
+@functools.lru_cache(maxsize=8192)
 def _bad_cidr(value: str | None, version: int | None = None) -> str | None:
     if value is None:
         return None
@@ -364,7 +392,6 @@ class _Part:
 
     row: Row
     items: list[Any]
-    raws: list[Any]
     carried: str | None  # the parent item named inside the output (per-item rows)
 
 
@@ -423,18 +450,20 @@ def _response(f: _File, doc: Any) -> None:
         raw = doc[key]
         if not isinstance(raw, list):
             raise SnapshotError(f"{f.path}: '{key}' should be a list")
+        if row.collection == "Instances":
+            raw = [
+                dict(r, Instances=[_placed(i, f, r.get("OwnerId")) for i in r["Instances"]])
+                if isinstance(r, dict) and isinstance(r.get("Instances"), list)
+                else r
+                for r in raw
+            ]
+        elif row.per is None or row.collection == "Listeners":
+            raw = [_placed(x, f) for x in raw]
         try:
             items = _adapter(row).validate_python(raw)
         except ValidationError as e:
             raise SnapshotError(_describe_validation(f"{f.path}: {key}", e)) from None
-        raws = raw
         if row.collection == "Instances":
-            raws = [
-                dict(i, OwnerId=i.get("OwnerId") or r.get("OwnerId"))
-                for r in raw
-                for i in (r.get("Instances") or [])
-                if isinstance(i, dict)
-            ]
             items = [i for r in items for i in r.Instances]
         if row.collection in ("LoadBalancerAttributes", "TargetGroupAttributes"):
             items = [{a.Key: a.Value or "" for a in items}] if items else [{}]
@@ -445,7 +474,7 @@ def _response(f: _File, doc: Any) -> None:
         carried = doc.get(row.carry) if row.carry else None
         if carried is not None and not isinstance(carried, str):
             raise SnapshotError(f"{f.path}: '{row.carry}' should be a string")
-        f.parts.append(_Part(row, items, raws, carried))
+        f.parts.append(_Part(row, items, carried))
         f.failed = None
         f.keys.append(key)
         f.resources += len(items) if row.collection not in _ATTRS else len(items[0])
@@ -651,8 +680,7 @@ def _assemble(
                 continue
             bucket = merged.setdefault(coll, {})
             id_key = part.row.id_key or ""
-            for n, (res, raw) in enumerate(zip(part.items, part.raws, strict=False)):
-                _locate(res, raw, f)
+            for n, res in enumerate(part.items):
                 bucket[getattr(res, id_key, None) or f"#{f.path}:{n}"] = res
     fields: dict[str, Any] = {c: list(v.values()) for c, v in merged.items()}
     keyed: dict[str, dict[str, Any]] = {}
@@ -708,14 +736,19 @@ def _assemble(
     return snap
 
 
-def _locate(res: Any, raw: Any, f: _File) -> None:
-    if not hasattr(res, "region"):
-        return
+def _placed(raw: Any, f: _File, owner: Any = None) -> Any:
+    """``raw`` with ``region`` and ``account`` added (its own ARN, owner or zone, else the
+    file's folder); not a dict: as it is, for validation to report."""
+    if not isinstance(raw, dict) or ("region" in raw and "account" in raw):
+        return raw
     r, a = resource_location(raw)
-    if res.region is None:
-        res.region = r or f.region
-    if res.account is None:
-        res.account = a or f.account
+    if a is None and isinstance(owner, str) and _is_account(owner):
+        a = owner
+    return {
+        **raw,
+        "region": raw.get("region") or r or f.region,
+        "account": raw.get("account") or a or f.account,
+    }
 
 
 def apply_lb_attributes(snap: Snapshot) -> None:
