@@ -78,6 +78,10 @@ def run(args: argparse.Namespace) -> int:
         print(f"vpc-helper: note: {files_line(snapshot.files)}", file=sys.stderr)
     d = diagnose(snapshot, vpc_ids=args.vpc)
     d.files = list(snapshot.files)
+    if args.redaction_key:  # render from the originals, so every renderer escapes them
+        from assistant.redact import unredact_with_key_file
+
+        snapshot, d = unredact_with_key_file(snapshot, d, args.redaction_key)
     if args.format == "json":
         d.findings = d.at_least(args.min_severity)
         out = render_json(d)
@@ -95,16 +99,6 @@ def run(args: argparse.Namespace) -> int:
     else:
         colour = args.color == "always" or (args.color == "auto" and sys.stdout.isatty())
         out = render_text(d, colour=colour, min_severity=args.min_severity)
-    if args.redaction_key:
-        from pathlib import Path
-
-        from assistant.errors import UserError
-        from assistant.redact import RedactionKey, unredact_text
-
-        path = Path(args.redaction_key)
-        if not path.exists():
-            raise UserError(f"{path}: no such redaction key file")
-        out = unredact_text(out, RedactionKey.load(path))
     intents_ok = True
     if getattr(args, "intents", None):
         out, intents_ok = _with_intents(args, snapshot, d, out)
