@@ -47,6 +47,10 @@ def run(args: argparse.Namespace) -> int:
     if args.redaction_key and not args.redact:
         raise UserError("--redaction-key goes with --redact")
     snapshot = load_source(args)
+    if any(f.status != "read" for f in snapshot.files):
+        from assistant.sources.files import files_line
+
+        print(f"vpc-helper: note: {files_line(snapshot.files)}", file=sys.stderr)
     if args.redact:
         from assistant.redact import redact_keeping_key
 

@@ -128,7 +128,10 @@ ROWS: tuple[Row, ...] = (
         "NatGateways", "DescribeNatGateways", "NatGateways", "NatGatewayId", "NAT gateways",
         "nat-gateways", vpc_filter="vpc-id",
     ),
-    _ec2("Addresses", "DescribeAddresses", "Addresses", "AllocationId", "Elastic IPs", "addresses"),
+    _ec2(
+        "Addresses", "DescribeAddresses", "Addresses", "AllocationId", "Elastic IPs",
+        "addresses", paginated=False,
+    ),
     _ec2(
         "VpcEndpoints", "DescribeVpcEndpoints", "VpcEndpoints", "VpcEndpointId", "VPC endpoints",
         "vpc-endpoints", vpc_filter="vpc-id",
@@ -252,7 +255,7 @@ ROWS: tuple[Row, ...] = (
         "transit gateway routes", "tgw-routes", per="TransitGatewayRouteTables",
         per_param="TransitGatewayRouteTableId", per_field="TransitGatewayRouteTableId",
         carry="TransitGatewayRouteTableId", filters=(("type", ("static", "propagated")),),
-        paginated=False, why_per_item="it requires a transit gateway route table id",
+        why_per_item="it requires a transit gateway route table id",
     ),
     _ec2(
         "PrefixListEntries", "GetManagedPrefixListEntries", "Entries", None,

@@ -11,10 +11,10 @@ unparsable; only a folder with nothing usable at all is an error.
 
 from __future__ import annotations
 
+import functools
 import ipaddress
 import re
 from dataclasses import dataclass, field
-from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -87,7 +87,7 @@ def _decode(path: Path, data: bytes) -> Any:
             data = data.decode(enc).lstrip("\ufeff").encode()
         except UnicodeError:
             raise SnapshotError(f"{path}: not valid JSON (undecodable UTF-16 text)") from None
-    if not data or data.isspace():  # as `not data.strip()`, without copying the file
+    if not data.strip():
         raise SnapshotError(f"{path}: file is empty")
     try:
         return orjson.loads(data)
@@ -141,6 +141,18 @@ def path_location(path: Path, root: Path | None = None) -> tuple[str | None, str
     return region, account
 
 
+@functools.lru_cache(maxsize=8192)
+def _az_region(az: str) -> str | None:
+    m = _AZ_REGION.match(az)
+    return m.group(1) if m else None
+
+
+@functools.lru_cache(maxsize=1024)
+def _is_account(value: str) -> bool:
+    return _ACCOUNT.fullmatch(value) is not None
+
+
+@functools.lru_cache(maxsize=8192)
 def _arn_location(value: Any) -> tuple[str | None, str | None]:
     if isinstance(value, str) and value.startswith("arn:"):
         parts = value.split(":", 5)
@@ -151,19 +163,15 @@ def _arn_location(value: Any) -> tuple[str | None, str | None]:
     return None, None
 
 
-_ARN_KEYS: dict[tuple[str, ...], tuple[str, ...]] = {}
-
-
-def _arn_keys(raw: dict[str, Any]) -> tuple[str, ...]:
-    """The keys of ``raw`` that end in ``Arn`` (cached per key layout: items of one output
-    share it, so tens of thousands of instances cost one scan of their keys)."""
-    keys = tuple(raw)
-    found = _ARN_KEYS.get(keys)
-    if found is None:
-        found = tuple(k for k in keys if isinstance(k, str) and k.endswith("Arn"))
-        if len(_ARN_KEYS) < 4096:
-            _ARN_KEYS[keys] = found
-    return found
+_ARN_KEYS = (
+    "SubnetArn",
+    "LoadBalancerArn",
+    "TargetGroupArn",
+    "ListenerArn",
+    "TransitGatewayArn",
+    "PrefixListArn",
+    "OutpostArn",
+)
 
 
 def resource_location(raw: Any) -> tuple[str | None, str | None]:
@@ -171,22 +179,24 @@ def resource_location(raw: Any) -> tuple[str | None, str | None]:
     if not isinstance(raw, dict):
         return None, None
     region = account = None
-    for k in _arn_keys(raw):
-        v = raw[k]
+    for k in _ARN_KEYS:
+        v = raw.get(k)
         if isinstance(v, str):
             r, a = _arn_location(v)
             region, account = region or r, account or a
-    for k in ("OwnerId", "VpcOwnerId", "ResourceOwnerId"):
-        v = raw.get(k)
-        if account is None and isinstance(v, str) and _ACCOUNT.fullmatch(v):
-            account = v
+            break
+    if account is None:
+        for k in ("OwnerId", "VpcOwnerId", "ResourceOwnerId"):
+            v = raw.get(k)
+            if isinstance(v, str) and _is_account(v):
+                account = v
+                break
     if region is None:
         az = raw.get("AvailabilityZone")
         if not isinstance(az, str):
             placement = raw.get("Placement")
             az = placement.get("AvailabilityZone") if isinstance(placement, dict) else None
-        m = _AZ_REGION.match(az) if isinstance(az, str) else None
-        region = m.group(1) if m else None
+        region = _az_region(az) if isinstance(az, str) else None
     return region, account
 
 
@@ -207,16 +217,10 @@ _TARGET_PREFIX = {
 }
 
 
+@functools.lru_cache(maxsize=8192)
 def _bad_cidr(value: str | None, version: int | None = None) -> str | None:
     if value is None:
         return None
-    return _bad_cidr_text(value, version)
-
-
-@lru_cache(maxsize=65536)
-def _bad_cidr_text(value: str, version: int | None) -> str | None:
-    """Why a CIDR text is wrong, or None (cached: the same blocks recur in every route table,
-    ACL and group of a region)."""
     try:
         net = ipaddress.ip_network(value, strict=False)
     except ValueError:
@@ -388,7 +392,6 @@ class _Part:
 
     row: Row
     items: list[Any]
-    locations: list[tuple[str | None, str | None]]  # (region, account) each item states
     carried: str | None  # the parent item named inside the output (per-item rows)
 
 
@@ -447,18 +450,20 @@ def _response(f: _File, doc: Any) -> None:
         raw = doc[key]
         if not isinstance(raw, list):
             raise SnapshotError(f"{f.path}: '{key}' should be a list")
+        if row.collection == "Instances":
+            raw = [
+                dict(r, Instances=[_placed(i, f, r.get("OwnerId")) for i in r["Instances"]])
+                if isinstance(r, dict) and isinstance(r.get("Instances"), list)
+                else r
+                for r in raw
+            ]
+        elif row.per is None or row.collection == "Listeners":
+            raw = [_placed(x, f) for x in raw]
         try:
             items = _adapter(row).validate_python(raw)
         except ValidationError as e:
             raise SnapshotError(_describe_validation(f"{f.path}: {key}", e)) from None
-        raws = raw
         if row.collection == "Instances":
-            raws = [
-                dict(i, OwnerId=i.get("OwnerId") or r.get("OwnerId"))
-                for r in raw
-                for i in (r.get("Instances") or [])
-                if isinstance(i, dict)
-            ]
             items = [i for r in items for i in r.Instances]
         if row.collection in ("LoadBalancerAttributes", "TargetGroupAttributes"):
             items = [{a.Key: a.Value or "" for a in items}] if items else [{}]
@@ -469,11 +474,7 @@ def _response(f: _File, doc: Any) -> None:
         carried = doc.get(row.carry) if row.carry else None
         if carried is not None and not isinstance(carried, str):
             raise SnapshotError(f"{f.path}: '{row.carry}' should be a string")
-        # Where each item says it lives, taken now so the parsed file can be freed at once.
-        locations = (
-            [resource_location(x) for x in raws] if items and hasattr(items[0], "region") else []
-        )
-        f.parts.append(_Part(row, items, locations, carried))
+        f.parts.append(_Part(row, items, carried))
         f.failed = None
         f.keys.append(key)
         f.resources += len(items) if row.collection not in _ATTRS else len(items[0])
@@ -529,9 +530,8 @@ def load_snapshot(paths: list[str | Path] | str | Path) -> Snapshot:
         paths = [paths]
     files = _expand(list(paths))
     with gc_paused():
-        # One file at a time: each file's bytes and parsed JSON are freed once it is read.
         snap = snapshot_from_outputs(
-            ((p, _read_bytes(p)) for _root, p in files),
+            [(p, _read_bytes(p)) for _root, p in files],
             roots={p: root for root, p in files},
             strict=False,
             label=", ".join(str(p) for p in paths),
@@ -624,9 +624,7 @@ def _uneven(files: list[_File]) -> list[NotChecked]:
     for place, got in sorted(by_place.items()):
         missing = sorted(c for c in every - got if BY_COLLECTION[c].per is None)
         if missing and got:
-            shown = ", ".join(missing[:6]) + (
-                f" and {len(missing) - 6} more" if len(missing) > 6 else ""
-            )
+            shown = ", ".join(missing)
             out.append(
                 NotChecked(
                     what=f"{place}: {len(missing)} output(s) not sent",
@@ -682,10 +680,7 @@ def _assemble(
                 continue
             bucket = merged.setdefault(coll, {})
             id_key = part.row.id_key or ""
-            locs = part.locations
             for n, res in enumerate(part.items):
-                if n < len(locs):
-                    _locate(res, locs[n], f)
                 bucket[getattr(res, id_key, None) or f"#{f.path}:{n}"] = res
     fields: dict[str, Any] = {c: list(v.values()) for c, v in merged.items()}
     keyed: dict[str, dict[str, Any]] = {}
@@ -741,21 +736,19 @@ def _assemble(
     return snap
 
 
-def _set(res: Any, name: str, value: Any) -> None:
-    """``res.name = value`` as pydantic does it for a model without assignment validation,
-    without its per-call dispatch (done for every resource of a region)."""
-    res.__dict__[name] = value
-    res.__pydantic_fields_set__.add(name)
-
-
-def _locate(res: Any, loc: tuple[str | None, str | None], f: _File) -> None:
-    if not hasattr(res, "region"):
-        return
-    r, a = loc
-    if res.region is None:
-        _set(res, "region", r or f.region)
-    if res.account is None:
-        _set(res, "account", a or f.account)
+def _placed(raw: Any, f: _File, owner: Any = None) -> Any:
+    """``raw`` with ``region`` and ``account`` added (its own ARN, owner or zone, else the
+    file's folder); not a dict: as it is, for validation to report."""
+    if not isinstance(raw, dict) or ("region" in raw and "account" in raw):
+        return raw
+    r, a = resource_location(raw)
+    if a is None and isinstance(owner, str) and _is_account(owner):
+        a = owner
+    return {
+        **raw,
+        "region": raw.get("region") or r or f.region,
+        "account": raw.get("account") or a or f.account,
+    }
 
 
 def apply_lb_attributes(snap: Snapshot) -> None:
@@ -794,9 +787,9 @@ def settle_location(snap: Snapshot, account_id: str | None, region: str | None) 
     # One region or account known for the whole input: resources that did not say take it.
     for x in located:
         if x.region is None and len(regions) == 1:
-            _set(x, "region", next(iter(regions)))
+            x.region = next(iter(regions))
         if x.account is None and len(accounts) == 1:
-            _set(x, "account", next(iter(accounts)))
+            x.account = next(iter(accounts))
     snap.regions = sorted(regions)
     if snap.region is None and regions:
         snap.region = ",".join(sorted(regions))

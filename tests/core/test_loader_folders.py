@@ -516,3 +516,71 @@ def test_attributes_files_told_apart_by_content_without_ids(tmp_path):
     assert list(snap.TargetGroupAttributes.values()) == [
         {"deregistration_delay.timeout_seconds": "300"}
     ]
+
+
+def test_a_folder_lacking_what_its_siblings_have_is_not_checked(tmp_path):
+    full = _shop("us-east-1", ACCOUNT_A).cli_files()
+    _write(tmp_path / ACCOUNT_A / "us-east-1", full)
+    part = _shop("eu-west-1", ACCOUNT_A).cli_files()
+    _write(tmp_path / ACCOUNT_A / "eu-west-1", {"vpcs.json": part["vpcs.json"]})
+    snap = load_snapshot(tmp_path)
+    (nc,) = [n for n in snap.not_checked if n.what.startswith(f"{ACCOUNT_A}/eu-west-1")]
+    assert "Subnets" in nc.reason and "RouteTables" in nc.reason
+    assert not [n for n in snap.not_checked if n.what.startswith(f"{ACCOUNT_A}/us-east-1")]
+
+
+def test_focus_keeps_the_hub_of_the_vpc_and_drops_other_vpcs_attachments(tmp_path):
+    from assistant.engine import focus
+
+    files = dict(HUB)
+    files["transit-gateway-vpc-attachments.json"] = {
+        "TransitGatewayVpcAttachments": [
+            {"TransitGatewayAttachmentId": ATT, "TransitGatewayId": TGW, "VpcId": "vpc-1"},
+            {
+                "TransitGatewayAttachmentId": "tgw-attach-0other",
+                "TransitGatewayId": TGW,
+                "VpcId": "vpc-2",
+            },
+        ]
+    }
+    files["tgw-routes.json"] = {"TransitGatewayRouteTableId": RTB, **ROUTES}
+    files["vpcs.json"] = {"Vpcs": [{"VpcId": "vpc-1", "CidrBlock": "10.1.0.0/16"}]}
+    snap = load_snapshot(_write(tmp_path, files))
+    f = focus(snap, ["vpc-1"])
+    assert [a.TransitGatewayAttachmentId for a in f.TransitGatewayVpcAttachments] == [ATT]
+    assert [t.TransitGatewayId for t in f.TransitGateways] == [TGW]
+    assert list(f.TransitGatewayRoutes) == [RTB]
+    assert focus(snap, ["vpc-9"]).TransitGatewayRoutes == {}
+
+
+_json = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.text(max_size=6),
+    lambda inner: (
+        st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=6), inner, max_size=3)
+    ),
+    max_leaves=10,
+)
+_keys = st.sampled_from(
+    sorted({k for r in BY_COLLECTION.values() for k in r.keys})
+    + ["TransitGatewayRouteTableId", "PrefixListId", "LoadBalancerArn", "TargetGroupArn"]
+    + ["ResponseMetadata", "format", "version", "VpcId", "Other"]
+)
+_doc = st.dictionaries(_keys, _json, max_size=4)
+
+
+@settings(derandomize=True, max_examples=300, deadline=None)
+@given(
+    doc=st.one_of(_doc, st.lists(_doc, max_size=3)),
+    name=st.sampled_from(["x", "tgw-routes-tgw-rtb-1", "lb-attributes-a"]),
+)
+def test_fuzz_any_document_is_a_snapshot_or_one_line(doc, name):
+    """Whatever the JSON (objects or lists of them, any key of the registry), the loader gives
+    a snapshot or one line naming the file, and the diagnosis of what it gives runs."""
+    try:
+        snap = snapshot_from_outputs([(Path(f"{name}.json"), doc)], strict=False)
+    except SnapshotError as e:
+        assert "\n" not in str(e) and f"{name}.json" in str(e)
+        return
+    from assistant.engine import diagnose
+
+    diagnose(snap)

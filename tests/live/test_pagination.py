@@ -113,4 +113,33 @@ def test_listeners_of_a_load_balancer_are_paged():
         )
         region.run(_Task(OPS["DescribeListeners"], "us-east-1", "arn:lb/1"))
         stub.assert_no_pending_responses()
-    assert [x["Port"] for x in region.listeners["arn:lb/1"]] == [80, 443]
+    assert [x["Port"] for x in region.per_item["Listeners"]["arn:lb/1"]] == [80, 443]
+
+
+def test_transit_gateway_routes_of_a_table_are_paged_with_their_filter():
+    region = _Region(boto3.Session(), "us-east-1", "http://127.0.0.1:9", None)
+    ec2 = _client("ec2")
+    region.clients["ec2"] = ec2
+    route = {"DestinationCidrBlock": "10.1.0.0/16", "Type": "static", "State": "active"}
+    params = {
+        "TransitGatewayRouteTableId": "tgw-rtb-1",
+        "Filters": [{"Name": "type", "Values": ["static", "propagated"]}],
+    }
+    with Stubber(ec2) as stub:
+        stub.add_response(
+            "search_transit_gateway_routes",
+            {"Routes": [route], "AdditionalRoutesAvailable": True, "NextToken": "n"},
+            params,
+        )
+        stub.add_response(
+            "search_transit_gateway_routes",
+            {"Routes": [dict(route, DestinationCidrBlock="10.2.0.0/16", State="blackhole")]},
+            dict(params, NextToken="n"),
+        )
+        region.run(_Task(OPS["SearchTransitGatewayRoutes"], "us-east-1", "tgw-rtb-1"))
+        stub.assert_no_pending_responses()
+    got = region.per_item["TransitGatewayRoutes"]["tgw-rtb-1"]
+    assert [(r["DestinationCidrBlock"], r["State"]) for r in got] == [
+        ("10.1.0.0/16", "active"),
+        ("10.2.0.0/16", "blackhole"),
+    ]
