@@ -9,7 +9,7 @@ import pytest
 
 from assistant.engine import EngineError, RuleEngine, RuleError, diagnose, load_rules
 from assistant.engine.facts import facts_for
-from assistant.engine.rules import compile_conditions, load_rule
+from assistant.engine.rules import Rule, compile_conditions, load_rule
 from assistant.sources.builder import Builder, classic
 from assistant.sources.demo import demo_snapshot
 from assistant.topology import Topology
@@ -156,3 +156,58 @@ def test_rule_texts_write_literal_braces_as_is():
             texts += [step.action, step.console or "", step.terraform or "", *step.cli]
         for t in texts:
             assert "{{" not in t and "}}" not in t, (r.id, t)
+
+
+def _rule(**match) -> Rule:
+    return Rule(
+        id="t.cmp",
+        title="t",
+        severity="medium",
+        area="t",
+        summary="s",
+        explanation="e",
+        match=[{"kind": "subnet", **match}],
+    )
+
+
+def _ids(engine: RuleEngine, facts: list[dict]) -> set[str]:
+    return {f["rid"] for _, _, f in engine.run([{"kind": "subnet", **f} for f in facts])}
+
+
+CMP_FACTS = [
+    {"rid": "same", "az": "a", "other": "a", "n": 2, "k": 2},
+    {"rid": "diff", "az": "a", "other": "b", "n": 3, "k": 2},
+    {"rid": "less", "az": "b", "other": "a", "n": 1, "k": 2},
+    {"rid": "lacks", "az": "a", "n": 1},  # no `other`, no `k`: no comparison holds
+]
+
+
+@pytest.mark.parametrize(
+    ("cond", "expected"),
+    [
+        ({"az": {"field": "other"}}, {"same"}),
+        ({"az": {"ne": {"field": "other"}}}, {"diff", "less"}),
+        ({"n": {"gt": {"field": "k"}}}, {"diff"}),
+        ({"n": {"ge": {"field": "k"}}}, {"same", "diff"}),
+        ({"n": {"lt": {"field": "k"}}}, {"less"}),
+        ({"n": {"le": {"field": "k"}}}, {"same", "less"}),
+        ({"n": {"ge": 1, "lt": {"field": "k"}}}, {"less"}),
+        ({"any": [{"az": {"ne": {"field": "other"}}}, {"n": 2}]}, {"same", "diff", "less"}),
+    ],
+)
+def test_field_comparison_against_an_oracle(cond, expected):
+    """A condition may compare two fields of one fact; a fact lacking the other field never
+    matches (durable-rules alone would match it)."""
+    assert _ids(RuleEngine([_rule(**cond)]), CMP_FACTS) == expected
+
+
+def test_field_comparison_compiles_to_durable_m():
+    assert compile_conditions({"az": {"ne": {"field": "nat_az"}}}) == {
+        "$and": [{"$ex": {"nat_az": 1}}, {"$neq": {"az": {"$m": "nat_az"}}}]
+    }
+    assert compile_conditions({"az": {"field": "nat_az"}}) == {
+        "$and": [{"$ex": {"nat_az": 1}}, {"az": {"$m": "nat_az"}}]
+    }
+    for bad in ({"field": ""}, {"field": "x", "gt": 1}, {"ne": {"field": 3}}):
+        with pytest.raises(RuleError):
+            compile_conditions({"az": bad})
