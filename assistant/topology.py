@@ -3,8 +3,15 @@
 A subnet is *public* when its effective route table sends 0.0.0.0/0 or ::/0 to an internet
 gateway attached to the subnet's own VPC; *private* when its default route goes somewhere
 else that can carry traffic out (NAT gateway, NAT instance, transit gateway, firewall,
-peering, VPN); *isolated* when it has no default route. The effective route table is the
-explicit association, else the main route table **of the same VPC**.
+peering, VPN); *isolated* when it has no default route; *unknown* when its route table is not
+in the input. The effective route table is the explicit association, else the main route
+table **of the same VPC**.
+
+Missing is unknown, never gone: an internet gateway absent from the input (a filtered or
+partial describe-internet-gateways) is taken at the route's word (AWS marks a route to a
+deleted or detached gateway ``blackhole``), so the subnet stays public; only a gateway present
+in the input and attached elsewhere makes the route dead. ``public_v4`` says whether the IPv4
+default route alone reaches the internet gateway (what a public NAT gateway needs).
 """
 
 from __future__ import annotations
@@ -130,6 +137,7 @@ class SubnetView:
     default_route_v6: Route | None
     intent: str
     igw_attached: bool | None = None  # for a default route to an igw: attached to this VPC?
+    public_v4: bool = False  # the IPv4 default route goes to a working internet gateway
 
     @property
     def subnet_id(self) -> str:
@@ -185,7 +193,7 @@ class Topology:
         """Whether an internet gateway is attached to a VPC; None when not in the snapshot."""
         igw = self.igws.get(igw_id)
         if igw is None:
-            return None if not self.snapshot.has("InternetGateways") else False
+            return None  # absent from the input (not read, or filtered out): unknown
         return igw.attached_to(vpc_id)
 
     @cached_property
@@ -210,21 +218,22 @@ class Topology:
                 d4 = r
             elif r.DestinationIpv6CidrBlock == DEFAULT_V6:
                 d6 = r
-        role, attached = ISOLATED, None
+        role, attached, public_v4 = ISOLATED, None, False
         for r in (d4, d6):
             if r is None:
                 continue
             kind = target_kind(r.target)
             if kind == "igw":
                 attached = self.igw_attached(r.target, subnet.VpcId)
-                # Unknown attachment (no IGW data) counts as attached: the rule that checks
-                # attachment reports itself as not checked instead.
+                # A gateway absent from the input is taken at the route's word (AWS marks a
+                # route to a deleted or detached gateway blackhole): missing is not gone.
                 if attached is not False and r.State != "blackhole":
                     role = PUBLIC
+                    public_v4 = r is d4
                     break
             if r is d4 and kind not in ("igw", "eigw", "local", "none") and role == ISOLATED:
                 role = PRIVATE
-        return SubnetView(subnet, role, rt, explicit, d4, d6, intent, attached)
+        return SubnetView(subnet, role, rt, explicit, d4, d6, intent, attached, public_v4)
 
     # -- lookups ------------------------------------------------------------------------
     @cached_property

@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
+from assistant.models.finding import NotCheckedItem
 from assistant.models.snapshot import IpPermission, NetworkAcl, SecurityGroup
 from assistant.policy import EPHEMERAL, INTERNET_V4, acl_blocked, sg_match
 from assistant.topology import (
@@ -19,6 +20,7 @@ from assistant.topology import (
     ISOLATED,
     PRIVATE,
     PUBLIC,
+    UNKNOWN,
     Topology,
     looks_backend,
     says_public,
@@ -231,9 +233,10 @@ def subnet_facts(topo: Topology) -> Iterator[Fact]:
             has_nat and intent not in ("isolated", "public") and bool(insts)
         )
         target = v.default_target
-        tkind = target_kind(target)
         v6_target = v.default_route_v6.target if v.default_route_v6 else ""
-        v6_kind = target_kind(v6_target)
+        # Without its route table the default targets are unknown, not absent.
+        tkind = target_kind(target) if v.route_table is not None else UNKNOWN
+        v6_kind = target_kind(v6_target) if v.route_table is not None else UNKNOWN
         nats_here = [
             n.NatGatewayId
             for n in topo.nats_by_subnet.get(sid, [])
@@ -368,23 +371,26 @@ def subnet_facts(topo: Topology) -> Iterator[Fact]:
 
 
 def _target_state(topo: Topology, target: str, kind: str, vpc_id: str) -> str:
-    """available/pending/failed/deleting/deleted, attached/detached, gone, or unknown."""
+    """available/pending/failed/deleting, attached/detached, running/stopped, gone, or unknown.
+
+    Missing is unknown, never gone: a target absent from the input (not read, or filtered out
+    of the describe output) is ``unknown``; only a target present in a deleted or terminated
+    state is ``gone`` (AWS's own ``State: blackhole`` is the route's ``state``).
+    """
     if kind == "nat":
         nat = topo.nats.get(target)
         if nat is None:
-            return "gone" if topo.snapshot.has("NatGateways") else "unknown"
+            return "unknown"
         return "gone" if nat.State == "deleted" else nat.State
     if kind == "igw":
         attached = topo.igw_attached(target, vpc_id)
         if attached is None:
             return "unknown"
-        if target not in topo.igws:
-            return "gone"
         return "attached" if attached else "detached"
     if kind == "instance":
         inst = topo.instances.get(target)
         if inst is None:
-            return "gone" if topo.snapshot.has("Instances") else "unknown"
+            return "unknown"
         return "gone" if inst.State.Name == "terminated" else inst.State.Name
     return "unknown"
 
@@ -486,7 +492,9 @@ def nat_facts(topo: Topology) -> Iterator[Fact]:
             "subnet_role": topo.role(n.SubnetId or ""),
             "subnet_route_table": v.route_table.RouteTableId if v and v.route_table else "",
             "subnet_default_target": v.default_target if v else "",
-            "subnet_default_target_kind": target_kind(v.default_target) if v else "none",
+            "subnet_default_target_kind": target_kind(v.default_target)
+            if v and v.route_table is not None
+            else UNKNOWN,
             "az": az,
             "state": n.State,
             "connectivity": n.ConnectivityType,
@@ -519,7 +527,10 @@ def instance_facts(topo: Topology) -> Iterator[Fact]:
     eips = {a.InstanceId: a for a in topo.snapshot.Addresses if a.InstanceId}
     web = _WebOpen(topo)
     snap = topo.snapshot
-    targets_known = snap.has("TargetGroups") and (not snap.TargetGroups or snap.has("TargetHealth"))
+    # Registered targets are known when every target group's health was read.
+    targets_known = snap.has("TargetGroups") and all(
+        tg.TargetGroupArn in snap.TargetHealth for tg in snap.TargetGroups
+    )
     lb_subnets_by_vpc: dict[str, list[str]] = {}
     for lb in topo.snapshot.LoadBalancers:
         if lb.Scheme == "internet-facing":
@@ -671,7 +682,8 @@ def lb_facts(topo: Topology) -> Iterator[Fact]:
             tgs_of_lb.setdefault(arn, []).append(tg.TargetGroupArn)
     for lb in snap.LoadBalancers:
         subnets = lb.subnet_ids
-        non_public = [s for s in subnets if topo.role(s) != PUBLIC]
+        non_public = [s for s in subnets if topo.role(s) in (PRIVATE, ISOLATED)]
+        unknown_subnets = [s for s in subnets if topo.role(s) not in (PUBLIC, PRIVATE, ISOLATED)]
         azs = [z.ZoneName for z in lb.AvailabilityZones]
         candidates = []
         for az in azs:
@@ -690,6 +702,7 @@ def lb_facts(topo: Topology) -> Iterator[Fact]:
             "non_public_subnets": non_public,
             "non_public_labels": [subnet_label(topo, s) for s in non_public],
             "non_public_count": len(non_public),
+            "unknown_role_subnets": unknown_subnets,
             "public_subnet_candidates": candidates,
             "groups": lb.SecurityGroups,
             "dns_name": lb.DNSName or "",
@@ -1001,6 +1014,10 @@ def tg_facts(topo: Topology) -> Iterator[Fact]:
                 if s in topo.subnets and topo.subnets[s].CidrBlock
             }
         )
+        # Without every load balancer subnet, an allow by address range cannot be ruled out.
+        cidrs_complete = all(
+            s in topo.subnets and topo.subnets[s].CidrBlock for lb in my_lbs for s in lb.subnet_ids
+        )
         blocked_targets: list[str] = []
         blocked_groups: list[str] = []
         checkable = (
@@ -1034,6 +1051,8 @@ def tg_facts(topo: Topology) -> Iterator[Fact]:
                         for p in ports
                     )
                 ok = memo[key]
+                if not ok and not cidrs_complete:
+                    continue  # unknown: a subnet range we cannot see might allow it
                 if not ok:
                     blocked_targets.append(inst.InstanceId)
                     for g in gids[:1]:
@@ -1134,3 +1153,62 @@ def peering_facts(topo: Topology) -> Iterator[Fact]:
             "missing_tables": missing_tables,
             "peer_cidr": peer_cidr,
         }
+
+
+# Route target kinds whose absence from the input leaves a route's state unknown, with the
+# collection and command that would have held them.
+_TARGET_SOURCES = {
+    "igw": ("igws", "InternetGateways", "describe-internet-gateways"),
+    "nat": ("nats", "NatGateways", "describe-nat-gateways"),
+    "instance": ("instances", "Instances", "describe-instances"),
+    "eni": ("enis", "NetworkInterfaces", "describe-network-interfaces"),
+}
+
+
+def _shown(ids: list[str]) -> str:
+    return ", ".join(ids[:5]) + (f" and {len(ids) - 5} more" if len(ids) > 5 else "")
+
+
+def unknown_references(topo: Topology) -> list[NotCheckedItem]:
+    """What the facts took as unknown because the input does not hold it.
+
+    A route target or a load balancer subnet absent from the input is neither gone nor
+    private: the rules give no finding about it, and this says what was missing.
+    """
+    out: list[NotCheckedItem] = []
+    missing: dict[str, list[str]] = {}
+    for target in topo.routes_to:
+        kind = target_kind(target)
+        if kind in _TARGET_SOURCES and target not in getattr(topo, _TARGET_SOURCES[kind][0]):
+            missing.setdefault(kind, []).append(target)
+    for kind, ids in sorted(missing.items()):
+        _, coll, cmd = _TARGET_SOURCES[kind]
+        why = "not read" if not topo.snapshot.has(coll) else f"not in the {cmd} output"
+        out.append(
+            NotCheckedItem(
+                what=f"route targets not in the snapshot: {_shown(sorted(ids))}",
+                reason=f"{why}: their state is unknown, so routes to them are not judged "
+                "(only AWS's own blackhole state or a deleted target counts as gone)",
+                rules=["egress.route-blackhole", "igw.not-attached", "nat.not-available"]
+                if kind != "eni"
+                else ["egress.route-blackhole", "nat.instance-source-dest-check"],
+            )
+        )
+    lb_unknown = sorted(
+        {
+            s
+            for lb in topo.snapshot.LoadBalancers
+            for s in lb.subnet_ids
+            if topo.role(s) not in (PUBLIC, PRIVATE, ISOLATED)
+        }
+    )
+    if lb_unknown:
+        out.append(
+            NotCheckedItem(
+                what=f"load balancer subnets of unknown role: {_shown(lb_unknown)}",
+                reason="the subnet or its route table is not in the snapshot, so whether the "
+                "load balancer sits in a public subnet there was not checked",
+                rules=["ingress.lb-in-private-subnets"],
+            )
+        )
+    return out
