@@ -13,7 +13,16 @@ from typing import Any
 
 from assistant.models.finding import NotCheckedItem
 from assistant.models.snapshot import IpPermission, NetworkAcl, SecurityGroup
-from assistant.policy import EPHEMERAL, INTERNET_V4, acl_blocked, sg_match
+from assistant.policy import (
+    EPHEMERAL,
+    INTERNET_V4,
+    PROTO_NAMES,
+    acl_blocked,
+    permission_covers,
+    ports_of,
+    proto_number,
+    sg_match,
+)
 from assistant.topology import (
     DEFAULT_V4,
     DEFAULT_V6,
@@ -601,6 +610,21 @@ def _perm_json(p: IpPermission, cidr: str) -> str:
     return f'\'[{{"IpProtocol":"{p.IpProtocol}"{ports},{rng}}}]\''
 
 
+def _rule_text(p: IpPermission, rng: tuple[int, int] | None) -> str:
+    """'all ports', 'port 22', 'ports 80-90', 'ICMP type 8 code 0', 'all ICMP types'."""
+    if rng is not None:
+        lo, hi = rng
+        if (lo, hi) == (0, 65535):
+            return "all ports"
+        return f"port {lo}" if lo == hi else f"ports {lo}-{hi}"
+    if proto_number(p.IpProtocol) in ("1", "58"):
+        if p.FromPort in (None, -1):
+            return "all ICMP types"
+        code = "" if p.ToPort in (None, -1) else f" code {p.ToPort}"
+        return f"ICMP type {p.FromPort}{code}"
+    return f"protocol {p.IpProtocol}"
+
+
 @producer("sg_open")
 def sg_open_facts(topo: Topology) -> Iterator[Fact]:
     for sg in topo.snapshot.SecurityGroups:
@@ -609,33 +633,33 @@ def sg_open_facts(topo: Topology) -> Iterator[Fact]:
             cidrs = [r.CidrIp for r in p.IpRanges if r.CidrIp in OPEN_CIDRS]
             cidrs += [r.CidrIpv6 for r in p.Ipv6Ranges if r.CidrIpv6 in OPEN_CIDRS]
             for cidr in cidrs:
-                lo, hi = p.port_range()
+                rng = ports_of(p.IpProtocol, p.FromPort, p.ToPort)
+                lo, hi = rng if rng is not None else (-1, -1)
                 exposed = [
                     i.InstanceId
                     for i in attached
                     if i.public_ips and topo.role(i.SubnetId or "") == PUBLIC
                 ]
-                proto = PROTOCOLS.get(p.IpProtocol, p.IpProtocol)
-                all_ports = p.IpProtocol in ("-1", "all") or (
-                    p.IpProtocol in ("6", "tcp", "17", "udp") and (lo, hi) == (0, 65535)
-                )
+                number = proto_number(p.IpProtocol)
+                proto = PROTOCOLS.get(number, p.IpProtocol)
+                all_ports = rng == (0, 65535)
                 db = (
                     []
-                    if all_ports or p.IpProtocol not in ("6", "tcp")
-                    else [q for q in sorted(DB_PORTS) if lo <= q <= hi]
+                    if all_ports
+                    else [q for q in sorted(DB_PORTS) if permission_covers(p, "tcp", q)]
                 )
                 yield {
-                    "rid": f"{sg.GroupId}:{p.IpProtocol}:{lo}-{hi}:{cidr}",
+                    "rid": f"{sg.GroupId}:{p.IpProtocol}:{p.FromPort}-{p.ToPort}:{cidr}",
                     "group_id": sg.GroupId,
                     "group_name": sg.GroupName,
                     "vpc_id": sg.VpcId or "",
                     "protocol": p.IpProtocol,
                     "proto_name": proto,
+                    "transport": PROTO_NAMES.get(number, "other"),
+                    "opens_ports": rng is not None,
                     "from_port": lo,
                     "to_port": hi,
-                    "port_text": "all ports"
-                    if (lo, hi) == (0, 65535)
-                    else (f"port {lo}" if lo == hi else f"ports {lo}-{hi}"),
+                    "port_text": _rule_text(p, rng),
                     "cidr": cidr,
                     "attached_count": len(attached),
                     "attached": [i.InstanceId for i in attached],
@@ -664,8 +688,7 @@ def _lb_listener_check(groups: list[SecurityGroup], port: int) -> str:
         p for g in groups for p in g.IpPermissions if p.PrefixListIds
     ]  # e.g. CloudFront's managed prefix list: not an address range sg_match can test
     for p in prefix_lists:
-        lo, hi = p.port_range()
-        if p.IpProtocol in ("-1", "all") or (p.IpProtocol in ("6", "tcp") and lo <= port <= hi):
+        if permission_covers(p, "tcp", port):
             return "restricted"
     return "blocked"
 

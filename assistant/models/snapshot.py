@@ -549,6 +549,11 @@ class PortRangeSpec(AwsModel):
     To: int | None = None
 
 
+class IcmpTypeCodeSpec(AwsModel):
+    Type: int | None = None
+    Code: int | None = None
+
+
 class NetworkAclEntry(AwsModel):
     RuleNumber: int
     Protocol: str = "-1"
@@ -557,6 +562,7 @@ class NetworkAclEntry(AwsModel):
     CidrBlock: str | None = None
     Ipv6CidrBlock: str | None = None
     PortRange: PortRangeSpec | None = None
+    IcmpTypeCode: IcmpTypeCodeSpec | None = None
 
 
 class NetworkAclAssociation(AwsModel):

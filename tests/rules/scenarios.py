@@ -390,13 +390,27 @@ def bastion_public_miss() -> Snapshot:
     return b.snapshot()
 
 
-def open_sg(perm_port, cidr="0.0.0.0/0", attach_public=True, group=None) -> Snapshot:
+def open_sg(perm_port, cidr="0.0.0.0/0", attach_public=True, group=None, proto="tcp") -> Snapshot:
     b, o = base()
-    p = Builder.perm(perm_port, cidr if group is None else None, group=group)
+    p = Builder.perm(perm_port, cidr if group is None else None, group=group, proto=proto)
     g = b.security_group(o["vpc"], "exposed-sg", ingress=[p])
     if attach_public:
         b.instance(o["public"][0], [g], name="edge", public_ip=True)
     return b.snapshot()
+
+
+def icmp_echo_open_miss() -> Snapshot:
+    """ICMP echo (type 8, any code) from anywhere: ICMP types are not ports, no SSH is open."""
+    return open_sg((8, -1), proto="icmp")
+
+
+def icmp_all_open_miss() -> Snapshot:
+    return open_sg((-1, -1), proto="icmp")
+
+
+def udp_ssh_open_miss() -> Snapshot:
+    """UDP 0-3000 from anywhere is not SSH (TCP 22), nor SQL Server (TCP 1433)."""
+    return open_sg((0, 3000), proto="udp")
 
 
 def db_from_app_miss() -> Snapshot:
@@ -694,7 +708,10 @@ CASES: dict[str, tuple[list[Scenario], list[Scenario]]] = {
     "egress.no-default-route": ([no_default_fire], [no_default_miss]),
     "egress.route-blackhole": ([blackhole_fire], [blackhole_miss]),
     "exposure.public-ip-in-private-subnet": ([public_ip_private_fire], [public_ip_private_miss]),
-    "exposure.sg-open-admin-port": ([admin_port_fire], [admin_port_miss]),
+    "exposure.sg-open-admin-port": (
+        [admin_port_fire, lambda: open_sg(3389, proto="udp")],
+        [admin_port_miss, icmp_echo_open_miss, icmp_all_open_miss, udp_ssh_open_miss],
+    ),
     "igw.not-attached": ([igw_detached_fire], [healthy]),
     "ingress.lb-in-private-subnets": ([lb_private_fire], [lb_private_miss]),
     "nat.in-private-subnet": ([nat_private_fire], [nat_private_miss]),
@@ -722,11 +739,16 @@ CASES: dict[str, tuple[list[Scenario], list[Scenario]]] = {
     ),
     "exposure.sg-open-database-port": (
         [lambda: open_sg(5432), lambda: open_sg((6379, 6380), "::/0", attach_public=False)],
-        [db_from_app_miss, lambda: open_sg(5432, "10.0.0.0/16")],
+        [
+            db_from_app_miss,
+            lambda: open_sg(5432, "10.0.0.0/16"),
+            icmp_echo_open_miss,
+            udp_ssh_open_miss,
+        ],
     ),
     "exposure.sg-open-all-ports": (
         [lambda: open_sg(None), lambda: open_sg(ALL_TCP, attach_public=False)],
-        [lambda: open_sg(443), lambda: open_sg(None, "10.0.0.0/16")],
+        [lambda: open_sg(443), lambda: open_sg(None, "10.0.0.0/16"), icmp_all_open_miss],
     ),
     "exposure.nacl-open-admin-port": (
         [acl_admin([entry(100, "allow", False, ports=(22, 22))]), acl_admin([ALLOW_ALL_IN])],
