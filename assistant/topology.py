@@ -147,6 +147,17 @@ class SubnetView:
     def default_target(self) -> str:
         return self.default_route.target if self.default_route else ""
 
+    @property
+    def role_v4(self) -> str:
+        """The role for IPv4 alone: public only through 0.0.0.0/0 to a working internet
+        gateway (what a public NAT gateway needs; ``::/0`` to the gateway does not count)."""
+        if self.route_table is None:
+            return UNKNOWN
+        if self.public_v4:
+            return PUBLIC
+        kind = target_kind(self.default_target)
+        return ISOLATED if kind in ("igw", "eigw", "local", "none") else PRIVATE
+
 
 @dataclass
 class Topology:
@@ -206,6 +217,11 @@ class Topology:
     def role(self, subnet_id: str) -> str:
         v = self.views.get(subnet_id)
         return v.role if v else UNKNOWN
+
+    def role_v4(self, subnet_id: str) -> str:
+        """A subnet's IPv4 role (see ``SubnetView.role_v4``); unknown when not in the input."""
+        v = self.views.get(subnet_id)
+        return v.role_v4 if v else UNKNOWN
 
     def _view(self, subnet: Subnet) -> SubnetView:
         rt, explicit = self.effective_route_table(subnet)
@@ -286,7 +302,7 @@ class Topology:
         for n in self._nats_by_vpc.get(vpc_id, []):
             if n.State != "available" or n.ConnectivityType != "public":
                 continue
-            if self.role(n.SubnetId or "") == PUBLIC and self.az_of(n.SubnetId or "") == az:
+            if self.role_v4(n.SubnetId or "") == PUBLIC and self.az_of(n.SubnetId or "") == az:
                 return n.NatGatewayId
         return None
 
@@ -371,7 +387,7 @@ class Topology:
         for n in self._nats_by_vpc.get(vpc_id, []):
             if n.State != "available" or n.ConnectivityType != "public":
                 continue
-            if self.role(n.SubnetId or "") != PUBLIC:
+            if self.role_v4(n.SubnetId or "") != PUBLIC:
                 continue
             sub = self.subnets.get(n.SubnetId or "")
             if sub is not None and sub.AvailabilityZone == az:

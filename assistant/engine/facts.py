@@ -498,7 +498,8 @@ def nat_facts(topo: Topology) -> Iterator[Fact]:
             "vpc_id": n.VpcId or (sub.VpcId if sub else ""),
             "subnet_id": n.SubnetId or "",
             "subnet_label": subnet_label(topo, n.SubnetId or ""),
-            "subnet_role": topo.role(n.SubnetId or ""),
+            # IPv4 role: a public NAT works only through 0.0.0.0/0 to an internet gateway
+            "subnet_role": topo.role_v4(n.SubnetId or ""),
             "subnet_route_table": v.route_table.RouteTableId if v and v.route_table else "",
             "subnet_default_target": v.default_target if v else "",
             "subnet_default_target_kind": target_kind(v.default_target)

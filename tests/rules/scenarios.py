@@ -162,6 +162,17 @@ def nat_private_fire() -> Snapshot:
     return b.snapshot()
 
 
+def nat_v6_only_public_fire() -> Snapshot:
+    """The NAT's subnet sends only ::/0 to the internet gateway: IPv4 cannot leave through it."""
+    b, o = base()
+    rt = b.route_table(o["vpc"], name="v6-only-public")
+    b.route(rt, "::/0", o["igw"])
+    b.associate(rt, o["private"][1])
+    bad = b.nat(o["private"][1], name="v6-public-subnet-nat")
+    b.route(o["private_rt"][0], "0.0.0.0/0", bad)
+    return b.snapshot()
+
+
 def nat_private_miss() -> Snapshot:
     b, o = base()
     # A private NAT gateway in a private subnet is normal (it talks to other networks).
@@ -714,7 +725,7 @@ CASES: dict[str, tuple[list[Scenario], list[Scenario]]] = {
     ),
     "igw.not-attached": ([igw_detached_fire], [healthy]),
     "ingress.lb-in-private-subnets": ([lb_private_fire], [lb_private_miss]),
-    "nat.in-private-subnet": ([nat_private_fire], [nat_private_miss]),
+    "nat.in-private-subnet": ([nat_private_fire, nat_v6_only_public_fire], [nat_private_miss]),
     "nat.not-available": ([nat_pending_fire], [healthy]),
     "nat.no-elastic-ip": ([nat_no_eip_fire, nat_private_internet_fire], [nat_private_transit_miss]),
     "nat.cross-az": ([shared_nat], [healthy]),
