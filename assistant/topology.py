@@ -52,12 +52,26 @@ _PREFIX_KIND = (
     ("local", "local"),
 )
 
-_ISOLATED_WORDS = re.compile(r"(isolated|intra|data|db|database|rds|cache|storage)", re.I)
-_PRIVATE_WORDS = re.compile(r"(private|priv|app|backend|internal|worker|compute)", re.I)
-_PUBLIC_WORDS = re.compile(r"(public|pub|dmz|edge|ingress)", re.I)
-_BACKEND_WORDS = re.compile(
-    r"(app|backend|api|db|database|worker|internal|private|mysql|postgres)", re.I
+# Intent is read from whole words of names and tags ("happy", "mapping" and "ledger" say
+# nothing): a name is split at non-letters, between letters and digits, and at camelCase.
+_WORD = re.compile(r"[A-Z]?[a-z]+|[A-Z]+(?![a-z])|[0-9]+")
+_ISOLATED_WORDS = frozenset({"isolated", "intra"})
+_DATA_WORDS = frozenset({"data", "db", "database", "rds", "cache", "storage"})
+_PRIVATE_WORDS = frozenset({"private", "priv", "internal"})
+_APP_WORDS = frozenset({"app", "backend", "worker", "compute"})
+_PUBLIC_WORDS = frozenset({"public", "pub", "dmz", "edge", "ingress"})
+_BACKEND_WORDS = frozenset(
+    {"app", "backend", "api", "db", "database", "worker", "internal", "private", "mysql"}
+    | {"postgres"}
 )
+_ALL_WORDS = _ISOLATED_WORDS | _DATA_WORDS | _PRIVATE_WORDS | _APP_WORDS | _PUBLIC_WORDS
+
+
+def words(text: str) -> list[str]:
+    """The lower-case words of a name: ``shop-PublicApp_a1`` -> shop, public, app, a, 1."""
+    return [w.lower() for w in _WORD.findall(text or "")]
+
+
 _INTENT_TAGS = (
     "Name",
     "Tier",
@@ -79,15 +93,23 @@ def target_kind(target: str) -> str:
 
 
 def intent_of(tagged_text: str) -> str:
-    """What a name or tag says a subnet is meant to be: isolated, private, public or ''."""
-    if not tagged_text:
-        return ""
-    if _ISOLATED_WORDS.search(tagged_text):
+    """What a name or tag says a subnet is meant to be: isolated, private, public or ''.
+
+    Whole words only. An explicit word wins over a tier word: isolated/intra, then
+    private/internal, then public/dmz/edge, then data words (db, rds, ...: isolated), then
+    app words (app, backend, worker: private), so ``shop-public-app-a`` is public.
+    """
+    found = set(words(tagged_text))
+    if found & _ISOLATED_WORDS:
         return ISOLATED
-    if _PRIVATE_WORDS.search(tagged_text):
+    if found & _PRIVATE_WORDS:
         return PRIVATE
-    if _PUBLIC_WORDS.search(tagged_text):
+    if found & _PUBLIC_WORDS:
         return PUBLIC
+    if found & _DATA_WORDS:
+        return ISOLATED
+    if found & _APP_WORDS:
+        return PRIVATE
     return ""
 
 
@@ -96,15 +118,12 @@ def intent_words(text: str) -> list[str]:
 
     Redaction keeps exactly these, so a pseudonymised name reads as the original did.
     """
-    found: list[tuple[int, str]] = []
-    for rx in (_ISOLATED_WORDS, _PRIVATE_WORDS, _PUBLIC_WORDS, _BACKEND_WORDS):
-        found += [(m.start(), m.group(0).lower()) for m in rx.finditer(text)]
-    return list(dict.fromkeys(w for _, w in sorted(found)))
+    return list(dict.fromkeys(w for w in words(text) if w in _ALL_WORDS | _BACKEND_WORDS))
 
 
 def says_public(tagged_text: str) -> bool:
     """Whether a name or tag text also uses a public word (e.g. 'public-app')."""
-    return bool(_PUBLIC_WORDS.search(tagged_text))
+    return bool(set(words(tagged_text)) & _PUBLIC_WORDS)
 
 
 def tag_text(resource) -> str:
@@ -122,7 +141,7 @@ def tag_text(resource) -> str:
 
 def looks_backend(resource) -> bool:
     """Whether an instance's tags say it is an app, database or other backend."""
-    return bool(_BACKEND_WORDS.search(tag_text(resource)))
+    return bool(set(words(tag_text(resource))) & _BACKEND_WORDS)
 
 
 @dataclass

@@ -479,6 +479,23 @@ def named_mixed_public_miss() -> Snapshot:
     return b.snapshot()
 
 
+def named_public_app_auto_ip_miss() -> Snapshot:
+    """An explicit 'public' wins over 'app': auto-assigning public IPs there is intended."""
+    b, o = base()
+    s = b.subnet(o["vpc"], "10.0.240.0/24", "a", name="shop-public-app-a", map_public_ip=True)
+    b.associate(o["public_rt"], s)
+    return b.snapshot()
+
+
+def words_inside_words_miss() -> Snapshot:
+    """'happy', 'mapping', 'ledger' hold 'app', 'edge' but say nothing about a tier."""
+    b, o = base()
+    for i, name in enumerate(("happy-path", "mapping-svc", "ledger")):
+        s = b.subnet(o["vpc"], f"10.0.{240 + i}.0/24", "a", name=name, map_public_ip=True)
+        b.associate(o["public_rt"], s)
+    return b.snapshot()
+
+
 def main_public_fire() -> Snapshot:
     b, o = base()
     b.route(b.main_route_table(o["vpc"]), "0.0.0.0/0", o["igw"])
@@ -778,10 +795,13 @@ CASES: dict[str, tuple[list[Scenario], list[Scenario]]] = {
         [default_sg_in_use_fire, default_sg_open_fire],
         [default_sg_empty_miss, healthy],
     ),
-    "exposure.subnet-auto-assigns-public-ip": ([auto_ip_fire], [healthy]),
+    "exposure.subnet-auto-assigns-public-ip": (
+        [auto_ip_fire],
+        [healthy, named_public_app_auto_ip_miss, words_inside_words_miss],
+    ),
     "exposure.private-subnet-routes-to-igw": (
         [named_private_public_fire, igw_route_fire],
-        [named_mixed_public_miss],
+        [named_mixed_public_miss, words_inside_words_miss],
     ),
     "exposure.main-route-table-public": ([main_public_fire, main_public_all_public_low], [healthy]),
     "ingress.lb-sg-blocks-listener": ([lb_sg_fire, lb_sg_restricted_low], [healthy]),
