@@ -734,6 +734,38 @@ def lb_facts(topo: Topology) -> Iterator[Fact]:
         }
 
 
+_LB_TYPE_NAMES = {"application": "an Application", "network": "a Network", "gateway": "a Gateway"}
+
+
+def _cross_zone(snap, lb) -> tuple[str, str]:
+    """(on / off / default-on / default-off / unknown, the same said with its source).
+
+    Read from the collected attribute ``load_balancing.cross_zone.enabled`` (or the
+    load balancer's ``CrossZoneEnabled``); when neither was read, AWS's documented default
+    for the type (on for Application, off for Network and Gateway Load Balancers), said as an
+    assumption; unknown for other types.
+    """
+    raw = snap.LoadBalancerAttributes.get(lb.LoadBalancerArn, {}).get(
+        "load_balancing.cross_zone.enabled"
+    )
+    if raw is not None:
+        on = str(raw).strip().lower() == "true"
+    elif lb.CrossZoneEnabled is not None:
+        on = bool(lb.CrossZoneEnabled)
+    else:
+        kind = _LB_TYPE_NAMES.get(lb.Type or "")
+        if kind is None:
+            return "unknown", "unknown (its attributes were not read)"
+        default = "on" if lb.Type == "application" else "off"
+        return (
+            f"default-{default}",
+            f"{default} by default for {kind} Load Balancer (assumed: its attributes were not "
+            "read)",
+        )
+    state = "on" if on else "off"
+    return state, f"{state} (read from its attributes)"
+
+
 def _lb_extra(topo: Topology, lb, lis: list, tgs_of_lb: dict[str, list[str]]) -> Fact:
     snap = topo.snapshot
     groups = [topo.sgs[g] for g in lb.SecurityGroups if g in topo.sgs]
@@ -765,10 +797,7 @@ def _lb_extra(topo: Topology, lb, lis: list, tgs_of_lb: dict[str, list[str]]) ->
             if az and az != "all":
                 target_azs.add(az)
     lb_azs = [z.ZoneName for z in lb.AvailabilityZones if z.ZoneName]
-    if lb.CrossZoneEnabled is not None:
-        cross = "on" if lb.CrossZoneEnabled else "off"
-    else:
-        cross = "on" if lb.Type == "application" else "default-off"
+    cross, cross_text = _cross_zone(snap, lb)
     empty = (
         [a for a in lb_azs if a not in target_azs]
         if health_known and target_azs and lb.Type in ("application", "network")
@@ -795,6 +824,7 @@ def _lb_extra(topo: Topology, lb, lis: list, tgs_of_lb: dict[str, list[str]]) ->
         "http_port": http_forward[0] if http_forward else 80,
         "http_listener_arn": next((x.ListenerArn for x in lis if x.Port in http_forward[:1]), ""),
         "cross_zone": cross,
+        "cross_zone_text": cross_text,
         "lb_azs": lb_azs,
         "target_azs": sorted(target_azs),
         "empty_azs": empty,

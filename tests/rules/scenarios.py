@@ -614,6 +614,28 @@ def lb_az(cross_zone: bool | None) -> Scenario:
     return make
 
 
+def lb_az_attribute(value: str) -> Scenario:
+    """Cross-zone read from the collected load balancer attribute (not the model's flag)."""
+
+    def make() -> Snapshot:
+        snap = lb_az(None)()
+        arn = snap.LoadBalancers[0].LoadBalancerArn
+        snap.LoadBalancerAttributes = {arn: {"load_balancing.cross_zone.enabled": value}}
+        snap.provided = [*snap.provided, "LoadBalancerAttributes"]
+        return snap
+
+    return make
+
+
+def nlb_attribute_on_miss() -> Snapshot:
+    snap = nlb_default_low()
+    nlb = next(lb for lb in snap.LoadBalancers if lb.Type == "network")
+    snap.LoadBalancerAttributes = {
+        nlb.LoadBalancerArn: {"load_balancing.cross_zone.enabled": "true"}
+    }
+    return snap
+
+
 def nlb_default_low() -> Snapshot:
     b, o = base()
     nlb = b.load_balancer("shop-nlb", o["public"], [], kind="network")
@@ -807,7 +829,10 @@ CASES: dict[str, tuple[list[Scenario], list[Scenario]]] = {
     "ingress.lb-sg-blocks-listener": ([lb_sg_fire, lb_sg_restricted_low], [healthy]),
     "ingress.target-sg-blocks-lb": ([target_sg_fire], [healthy, target_sg_cidr_miss]),
     "ingress.targets-unhealthy": ([unhealthy_fire, unhealthy_some], [healthy, draining_miss]),
-    "ingress.lb-no-targets-in-az": ([lb_az(False), nlb_default_low], [lb_az(True), lb_az(None)]),
+    "ingress.lb-no-targets-in-az": (
+        [lb_az(False), nlb_default_low, lb_az_attribute("false")],
+        [lb_az(True), lb_az(None), lb_az_attribute("true"), nlb_attribute_on_miss],
+    ),
     "ingress.no-https-listener": (
         [http_only_fire, http_forward_low],
         [healthy, internal_http_miss],
@@ -852,6 +877,7 @@ SEVERITIES: list[tuple[str, Scenario, str]] = [
     ("ingress.targets-unhealthy", unhealthy_some, "medium"),
     ("ingress.lb-no-targets-in-az", nlb_default_low, "low"),
     ("ingress.lb-no-targets-in-az", lb_az(False), "medium"),
+    ("ingress.lb-no-targets-in-az", lb_az_attribute("false"), "medium"),
     ("ingress.no-https-listener", http_only_fire, "medium"),
     ("ingress.no-https-listener", http_forward_low, "low"),
     ("exposure.sg-open-database-port", lambda: open_sg(5432), "high"),
