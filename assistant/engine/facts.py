@@ -124,6 +124,44 @@ def _free_rule_number(acl: NetworkAcl, egress: bool, before: int | None) -> int:
     return 1
 
 
+def _second_free(acl: NetworkAcl, egress: bool, first: int) -> int:
+    """Another unused rule number just before ``first`` (for a second port beside it)."""
+    used = {e.RuleNumber for e in acl.Entries if e.Egress == egress} | {first}
+    for n in list(range(first - 1, 0, -1)) + list(range(first + 1, 32767)):
+        if n not in used:
+            return n
+    return first
+
+
+# What fix steps show where the value is the user's to give (nothing the input holds fits).
+YOUR_PUBLIC_SUBNET = "<your public subnet id>"
+YOUR_TARGET_GROUP = "<your target group arn>"
+
+
+def _public_lb_refs(topo: Topology, vpc_id: str) -> Fact:
+    """An internet-facing load balancer of the VPC (its ARN and security group), and one
+    public subnet per AZ for a new one, as fix steps use them."""
+    lb = next(
+        (
+            x
+            for x in topo.snapshot.LoadBalancers
+            if x.VpcId == vpc_id and x.Scheme == "internet-facing"
+        ),
+        None,
+    )
+    per_az: dict[str, str] = {}
+    for v in topo.views_by_vpc.get(vpc_id, []):
+        if v.role == PUBLIC:
+            per_az.setdefault(v.subnet.AvailabilityZone, v.subnet_id)
+    return {
+        "public_lb_arn": lb.LoadBalancerArn if lb else "",
+        "lb_group_ref": (lb.SecurityGroups[0] if lb and lb.SecurityGroups else "")
+        or "<your load balancer security group id>",
+        "public_subnets_by_az": " ".join(per_az[a] for a in sorted(per_az))
+        or "<your public subnet ids, one per AZ>",
+    }
+
+
 def _acl_content(acl: NetworkAcl) -> tuple:
     """What decides traffic in an ACL: its entries (ACLs with equal entries decide alike)."""
     return tuple(
@@ -299,6 +337,7 @@ def subnet_facts(topo: Topology) -> Iterator[Fact]:
             "map_public_ip": s.MapPublicIpOnLaunch,
             "nat_candidate": topo.nat_in(s.VpcId, s.AvailabilityZone) or "",
             "public_subnet_candidate": pub_candidate,
+            "public_subnet_ref": pub_candidate or YOUR_PUBLIC_SUBNET,
             "igw_id": topo.attached_igw(s.VpcId) or "",
             "intent_private_but_public": v.role == PUBLIC
             and tkind == "igw"
@@ -366,6 +405,7 @@ def subnet_facts(topo: Topology) -> Iterator[Fact]:
                 "web_egress_blocked": bool(out_txt),
                 "web_egress_blocked_by": out_txt,
                 "web_egress_rule_number": out_no,
+                "web_egress_rule_number_2": _second_free(acl, True, out_no) if acl else 101,
                 "web_in_blocked": bool(web_in_txt),
                 "web_in_blocked_by": web_in_txt,
                 "web_in_rule_number": web_in_no,
@@ -472,6 +512,10 @@ def route_facts(topo: Topology) -> Iterator[Fact]:
                 "implicit_subnets": implicit,
                 "implicit_count": len(implicit),
                 "vpc_has_nonpublic": rt.VpcId in nonpublic_vpcs,
+                "public_subnet_ref": topo.public_subnet_in(
+                    rt.VpcId, first.AvailabilityZone if first else None
+                )
+                or YOUR_PUBLIC_SUBNET,
             }
 
 
@@ -595,6 +639,16 @@ def instance_facts(topo: Topology) -> Iterator[Fact]:
             )
             or "",
             "public_lb_subnets": sorted(set(lb_subnets_by_vpc.get(inst.VpcId or "", []))),
+            **_public_lb_refs(topo, inst.VpcId or ""),
+            "first_group": (topo.groups_of[inst.InstanceId] or [""])[0],
+            "private_subnet_ref": next(
+                (
+                    v.subnet_id
+                    for v in topo.views_by_vpc.get(inst.VpcId or "", [])
+                    if v.role == PRIVATE and v.subnet.AvailabilityZone == topo.az_of(inst.SubnetId)
+                ),
+                f"<your private subnet id in {topo.az_of(inst.SubnetId) or 'its AZ'}>",
+            ),
         }
 
 
@@ -830,6 +884,7 @@ def _lb_extra(topo: Topology, lb, lis: list, tgs_of_lb: dict[str, list[str]]) ->
         "empty_azs": empty,
         "empty_az_count": len(empty),
         "target_groups": tgs_of_lb.get(lb.LoadBalancerArn, []),
+        "first_target_group": (tgs_of_lb.get(lb.LoadBalancerArn) or [YOUR_TARGET_GROUP])[0],
     }
 
 
@@ -882,6 +937,7 @@ def vpc_facts(topo: Topology) -> Iterator[Fact]:
             "nat_route_tables": nat_rts,
             "s3_missing_tables": missing,
             "s3_missing_count": len(missing) if snap.has("VpcEndpoints") else 0,
+            "s3_missing_tables_tf": ", ".join(f'"{t}"' for t in missing),
         }
 
 
@@ -1137,6 +1193,7 @@ def tg_facts(topo: Topology) -> Iterator[Fact]:
             "lb_groups": lb_groups,
             "lb_group": lb_groups[0] if lb_groups else "",
             "lb_cidrs": lb_cidrs,
+            "lb_ip_ranges": ",".join(f"{{CidrIp={c}}}" for c in lb_cidrs),
             "blocked_targets": blocked_targets,
             "blocked_count": len(blocked_targets),
             "blocked_groups": blocked_groups,
