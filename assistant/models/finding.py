@@ -6,6 +6,8 @@ from enum import StrEnum
 
 from pydantic import BaseModel, Field
 
+from assistant.models.snapshot import SourceFile
+
 
 class Severity(StrEnum):
     info = "info"
@@ -87,6 +89,8 @@ class Diagnosis(BaseModel):
     account_id: str | None = None
     region: str | None = None
     source: str | None = None
+    # The input files and what was made of each (read, skipped, unparsable); files only.
+    files: list[SourceFile] = Field(default_factory=list)
     # How much could be checked: every rule of the catalogue, and those not evaluated because
     # a collection they need is missing (renderers say so loudly when most are).
     rules_total: int = 0
