@@ -211,3 +211,67 @@ def test_field_comparison_compiles_to_durable_m():
     for bad in ({"field": ""}, {"field": "x", "gt": 1}, {"ne": {"field": 3}}):
         with pytest.raises(RuleError):
             compile_conditions({"az": bad})
+
+
+def _all_facts():
+    from tests.rules.scenarios import CASES
+
+    fns = [demo_snapshot] + [fn for fires, misses in CASES.values() for fn in fires + misses]
+    for fn in fns:
+        yield from facts_for(Topology(fn()))
+
+
+def test_every_fact_matches_its_declared_vocabulary():
+    """Each fact has exactly the declared fields, of the declared types (strict)."""
+    from assistant.engine.facts import PRODUCERS, VOCABULARY
+
+    assert set(VOCABULARY) == set(PRODUCERS)
+    seen: set[str] = set()
+    for fact in _all_facts():
+        seen.add(fact["kind"])
+        VOCABULARY[fact["kind"]].model_validate(fact)  # extra="forbid", strict types
+    assert seen == set(PRODUCERS), set(PRODUCERS) - seen
+
+
+def test_rules_use_only_declared_fields():
+    """A rule's conditions, compared fields and texts name only fields of its fact kind."""
+    from assistant.engine.facts import VOCABULARY
+    from assistant.engine.rules import referenced_fields, template_fields
+
+    bad = []
+    for r in load_rules():
+        kind = r.fact_kind()
+        declared = set(VOCABULARY[kind].model_fields) | {"item"}
+        used: set[str] = set()
+        for v in r.variants:
+            used |= _flat_fields(v.conditions) | referenced_fields(v.conditions)
+        texts = [r.title, r.explanation, r.check or "", *r.evidence]
+        for s in r.fix:
+            texts += [s.action, s.console or "", s.terraform or "", *s.cli]
+            used |= {x for x in (s.when, s.unless, s.foreach) if x}
+        for t in texts:
+            used |= template_fields(t)
+        bad += [f"{r.id}: {f}" for f in sorted(used - declared)]
+    assert not bad, bad
+
+
+def _flat_fields(conditions: dict) -> set[str]:
+    out: set[str] = set()
+    for k, v in conditions.items():
+        if k == "any":
+            for g in v:
+                out |= _flat_fields(g)
+        else:
+            out.add(k)
+    return out
+
+
+def test_vocabulary_text_lists_every_kind_and_field():
+    from assistant.engine.facts import VOCABULARY, vocabulary_text
+
+    text = vocabulary_text()
+    for kind, model in VOCABULARY.items():
+        assert f"\n{kind}: " in "\n" + text
+        for name, f in model.model_fields.items():
+            assert f.description, (kind, name)
+            assert f"  {name} " in text

@@ -32,11 +32,13 @@ from assistant.engine.facts._base import (
     PROTOCOLS,
     ROUTE_RULE_KINDS,
     TARGET_FLAGS,
+    VOCABULARY,
     WEB_PORTS,
     Fact,
     Producer,
     facts_for,
     producer,
+    vocabulary_text,
 )
 from assistant.engine.facts.unknown import unknown_references
 
@@ -47,10 +49,12 @@ __all__ = [
     "PROTOCOLS",
     "ROUTE_RULE_KINDS",
     "TARGET_FLAGS",
+    "VOCABULARY",
     "WEB_PORTS",
     "Fact",
     "Producer",
     "facts_for",
     "producer",
     "unknown_references",
+    "vocabulary_text",
 ]

@@ -5,6 +5,8 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
+from pydantic import BaseModel, ConfigDict, Field, create_model
+
 from assistant.topology import Topology
 
 Fact = dict[str, Any]
@@ -67,3 +69,49 @@ def facts_for(topo: Topology, kinds: Iterable[str] | None = None) -> Iterator[Fa
         for fact in PRODUCERS[kind](topo):
             fact["kind"] = kind
             yield fact
+
+
+# -- vocabulary ------------------------------------------------------------------------------
+# Every fact kind and field, declared once: its type and one line of meaning. A field marked
+# "Flag" is a derived yes/no a rule cannot yet compose from other fields; its line says why.
+VOCABULARY: dict[str, type[BaseModel]] = {}
+# Field types, short for the declarations.
+S, B, N = str, bool, int
+LS, LN = list[str], list[int]
+_COMMON = {
+    "kind": (str, "the fact kind (this table's name)"),
+    "rid": (str, "the fact's key, unique within its kind (the resource id)"),
+}
+
+
+def declare(kind: str, doc: str, fields: dict[str, tuple[Any, str]]) -> type[BaseModel]:
+    """Declare the fields of a fact kind (``{name: (type, meaning)}``) as a pydantic model."""
+    spec = {
+        name: (typ, Field(description=text)) for name, (typ, text) in {**_COMMON, **fields}.items()
+    }
+    model = create_model(  # type: ignore[call-overload]
+        f"{''.join(p.title() for p in kind.split('_'))}Fact",
+        __config__=ConfigDict(extra="forbid", strict=True),
+        __doc__=doc,
+        **spec,
+    )
+    VOCABULARY[kind] = model
+    return model
+
+
+def _type_text(annotation: Any) -> str:
+    text = getattr(annotation, "__name__", None) if not hasattr(annotation, "__args__") else None
+    return text or str(annotation).replace("typing.", "")
+
+
+def vocabulary_text(kinds: Iterable[str] | None = None) -> str:
+    """The vocabulary as text: per kind its meaning, then one line per field."""
+    out: list[str] = []
+    for kind in sorted(kinds or VOCABULARY):
+        model = VOCABULARY[kind]
+        out.append(f"{kind}: {(model.__doc__ or '').strip()}")
+        width = max(len(n) for n in model.model_fields)
+        for name, f in model.model_fields.items():
+            out.append(f"  {name:<{width}}  {_type_text(f.annotation):<9}  {f.description}")
+        out.append("")
+    return "\n".join(out).rstrip() + "\n"

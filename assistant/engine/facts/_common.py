@@ -174,3 +174,28 @@ def _lb_web_ports(topo: Topology) -> dict[str, list[int]]:
 
 def _ranges(ports: list[int]) -> tuple[tuple[int, int], ...]:
     return tuple((p, p) for p in ports)
+
+
+def _target_state(topo: Topology, target: str, kind: str, vpc_id: str) -> str:
+    """available/pending/failed/deleting, attached/detached, running/stopped, gone, or unknown.
+
+    Missing is unknown, never gone: a target absent from the input (not read, or filtered out
+    of the describe output) is ``unknown``; only a target present in a deleted or terminated
+    state is ``gone`` (AWS's own ``State: blackhole`` is the route's ``state``).
+    """
+    if kind == "nat":
+        nat = topo.nats.get(target)
+        if nat is None:
+            return "unknown"
+        return "gone" if nat.State == "deleted" else nat.State
+    if kind == "igw":
+        attached = topo.igw_attached(target, vpc_id)
+        if attached is None:
+            return "unknown"
+        return "attached" if attached else "detached"
+    if kind == "instance":
+        inst = topo.instances.get(target)
+        if inst is None:
+            return "unknown"
+        return "gone" if inst.State.Name == "terminated" else inst.State.Name
+    return "unknown"

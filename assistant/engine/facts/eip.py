@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from assistant.engine.facts._base import Fact, producer
+from assistant.engine.facts._base import B, Fact, S, declare, producer
 from assistant.topology import (
     Topology,
 )
@@ -25,3 +25,17 @@ def eip_facts(topo: Topology) -> Iterator[Fact]:
             "vpc_id": "",
             "attached": attached,
         }
+
+
+declare(
+    "eip",
+    "One per Elastic IP not associated with anything.",
+    {
+        "allocation_id": (S, "the address's allocation"),
+        "public_ip": (S, "the address"),
+        "name": (S, "its Name tag"),
+        "name_text": (S, "', name' for texts"),
+        "vpc_id": (S, "always '' (addresses belong to no VPC)"),
+        "attached": (B, "it is associated (always false here)"),
+    },
+)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from assistant.engine.facts._base import Fact, producer
+from assistant.engine.facts._base import LN, LS, B, Fact, S, declare, producer
 from assistant.engine.facts._common import _public_lb_refs, _WebOpen
 from assistant.topology import (
     ISOLATED,
@@ -71,7 +71,6 @@ def instance_facts(topo: Topology) -> Iterator[Fact]:
             "targets_known": targets_known,
             "has_ipv6": bool(inst.ipv6_addresses),
             "target_groups": tgs,
-            "exposed_backend": bool(ips) and (looks_backend(inst) or bool(tgs)),
             "web_open": bool(web_ports),
             "web_ports": web_ports,
             "public_subnet_candidate": topo.public_subnet_in(
@@ -90,3 +89,41 @@ def instance_facts(topo: Topology) -> Iterator[Fact]:
                 f"<your private subnet id in {topo.az_of(inst.SubnetId) or 'its AZ'}>",
             ),
         }
+
+
+declare(
+    "instance",
+    "One per instance an instance rule could apply to (public IP, public subnet, or web-open).",
+    {
+        "instance_id": (S, "the instance"),
+        "name": (S, "its Name tag"),
+        "vpc_id": (S, "its VPC"),
+        "subnet_id": (S, "its subnet"),
+        "subnet_label": (S, "that subnet for texts"),
+        "subnet_role": (S, "that subnet's role (see subnet.role)"),
+        "public_ip": (S, "its public IPs"),
+        "has_public_ip": (B, "it has a public IPv4"),
+        "elastic_ip": (B, "that IP is an Elastic IP"),
+        "allocation_id": (S, "the Elastic IP's allocation"),
+        "association_id": (S, "the Elastic IP's association"),
+        "eni_id": (S, "its primary network interface"),
+        "backend": (B, "its tags say app/db/backend/api/worker (whole words)"),
+        "groups": (LS, "its security groups"),
+        "state": (S, "running / stopped / ..."),
+        "running": (B, "state is running"),
+        "az": (S, "its AZ"),
+        "lb_target": (B, "it is registered in a target group"),
+        "targets_known": (B, "every target group's health (its targets) was read"),
+        "has_ipv6": (B, "it has IPv6 addresses"),
+        "target_groups": (LS, "the target groups it is registered in"),
+        "web_open": (B, "its groups accept 80 or 443 from the internet"),
+        "web_ports": (LN, "those ports"),
+        "public_subnet_candidate": (S, "a public subnet of its VPC, same AZ preferred"),
+        "public_lb_subnets": (LS, "subnets of internet-facing load balancers in its VPC"),
+        "public_lb_arn": (S, "an internet-facing load balancer of its VPC"),
+        "lb_group_ref": (S, "that load balancer's security group, or a placeholder"),
+        "public_subnets_by_az": (S, "one public subnet per AZ (space-separated), or a placeholder"),
+        "first_group": (S, "its first security group"),
+        "private_subnet_ref": (S, "a private subnet in its AZ, or a placeholder"),
+    },
+)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from assistant.engine.facts._base import Fact, producer
+from assistant.engine.facts._base import LN, LS, B, Fact, N, S, declare, producer
 from assistant.engine.facts._common import YOUR_TARGET_GROUP
 from assistant.models.snapshot import SecurityGroup
 from assistant.policy import (
@@ -178,3 +178,54 @@ def _lb_extra(topo: Topology, lb, lis: list, tgs_of_lb: dict[str, list[str]]) ->
         "target_groups": tgs_of_lb.get(lb.LoadBalancerArn, []),
         "first_target_group": (tgs_of_lb.get(lb.LoadBalancerArn) or [YOUR_TARGET_GROUP])[0],
     }
+
+
+declare(
+    "lb",
+    "One per load balancer: placement, listeners, security groups, targets by AZ.",
+    {
+        "lb_arn": (S, "the load balancer"),
+        "lb_name": (S, "its name"),
+        "vpc_id": (S, "its VPC"),
+        "scheme": (S, "internet-facing / internal"),
+        "lb_type": (S, "application / network / gateway"),
+        "subnets": (LS, "its subnets"),
+        "subnet_count": (N, "how many"),
+        "non_public_subnets": (LS, "of them, subnets known to be private or isolated"),
+        "non_public_labels": (LS, "those for texts"),
+        "non_public_count": (N, "how many"),
+        "unknown_role_subnets": (LS, "subnets whose role is unknown (not in the input)"),
+        "public_subnet_candidates": (LS, "public subnets in its AZs"),
+        "groups": (LS, "its security groups"),
+        "dns_name": (S, "its DNS name"),
+        "listener_ports": (LN, "its listener ports"),
+        "listeners_known": (B, "listeners were read"),
+        "blocked_listener_ports": (LN, "listener ports its groups do not accept from anywhere"),
+        "blocked_count": (N, "how many"),
+        "restricted_listener_ports": (LN, "listener ports accepted only from narrower ranges"),
+        "restricted_count": (N, "how many"),
+        "restricted_listener_ports_text": (S, "those for texts"),
+        "first_blocked_port": (int | str, "the first blocked (or restricted) port"),
+        "first_group": (S, "its first security group"),
+        "is_alb": (B, "it is an Application Load Balancer"),
+        "has_listeners": (B, "it has listeners"),
+        "has_https": (B, "it has an HTTPS/TLS listener"),
+        "no_https_text": (S, "' and has no HTTPS listener' for texts"),
+        "http_forward_ports": (LN, "HTTP listeners that forward instead of redirecting"),
+        "http_forward_count": (N, "how many"),
+        "http_port": (N, "the first of them"),
+        "http_listener_arn": (S, "that listener"),
+        "cross_zone": (
+            S,
+            "on/off (read from load_balancing.cross_zone.enabled), default-on/default-off "
+            "(not read: AWS's default for the type), unknown",
+        ),
+        "cross_zone_text": (S, "the same with its source, for texts"),
+        "lb_azs": (LS, "AZs it is enabled in"),
+        "target_azs": (LS, "AZs of its registered targets"),
+        "empty_azs": (LS, "its AZs without a registered target"),
+        "empty_az_count": (N, "how many"),
+        "target_groups": (LS, "its target groups"),
+        "first_target_group": (S, "the first of them, or a placeholder"),
+    },
+)

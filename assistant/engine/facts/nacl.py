@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from assistant.engine.facts._base import Fact, producer
+from assistant.engine.facts._base import LN, LS, B, Fact, N, S, declare, producer
 from assistant.engine.facts._common import _free_rule_number
 from assistant.models.snapshot import NetworkAcl
 from assistant.policy import (
@@ -67,3 +67,25 @@ def acl_segments_one(acl: NetworkAcl, port: int):
     from assistant.policy import acl_decision
 
     return acl_decision(acl, False, "tcp", port, INTERNET_V4)
+
+
+declare(
+    "nacl",
+    "One per custom network ACL in use that lets an admin port in from the internet.",
+    {
+        "nacl_id": (S, "the network ACL"),
+        "vpc_id": (S, "its VPC"),
+        "name": (S, "its Name tag"),
+        "subnets": (LS, "subnets using it"),
+        "subnet_labels": (LS, "those for texts"),
+        "admin_open_ports": (LN, "admin ports (TCP 22, 3389) it allows from 0.0.0.0/0"),
+        "admin_open": (
+            B,
+            "Flag (first-match ACL evaluation): some admin port is allowed from anywhere",
+        ),
+        "admin_open_by": (LS, "the allowing entries"),
+        "admin_specific": (B, "an allowing entry names a narrow port range (not all traffic)"),
+        "deny_rule_number": (N, "a free rule number before the allowing entry"),
+        "first_admin_port": (int | str, "the first open admin port"),
+    },
+)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from assistant.engine.facts._base import Fact, producer
+from assistant.engine.facts._base import LS, B, Fact, N, S, declare, producer
 from assistant.topology import (
     DEFAULT_V4,
     DEFAULT_V6,
@@ -70,3 +70,42 @@ def nat_facts(topo: Topology) -> Iterator[Fact]:
             ],
             "failure": n.FailureMessage or n.FailureCode or "",
         }
+
+
+declare(
+    "nat",
+    "One per NAT gateway not deleted: where it sits and what routes to it.",
+    {
+        "nat_id": (S, "the NAT gateway"),
+        "name": (S, "its Name tag"),
+        "vpc_id": (S, "its VPC"),
+        "subnet_id": (S, "the subnet it sits in"),
+        "subnet_label": (S, "that subnet for texts"),
+        "subnet_role": (
+            S,
+            "that subnet's IPv4 role: public only through 0.0.0.0/0 to an attached internet "
+            "gateway (::/0 alone does not count); unknown when not in the input",
+        ),
+        "subnet_route_table": (S, "that subnet's effective route table"),
+        "subnet_default_target": (S, "that subnet's 0.0.0.0/0 target"),
+        "subnet_default_target_kind": (S, "its kind (none; unknown without the table)"),
+        "az": (S, "its AZ"),
+        "state": (S, "pending/available/failed/deleting"),
+        "connectivity": (S, "public / private"),
+        "public_ip": (S, "its public IPs"),
+        "has_public_ip": (B, "it has an Elastic IP"),
+        "allocation_id": (S, "that Elastic IP's allocation"),
+        "served_route_tables": (LS, "route tables with a route to it"),
+        "served_subnets": (LS, "subnets using those tables"),
+        "served_count": (N, "how many"),
+        "served_azs": (LS, "their AZs"),
+        "served_az_count": (N, "how many"),
+        "route_count": (N, "routes pointing at it"),
+        "routes_known": (B, "route tables were read"),
+        "default_route_tables": (LS, "tables whose default route goes to it"),
+        "default_route_count": (N, "how many"),
+        "public_subnet_candidate": (S, "a public subnet of the VPC, same AZ preferred"),
+        "other_az_public_subnets": (LS, "public subnets in the other AZs it serves"),
+        "failure": (S, "its failure message or code"),
+    },
+)

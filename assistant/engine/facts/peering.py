@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from assistant.engine.facts._base import Fact, producer
+from assistant.engine.facts._base import LS, Fact, N, S, declare, producer
 from assistant.topology import (
     Topology,
 )
@@ -31,7 +31,6 @@ def peering_facts(topo: Topology) -> Iterator[Fact]:
             )
             sides[me.VpcId] = tables
         req_t, acc_t = sides[req.VpcId or ""], sides[acc.VpcId or ""]
-        one_sided = bool(req_t) != bool(acc_t)
         routed, missing = (req, acc) if req_t else (acc, req)
         other = routed
         missing_tables = sorted(
@@ -50,10 +49,30 @@ def peering_facts(topo: Topology) -> Iterator[Fact]:
             "vpc_id": missing.VpcId or "",
             "requester_vpc": req.VpcId or "",
             "accepter_vpc": acc.VpcId or "",
-            "one_sided": one_sided,
+            "requester_route_count": len(req_t),
+            "accepter_route_count": len(acc_t),
             "routed_vpc": routed.VpcId or "",
             "routed_tables": sides[routed.VpcId or ""],
             "missing_vpc": missing.VpcId or "",
             "missing_tables": missing_tables,
             "peer_cidr": peer_cidr,
         }
+
+
+declare(
+    "peering",
+    "One per active peering whose two VPCs are both in the input.",
+    {
+        "pcx_id": (S, "the peering connection"),
+        "vpc_id": (S, "the VPC without routes to it (else the accepter)"),
+        "requester_vpc": (S, "the requester VPC"),
+        "accepter_vpc": (S, "the accepter VPC"),
+        "requester_route_count": (N, "requester route tables with a route to it"),
+        "accepter_route_count": (N, "accepter route tables with a route to it"),
+        "routed_vpc": (S, "the side that has routes"),
+        "routed_tables": (LS, "its tables with routes"),
+        "missing_vpc": (S, "the side without"),
+        "missing_tables": (LS, "its route tables"),
+        "peer_cidr": (S, "the routed side's CIDR"),
+    },
+)

@@ -4,8 +4,18 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from assistant.engine.facts._base import ROUTE_RULE_KINDS, TARGET_FLAGS, Fact, producer
-from assistant.engine.facts._common import YOUR_PUBLIC_SUBNET, _dest_flag
+from assistant.engine.facts._base import (
+    LS,
+    ROUTE_RULE_KINDS,
+    TARGET_FLAGS,
+    B,
+    Fact,
+    N,
+    S,
+    declare,
+    producer,
+)
+from assistant.engine.facts._common import YOUR_PUBLIC_SUBNET, _dest_flag, _target_state
 from assistant.topology import (
     DEFAULT_V4,
     ISOLATED,
@@ -13,31 +23,6 @@ from assistant.topology import (
     Topology,
     target_kind,
 )
-
-
-def _target_state(topo: Topology, target: str, kind: str, vpc_id: str) -> str:
-    """available/pending/failed/deleting, attached/detached, running/stopped, gone, or unknown.
-
-    Missing is unknown, never gone: a target absent from the input (not read, or filtered out
-    of the describe output) is ``unknown``; only a target present in a deleted or terminated
-    state is ``gone`` (AWS's own ``State: blackhole`` is the route's ``state``).
-    """
-    if kind == "nat":
-        nat = topo.nats.get(target)
-        if nat is None:
-            return "unknown"
-        return "gone" if nat.State == "deleted" else nat.State
-    if kind == "igw":
-        attached = topo.igw_attached(target, vpc_id)
-        if attached is None:
-            return "unknown"
-        return "attached" if attached else "detached"
-    if kind == "instance":
-        inst = topo.instances.get(target)
-        if inst is None:
-            return "unknown"
-        return "gone" if inst.State.Name == "terminated" else inst.State.Name
-    return "unknown"
 
 
 def _source_dest_check(topo: Topology, target: str, kind: str) -> str:
@@ -113,3 +98,37 @@ def route_facts(topo: Topology) -> Iterator[Fact]:
                 )
                 or YOUR_PUBLIC_SUBNET,
             }
+
+
+declare(
+    "route",
+    "One per route to a target some rule judges (igw, nat, instance, eni), or any blackhole.",
+    {
+        "route_table_id": (S, "the route table"),
+        "route_table_name": (S, "its Name tag"),
+        "is_main": (B, "it is its VPC's main route table"),
+        "vpc_id": (S, "its VPC"),
+        "destination": (S, "the route's destination (CIDR or prefix list)"),
+        "dest_flag": (S, "the CLI flag for that destination"),
+        "is_default": (B, "the destination is 0.0.0.0/0 or ::/0"),
+        "target": (S, "the target id"),
+        "target_kind": (S, "igw/nat/instance/eni/tgw/pcx/... (see subnet.default_target_kind)"),
+        "target_flag": (S, "the CLI flag for that target"),
+        "state": (S, "the route's own state from AWS: active / blackhole"),
+        "target_state": (
+            S,
+            "the target's state: available/pending/failed/deleting, attached/detached, "
+            "running/stopped, gone (present and deleted), unknown (absent from the input)",
+        ),
+        "subnets": (LS, "subnets whose effective table this is"),
+        "subnet_count": (N, "how many"),
+        "nat_candidate": (S, "an available public NAT gateway of the VPC"),
+        "igw_id": (S, "the internet gateway attached to the VPC"),
+        "source_dest_check": (S, "on/off/unknown for an instance or ENI target, else ''"),
+        "nat_instance": (S, "the instance behind an instance or ENI target"),
+        "implicit_subnets": (LS, "subnets using this main table implicitly"),
+        "implicit_count": (N, "how many"),
+        "vpc_has_nonpublic": (B, "the VPC has private or isolated subnets"),
+        "public_subnet_ref": (S, "a public subnet of the VPC, or a '<your ...>' placeholder"),
+    },
+)

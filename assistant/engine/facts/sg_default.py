@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from assistant.engine.facts._base import Fact, producer
+from assistant.engine.facts._base import LS, B, Fact, N, S, declare, producer
 from assistant.models.snapshot import IpPermission
 from assistant.topology import (
     Topology,
@@ -68,3 +68,26 @@ def default_sg_facts(topo: Topology) -> Iterator[Fact]:
             "has_inbound": bool(sg.IpPermissions),
             "has_outbound": bool(sg.IpPermissionsEgress),
         }
+
+
+declare(
+    "sg_default",
+    "One per default security group that has rules and is used or open to addresses.",
+    {
+        "group_id": (S, "the default group"),
+        "vpc_id": (S, "its VPC"),
+        "inbound_count": (N, "its inbound rules"),
+        "outbound_count": (N, "its outbound rules"),
+        "has_rules": (B, "it has any rule"),
+        "cidr_inbound": (LS, "address ranges it lets in"),
+        "has_cidr_inbound": (B, "it lets some address range in"),
+        "attached": (LS, "instances using it"),
+        "attached_count": (N, "how many"),
+        "in_use": (B, "instances or interfaces use it"),
+        "interfaces": (LS, "interfaces using it"),
+        "ingress_json": (S, "its inbound rules as --ip-permissions JSON"),
+        "egress_json": (S, "its outbound rules as --ip-permissions JSON"),
+        "has_inbound": (B, "it has inbound rules"),
+        "has_outbound": (B, "it has outbound rules"),
+    },
+)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from assistant.engine.facts._base import WEB_PORTS, Fact, producer
+from assistant.engine.facts._base import LN, LS, WEB_PORTS, B, Fact, N, S, declare, producer
 from assistant.policy import (
     INTERNET_V4,
     sg_match,
@@ -54,3 +54,20 @@ def sg_egress_facts(topo: Topology) -> Iterator[Fact]:
             "blocked_count": len(blocked),
             "all_web_blocked": len(blocked) == len(WEB_PORTS),
         }
+
+
+declare(
+    "sg_egress",
+    "One per set of security groups whose instances need the internet but cannot send web.",
+    {
+        "vpc_id": (S, "the VPC"),
+        "groups": (LS, "the set of groups"),
+        "group_names": (LS, "those with names"),
+        "first_group": (S, "the first of them"),
+        "instances": (LS, "instances using exactly this set (up to 20)"),
+        "instance_count": (N, "how many"),
+        "blocked_ports": (LN, "web ports (80, 443) no group lets out"),
+        "blocked_count": (N, "how many"),
+        "all_web_blocked": (B, "both web ports are blocked (blocked_count = 2)"),
+    },
+)

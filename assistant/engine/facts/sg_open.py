@@ -4,7 +4,19 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from assistant.engine.facts._base import DB_PORTS, OPEN_CIDRS, PROTOCOLS, Fact, producer
+from assistant.engine.facts._base import (
+    DB_PORTS,
+    LN,
+    LS,
+    OPEN_CIDRS,
+    PROTOCOLS,
+    B,
+    Fact,
+    N,
+    S,
+    declare,
+    producer,
+)
 from assistant.models.snapshot import IpPermission
 from assistant.policy import (
     PROTO_NAMES,
@@ -93,3 +105,32 @@ def sg_open_facts(topo: Topology) -> Iterator[Fact]:
                     "db_services": [f"{q} ({DB_PORTS[q]})" for q in db],
                     "first_db_port": db[0] if db else "",
                 }
+
+
+declare(
+    "sg_open",
+    "One per inbound security group rule open to 0.0.0.0/0 or ::/0.",
+    {
+        "group_id": (S, "the security group"),
+        "group_name": (S, "its name"),
+        "vpc_id": (S, "its VPC"),
+        "protocol": (S, "the rule's IpProtocol as written"),
+        "proto_name": (S, "that protocol in words"),
+        "transport": (S, "tcp / udp / icmp / icmpv6 / all / other"),
+        "opens_ports": (B, "ports apply (TCP, UDP or all): an ICMP rule opens no port"),
+        "from_port": (N, "first TCP/UDP port it opens (0 for all; -1 when no ports apply)"),
+        "to_port": (N, "last TCP/UDP port it opens (65535 for all; -1 when no ports apply)"),
+        "port_text": (S, "'port 22', 'all ports', 'ICMP type 8' for texts"),
+        "cidr": (S, "the open range (0.0.0.0/0 or ::/0)"),
+        "attached_count": (N, "instances using the group"),
+        "attached": (LS, "those instances"),
+        "exposed_instances": (LS, "of them, those with a public IP in a public subnet"),
+        "reachable": (B, "some instance using it is reachable from the internet"),
+        "permission_json": (S, "the --ip-permissions JSON that revokes exactly this range"),
+        "all_ports": (B, "every port of TCP/UDP, or all traffic"),
+        "db_ports": (LN, "database/cache TCP ports it opens (not when all ports)"),
+        "db_port_count": (N, "how many"),
+        "db_services": (LS, "those ports with their service names"),
+        "first_db_port": (int | str, "the first of them ('' when none)"),
+    },
+)

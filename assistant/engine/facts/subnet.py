@@ -4,28 +4,26 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from assistant.engine.facts._base import WEB_PORTS, Fact, producer
+from assistant.engine.facts._base import LN, LS, WEB_PORTS, B, Fact, N, S, declare, producer
 from assistant.engine.facts._common import (
     YOUR_PUBLIC_SUBNET,
     _AclCheck,
     _lb_web_ports,
     _ranges,
     _second_free,
+    _target_state,
     _WebOpen,
 )
 from assistant.policy import (
     EPHEMERAL,
 )
 from assistant.topology import (
-    ISOLATED,
     PRIVATE,
     PUBLIC,
     UNKNOWN,
     Topology,
     looks_backend,
-    says_public,
     subnet_label,
-    tag_text,
     target_kind,
 )
 
@@ -70,12 +68,6 @@ def subnet_facts(topo: Topology) -> Iterator[Fact]:
         # IPv6
         has_v6 = bool(s.ipv6_cidrs)
         v6_insts = [i.InstanceId for i in insts if i.ipv6_addresses]
-        v6_private_meant = intent in (PRIVATE, ISOLATED) or tkind in (
-            "nat",
-            "instance",
-            "eni",
-            "tgw",
-        )
         # Web serving in a public subnet: load balancer nodes, or instances open to the web.
         web_ports = list(lb_ports.get(sid, []))
         if v.role == PUBLIC:
@@ -97,6 +89,8 @@ def subnet_facts(topo: Topology) -> Iterator[Fact]:
             "rt_explicit": v.explicit,
             "default_target": target,
             "default_target_kind": tkind,
+            "default_target_az": nat_az,
+            "default_target_state": _target_state(topo, target, tkind, s.VpcId) if target else "",
             "default_route_state": v.default_route.State if v.default_route else "",
             "vpc_has_nat": has_nat,
             "needs_internet": needs_internet,
@@ -108,20 +102,13 @@ def subnet_facts(topo: Topology) -> Iterator[Fact]:
             "public_subnet_candidate": pub_candidate,
             "public_subnet_ref": pub_candidate or YOUR_PUBLIC_SUBNET,
             "igw_id": topo.attached_igw(s.VpcId) or "",
-            "intent_private_but_public": v.role == PUBLIC
-            and tkind == "igw"
-            and intent in (PRIVATE, ISOLATED)
-            and not says_public(s.name + " " + tag_text(s)),
             "backend_instances": backends,
             "backend_count": len(backends),
-            "auto_ip_risky": s.MapPublicIpOnLaunch
-            and (v.role in (PRIVATE, ISOLATED) or intent in (PRIVATE, ISOLATED) or bool(backends)),
             "hosts_nat": bool(nats_here),
             "hosts_nat_text": f" and holds NAT gateway {', '.join(nats_here)}" if nats_here else "",
             "nats_here": nats_here,
             "egress_path": egress_path,
             "nat_az": nat_az,
-            "nat_cross_az": bool(nat and nat_az and nat_az != s.AvailabilityZone),
             "same_az_nat": same_az_nat,
             "public_subnet_same_az": pub_candidate
             if topo.az_of(pub_candidate) == s.AvailabilityZone
@@ -130,11 +117,8 @@ def subnet_facts(topo: Topology) -> Iterator[Fact]:
             "ipv6_cidr": ", ".join(s.ipv6_cidrs),
             "v6_default_target": v6_target,
             "v6_default_target_kind": v6_kind,
-            "v6_igw_private": has_v6 and v6_kind == "igw" and v6_private_meant,
             "ipv6_instances": v6_insts,
             "ipv6_instance_count": len(v6_insts),
-            "v6_no_route": bool(v6_insts) and v6_kind == "none",
-            "v4_default_missing": tkind == "none",
             "eigw_id": topo.attached_eigw(s.VpcId) or "",
             "eigw_ref": topo.attached_eigw(s.VpcId) or "<egress-only gateway id from step 1>",
             "v6_problem": (
@@ -182,7 +166,94 @@ def subnet_facts(topo: Topology) -> Iterator[Fact]:
                 "ephemeral_out_blocked": bool(eph_out_txt),
                 "ephemeral_out_blocked_by": eph_out_txt,
                 "ephemeral_out_rule_number": eph_out_no,
-                "nacl_web_blocked": bool(web_in_txt or eph_out_txt),
             }
         )
         yield fact
+
+
+declare(
+    "subnet",
+    "One per subnet: its routing decided, what its name says, its instances and its ACL.",
+    {
+        "subnet_id": (S, "the subnet id"),
+        "vpc_id": (S, "its VPC"),
+        "name": (S, "its Name tag"),
+        "label": (S, "id (name, AZ) for texts"),
+        "az": (S, "its availability zone"),
+        "cidr": (S, "its IPv4 CIDR"),
+        "role": (S, "public / private / isolated / unknown, from its effective route table"),
+        "intent": (S, "what its name and tags say it is meant to be: public/private/isolated/''"),
+        "route_table_id": (S, "its effective route table ('' when not in the input)"),
+        "rt_explicit": (B, "the route table is explicitly associated (not the main table)"),
+        "default_target": (S, "target id of its 0.0.0.0/0 route ('' when none)"),
+        "default_target_kind": (
+            S,
+            "kind of that target: igw/nat/tgw/instance/eni/pcx/vgw/... ; none; unknown (no table)",
+        ),
+        "default_target_az": (S, "AZ of that target when it is a NAT gateway ('' if unknown)"),
+        "default_target_state": (
+            S,
+            "state of that target: available/pending/failed/attached/detached/running/gone/"
+            "unknown (absent from the input is unknown, never gone)",
+        ),
+        "default_route_state": (S, "the 0.0.0.0/0 route's own state (active/blackhole)"),
+        "vpc_has_nat": (B, "the VPC has an available NAT gateway"),
+        "needs_internet": (
+            B,
+            "Flag (combines intent, NAT presence and running instances; kept as one reading "
+            "of 'meant to reach the internet'): the subnet looks like it needs the internet",
+        ),
+        "instance_count": (N, "running instances in it"),
+        "no_public_ip_count": (N, "running instances without a public IP"),
+        "no_public_ip_instances": (LS, "those instances"),
+        "map_public_ip": (B, "auto-assign public IPv4 on launch is on"),
+        "nat_candidate": (S, "an available public NAT gateway of the VPC, same AZ preferred"),
+        "public_subnet_candidate": (S, "a public subnet of the VPC, same AZ preferred"),
+        "public_subnet_ref": (S, "that subnet, or a '<your ...>' placeholder for fix steps"),
+        "igw_id": (S, "the internet gateway attached to its VPC ('' if none)"),
+        "backend_instances": (LS, "instances tagged app/db/backend or registered as targets"),
+        "backend_count": (N, "how many"),
+        "hosts_nat": (B, "a public NAT gateway sits in this subnet"),
+        "hosts_nat_text": (S, "' and holds NAT gateway ...' for texts"),
+        "nats_here": (LS, "public NAT gateways in this subnet"),
+        "egress_path": (B, "traffic leaves to the internet from here (private, or public+NAT)"),
+        "nat_az": (S, "same as default_target_az (kept for texts)"),
+        "same_az_nat": (S, "an available public NAT gateway in this subnet's own AZ"),
+        "public_subnet_same_az": (S, "a public subnet in this subnet's own AZ"),
+        "has_ipv6": (B, "the subnet has an IPv6 CIDR"),
+        "ipv6_cidr": (S, "its IPv6 CIDRs"),
+        "v6_default_target": (S, "target id of its ::/0 route"),
+        "v6_default_target_kind": (S, "kind of that target (as default_target_kind)"),
+        "ipv6_instances": (LS, "running instances with IPv6 addresses"),
+        "ipv6_instance_count": (N, "how many"),
+        "eigw_id": (S, "the egress-only internet gateway of its VPC ('' if none)"),
+        "eigw_ref": (S, "that gateway, or the placeholder of the step that creates it"),
+        "v6_problem": (S, "the IPv6 problem in words, for texts"),
+        "serves_web": (B, "load balancer nodes or instances here serve web ports"),
+        "web_ports": (LN, "those ports"),
+        "nacl_known": (B, "network ACLs were read"),
+        "nacl_id": (S, "its network ACL"),
+        "nacl_is_default": (B, "that ACL is the VPC's default"),
+        "return_blocked": (
+            B,
+            "Flag (an ordered, first-match ACL evaluation over port ranges, not a field "
+            "comparison): inbound TCP 1024-65535 from the internet is denied",
+        ),
+        "return_blocked_by": (LS, "the entries that deny it"),
+        "return_rule_number": (N, "a free rule number before them"),
+        "web_egress_blocked": (B, "Flag (ACL evaluation): outbound TCP 80/443 is denied"),
+        "web_egress_blocked_by": (LS, "the entries that deny it"),
+        "web_egress_rule_number": (N, "a free rule number before them"),
+        "web_egress_rule_number_2": (N, "a second free number beside it (for the other port)"),
+        "web_in_blocked": (B, "Flag (ACL evaluation): inbound web ports it serves are denied"),
+        "web_in_blocked_by": (LS, "the entries that deny them"),
+        "web_in_rule_number": (N, "a free rule number before them"),
+        "web_in_blocked_ports": (LN, "the denied ports"),
+        "ephemeral_out_blocked": (
+            B,
+            "Flag (ACL evaluation): outbound TCP 1024-65535 (web replies) is denied",
+        ),
+        "ephemeral_out_blocked_by": (LS, "the entries that deny it"),
+        "ephemeral_out_rule_number": (N, "a free rule number before them"),
+    },
+)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from assistant.engine.facts._base import Fact, producer
+from assistant.engine.facts._base import LS, B, Fact, N, S, declare, producer
 from assistant.policy import (
     sg_match,
 )
@@ -118,3 +118,38 @@ def tg_facts(topo: Topology) -> Iterator[Fact]:
             "blocked_count": len(blocked_targets),
             "blocked_groups": blocked_groups,
         }
+
+
+declare(
+    "tg",
+    "One per target group with unhealthy or unused targets, or targets that block its LB.",
+    {
+        "tg_arn": (S, "the target group"),
+        "tg_name": (S, "its name"),
+        "vpc_id": (S, "its VPC"),
+        "port": (int | str, "its port"),
+        "protocol": (S, "its protocol"),
+        "lb_arns": (LS, "its load balancers"),
+        "first_lb_arn": (S, "the first of them, or a placeholder"),
+        "lb_names": (LS, "their names"),
+        "attached_to_lb": (B, "it is attached to a load balancer"),
+        "health_known": (B, "its target health was read"),
+        "target_count": (N, "registered targets"),
+        "healthy_count": (N, "healthy ones"),
+        "unhealthy": (LS, "unhealthy or unavailable targets with their reasons"),
+        "unhealthy_count": (N, "how many"),
+        "unused": (LS, "unused targets with their reasons"),
+        "unused_count": (N, "how many"),
+        "lb_groups": (LS, "its load balancers' security groups"),
+        "lb_group": (S, "the first of them"),
+        "lb_cidrs": (LS, "its load balancers' subnet ranges"),
+        "lb_ip_ranges": (S, "those as --ip-permissions IpRanges"),
+        "blocked_targets": (
+            LS,
+            "running targets whose groups let the load balancer in neither by group nor by "
+            "the subnet ranges (left out when a range is unknown)",
+        ),
+        "blocked_count": (N, "how many"),
+        "blocked_groups": (LS, "the first group of each"),
+    },
+)

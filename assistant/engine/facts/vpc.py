@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from assistant.engine.facts._base import Fact, producer
+from assistant.engine.facts._base import LS, B, Fact, N, S, declare, producer
 from assistant.topology import (
     PUBLIC,
     Topology,
@@ -54,7 +54,6 @@ def vpc_facts(topo: Topology) -> Iterator[Fact]:
             "instance_count": n_inst,
             "subnet_count": len(views),
             "public_count": len(public),
-            "all_public": bool(views) and len(public) == len(views),
             "public_subnets": public,
             "first_public_subnet": public[0] if public else "<public subnet id>",
             "endpoints_known": snap.has("VpcEndpoints"),
@@ -63,3 +62,31 @@ def vpc_facts(topo: Topology) -> Iterator[Fact]:
             "s3_missing_count": len(missing) if snap.has("VpcEndpoints") else 0,
             "s3_missing_tables_tf": ", ".join(f'"{t}"' for t in missing),
         }
+
+
+declare(
+    "vpc",
+    "One per VPC: DNS, flow logs, endpoints, tiers.",
+    {
+        "vpc_id": (S, "the VPC"),
+        "name": (S, "its Name tag"),
+        "cidr": (S, "its IPv4 CIDR"),
+        "is_default_vpc": (B, "it is the region's default VPC"),
+        "region": (S, "the region"),
+        "dns_support": (S, "on / off / unknown (attribute not read)"),
+        "dns_hostnames": (S, "on / off / unknown"),
+        "dns_hostnames_on": (B, "DNS hostnames are known to be on"),
+        "flow_logs_known": (B, "flow logs were read"),
+        "flow_logged": (B, "the VPC, or every subnet of it, has an active flow log"),
+        "instance_count": (N, "instances in it"),
+        "subnet_count": (N, "its subnets"),
+        "public_count": (N, "of them, public"),
+        "public_subnets": (LS, "those subnets"),
+        "first_public_subnet": (S, "the first of them, or a placeholder"),
+        "endpoints_known": (B, "VPC endpoints were read"),
+        "nat_route_tables": (LS, "route tables whose default route goes to a NAT gateway"),
+        "s3_missing_tables": (LS, "of them, tables without an S3 gateway endpoint"),
+        "s3_missing_count": (N, "how many (0 when endpoints were not read)"),
+        "s3_missing_tables_tf": (S, "those as a Terraform list body"),
+    },
+)
