@@ -275,3 +275,18 @@ def test_vocabulary_text_lists_every_kind_and_field():
         for name, f in model.model_fields.items():
             assert f.description, (kind, name)
             assert f"  {name} " in text
+
+
+def test_rules_facts_prints_the_vocabulary(capsys):
+    import json
+
+    from assistant.cli import main
+    from assistant.engine.facts import VOCABULARY
+
+    assert main(["rules", "--facts"]) == 0
+    out = capsys.readouterr().out
+    assert "subnet: " in out and "default_target_az" in out and "Flag (" in out
+    assert main(["rules", "--facts", "--format", "json"]) == 0
+    doc = json.loads(capsys.readouterr().out)
+    assert set(doc) == set(VOCABULARY)
+    assert doc["nat"]["fields"]["subnet_role"]["type"] == "str"

@@ -99,7 +99,7 @@ def declare(kind: str, doc: str, fields: dict[str, tuple[Any, str]]) -> type[Bas
     return model
 
 
-def _type_text(annotation: Any) -> str:
+def type_text(annotation: Any) -> str:
     text = getattr(annotation, "__name__", None) if not hasattr(annotation, "__args__") else None
     return text or str(annotation).replace("typing.", "")
 
@@ -112,6 +112,6 @@ def vocabulary_text(kinds: Iterable[str] | None = None) -> str:
         out.append(f"{kind}: {(model.__doc__ or '').strip()}")
         width = max(len(n) for n in model.model_fields)
         for name, f in model.model_fields.items():
-            out.append(f"  {name:<{width}}  {_type_text(f.annotation):<9}  {f.description}")
+            out.append(f"  {name:<{width}}  {type_text(f.annotation):<9}  {f.description}")
         out.append("")
     return "\n".join(out).rstrip() + "\n"
