@@ -31,8 +31,14 @@ def default_sg_facts(topo: Topology) -> Iterator[Fact]:
         a.NetworkInterfaceId for n in topo.snapshot.NatGateways for a in n.NatGatewayAddresses
     }
     for e in topo.snapshot.NetworkInterfaces:
-        if e.InterfaceType == "nat_gateway" or e.NetworkInterfaceId in nat_enis:
+        nat_eni = (e.Description or "").startswith("Interface for NAT Gateway")
+        # A plain interface attached to nothing carries no traffic (and may be a NAT
+        # gateway's that the input does not list): it does not put the group in use.
+        idle = e.Attachment is None and (e.InterfaceType or "interface") == "interface"
+        if e.InterfaceType == "nat_gateway" or e.NetworkInterfaceId in nat_enis or nat_eni:
             continue  # NAT gateways take no security groups (some API emulators list one)
+        if idle:
+            continue
         for g in e.Groups:
             if g.GroupId in defaults:
                 eni_users.setdefault(g.GroupId, []).append(e.NetworkInterfaceId)
