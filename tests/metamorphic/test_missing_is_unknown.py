@@ -117,7 +117,7 @@ def _keep(snap: Snapshot, coll: str, mask: list[bool]) -> Snapshot:
 
 
 @pytest.mark.parametrize("coll", REFERRED)
-@settings(derandomize=True, max_examples=40, deadline=None)
+@settings(derandomize=True, max_examples=25, deadline=None)
 @given(data=st.data())
 def test_a_subset_of_a_referred_collection_adds_no_finding(coll, data):
     candidates = [n for n in NAMES if len(getattr(_snap(n), coll, None) or ()) > 0]
