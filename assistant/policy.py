@@ -4,6 +4,12 @@ Network ACLs are stateless: entries are evaluated in rule-number order and the f
 that matches the protocol, port and address decides, down to the final ``*`` deny (entry
 32767). Security groups are stateful and only allow: traffic passes when any rule of any of
 the interface's groups matches.
+
+One protocol-aware matcher decides whether a rule (a security group permission or an ACL
+entry) applies to some traffic, for both: :func:`rule_covers` (with :func:`permission_covers`
+and :func:`entry_covers` for the two rule shapes). Ports apply to TCP (6) and UDP (17) only;
+ICMP (1) and ICMPv6 (58) rules carry a type and code (in a security group: FromPort = type,
+ToPort = code; in an ACL: IcmpTypeCode), never ports; ``-1`` is every protocol, port, type.
 """
 
 from __future__ import annotations
@@ -20,10 +26,94 @@ EPHEMERAL = (1024, 65535)
 INTERNET_V4, INTERNET_V6 = "0.0.0.0/0", "::/0"
 
 
+PORT_PROTOCOLS = ("6", "17")
+ICMP_PROTOCOLS = ("1", "58")
+
+
 def proto_number(protocol: str | int) -> str:
     """'tcp' / 'TCP' / 6 / '6' -> '6'; 'all' / -1 -> '-1'."""
     p = str(protocol).lower()
     return PROTO_NUMBERS.get(p, p)
+
+
+def _any(v: int | None) -> bool:
+    return v is None or v == -1
+
+
+def ports_of(protocol: str | int, from_port: int | None, to_port: int | None):
+    """The TCP/UDP destination ports a rule applies to, as ``(lo, hi)``.
+
+    ``(0, 65535)`` for protocol ``-1`` or missing/-1 ports; ``None`` when ports do not apply
+    to the protocol (ICMP type/code, GRE, ...): such a rule opens no port at all.
+    """
+    proto = proto_number(protocol)
+    if proto == ALL:
+        return (0, 65535)
+    if proto not in PORT_PROTOCOLS:
+        return None
+    lo = 0 if _any(from_port) else int(from_port)  # type: ignore[arg-type]
+    hi = 65535 if _any(to_port) else int(to_port)  # type: ignore[arg-type]
+    return (lo, hi)
+
+
+def rule_covers(
+    rule_protocol: str | int,
+    rule_from: int | None,
+    rule_to: int | None,
+    protocol: str | int,
+    port: int | None = None,
+    icmp: tuple[int, int] | None = None,
+) -> bool:
+    """Whether a rule applies to traffic: the one protocol-aware match for SGs and ACLs.
+
+    The rule is ``rule_protocol`` with ``rule_from``/``rule_to``: the TCP/UDP port range, or
+    for ICMP/ICMPv6 the type and code (-1 or None: any). The traffic is ``protocol`` with a
+    destination ``port`` (TCP/UDP; None: some port) or ``icmp`` = (type, code) (None: some
+    ICMP). ``-1`` as the rule's protocol covers everything; a rule of one protocol never
+    covers another (UDP 22 is not SSH, ICMP echo opens no port). Protocols without ports or
+    types (e.g. GRE) match on the protocol alone.
+    """
+    rp, tp = proto_number(rule_protocol), proto_number(protocol)
+    if rp == ALL:
+        return True
+    if rp != tp:
+        return False
+    if rp in PORT_PROTOCOLS:
+        if port is None:
+            return True
+        lo, hi = ports_of(rp, rule_from, rule_to)  # type: ignore[misc]
+        return lo <= port <= hi
+    if rp in ICMP_PROTOCOLS:
+        if icmp is None or _any(rule_from):
+            return True
+        return rule_from == icmp[0] and (_any(rule_to) or rule_to == icmp[1])
+    return True
+
+
+def permission_covers(
+    p: IpPermission,
+    protocol: str | int,
+    port: int | None = None,
+    icmp: tuple[int, int] | None = None,
+) -> bool:
+    """:func:`rule_covers` for a security group permission (FromPort/ToPort)."""
+    return rule_covers(p.IpProtocol, p.FromPort, p.ToPort, protocol, port, icmp)
+
+
+def entry_covers(
+    e: NetworkAclEntry,
+    protocol: str | int,
+    port: int | None = None,
+    icmp: tuple[int, int] | None = None,
+) -> bool:
+    """:func:`rule_covers` for a network ACL entry (PortRange, or IcmpTypeCode for ICMP)."""
+    if proto_number(e.Protocol) in ICMP_PROTOCOLS:
+        tc = e.IcmpTypeCode
+        lo, hi = (tc.Type, tc.Code) if tc is not None else (None, None)
+    else:
+        lo = e.PortRange.From if e.PortRange else None
+        hi = e.PortRange.To if e.PortRange else None
+    return rule_covers(e.Protocol, lo, hi, protocol, port, icmp)
 
 
 def _net(cidr: str):
@@ -88,15 +178,23 @@ def _ports_text(lo: int, hi: int) -> str:
 
 
 def acl_segments(
-    acl: NetworkAcl, egress: bool, protocol: str, lo: int, hi: int, peer: str = INTERNET_V4
+    acl: NetworkAcl,
+    egress: bool,
+    protocol: str,
+    lo: int,
+    hi: int,
+    peer: str = INTERNET_V4,
+    icmp: tuple[int, int] | None = None,
 ) -> list[AclSegment]:
-    """How the ACL decides each part of a port range for traffic to/from ``peer``."""
+    """How the ACL decides each part of a port range for traffic to/from ``peer``.
+
+    For ICMP traffic the range is ignored and ``icmp`` = (type, code) selects the entries.
+    """
     proto = proto_number(protocol)
     undecided = [(lo, hi)]
     out: list[AclSegment] = []
     for e in sorted((e for e in acl.Entries if e.Egress == egress), key=lambda e: e.RuleNumber):
-        ep = proto_number(e.Protocol)
-        if ep != ALL and ep != proto:
+        if not entry_covers(e, proto, None, icmp):
             continue
         if not covers(e.CidrBlock or e.Ipv6CidrBlock, peer):
             continue
@@ -120,17 +218,28 @@ def acl_segments(
 
 
 def acl_decision(
-    acl: NetworkAcl, egress: bool, protocol: str, port: int, peer: str = INTERNET_V4
+    acl: NetworkAcl,
+    egress: bool,
+    protocol: str,
+    port: int,
+    peer: str = INTERNET_V4,
+    icmp: tuple[int, int] | None = None,
 ) -> AclSegment:
-    """The segment (entry) that decides one port."""
-    return acl_segments(acl, egress, protocol, port, port, peer)[0]
+    """The segment (entry) that decides one port (or, for ICMP, one type and code)."""
+    return acl_segments(acl, egress, protocol, port, port, peer, icmp)[0]
 
 
 def acl_blocked(
-    acl: NetworkAcl, egress: bool, protocol: str, lo: int, hi: int, peer: str = INTERNET_V4
+    acl: NetworkAcl,
+    egress: bool,
+    protocol: str,
+    lo: int,
+    hi: int,
+    peer: str = INTERNET_V4,
+    icmp: tuple[int, int] | None = None,
 ) -> list[AclSegment]:
     """The parts of a port range the ACL does not allow (empty: all allowed)."""
-    return [s for s in acl_segments(acl, egress, protocol, lo, hi, peer) if not s.allowed]
+    return [s for s in acl_segments(acl, egress, protocol, lo, hi, peer, icmp) if not s.allowed]
 
 
 @dataclass(frozen=True)
@@ -156,16 +265,17 @@ def sg_match(
     port: int,
     peer: str | None = None,
     peer_groups: list[str] | tuple[str, ...] = (),
+    icmp: tuple[int, int] | None = None,
 ) -> SgMatch | None:
-    """The first rule of any group that allows the traffic, or None (denied)."""
+    """The first rule of any group that allows the traffic, or None (denied).
+
+    ``port`` is the TCP/UDP destination port (ignored for other protocols); ``icmp`` is the
+    (type, code) of ICMP traffic (None: any).
+    """
     proto = proto_number(protocol)
     for g in groups:
         for p in g.IpPermissions if inbound else g.IpPermissionsEgress:
-            pp = proto_number(p.IpProtocol)
-            if pp != ALL and pp != proto:
-                continue
-            lo, hi = p.port_range()
-            if pp in ("6", "17") and not lo <= port <= hi:
+            if not permission_covers(p, proto, port, icmp):
                 continue
             if peer:
                 for r in p.IpRanges:

@@ -3,8 +3,15 @@
 A subnet is *public* when its effective route table sends 0.0.0.0/0 or ::/0 to an internet
 gateway attached to the subnet's own VPC; *private* when its default route goes somewhere
 else that can carry traffic out (NAT gateway, NAT instance, transit gateway, firewall,
-peering, VPN); *isolated* when it has no default route. The effective route table is the
-explicit association, else the main route table **of the same VPC**.
+peering, VPN); *isolated* when it has no default route; *unknown* when its route table is not
+in the input. The effective route table is the explicit association, else the main route
+table **of the same VPC**.
+
+Missing is unknown, never gone: an internet gateway absent from the input (a filtered or
+partial describe-internet-gateways) is taken at the route's word (AWS marks a route to a
+deleted or detached gateway ``blackhole``), so the subnet stays public; only a gateway present
+in the input and attached elsewhere makes the route dead. ``public_v4`` says whether the IPv4
+default route alone reaches the internet gateway (what a public NAT gateway needs).
 """
 
 from __future__ import annotations
@@ -45,12 +52,26 @@ _PREFIX_KIND = (
     ("local", "local"),
 )
 
-_ISOLATED_WORDS = re.compile(r"(isolated|intra|data|db|database|rds|cache|storage)", re.I)
-_PRIVATE_WORDS = re.compile(r"(private|priv|app|backend|internal|worker|compute)", re.I)
-_PUBLIC_WORDS = re.compile(r"(public|pub|dmz|edge|ingress)", re.I)
-_BACKEND_WORDS = re.compile(
-    r"(app|backend|api|db|database|worker|internal|private|mysql|postgres)", re.I
+# Intent is read from whole words of names and tags ("happy", "mapping" and "ledger" say
+# nothing): a name is split at non-letters, between letters and digits, and at camelCase.
+_WORD = re.compile(r"[A-Z]?[a-z]+|[A-Z]+(?![a-z])|[0-9]+")
+_ISOLATED_WORDS = frozenset({"isolated", "intra"})
+_DATA_WORDS = frozenset({"data", "db", "database", "rds", "cache", "storage"})
+_PRIVATE_WORDS = frozenset({"private", "priv", "internal"})
+_APP_WORDS = frozenset({"app", "backend", "worker", "compute"})
+_PUBLIC_WORDS = frozenset({"public", "pub", "dmz", "edge", "ingress"})
+_BACKEND_WORDS = frozenset(
+    {"app", "backend", "api", "db", "database", "worker", "internal", "private", "mysql"}
+    | {"postgres"}
 )
+_ALL_WORDS = _ISOLATED_WORDS | _DATA_WORDS | _PRIVATE_WORDS | _APP_WORDS | _PUBLIC_WORDS
+
+
+def words(text: str) -> list[str]:
+    """The lower-case words of a name: ``shop-PublicApp_a1`` -> shop, public, app, a, 1."""
+    return [w.lower() for w in _WORD.findall(text or "")]
+
+
 _INTENT_TAGS = (
     "Name",
     "Tier",
@@ -72,15 +93,23 @@ def target_kind(target: str) -> str:
 
 
 def intent_of(tagged_text: str) -> str:
-    """What a name or tag says a subnet is meant to be: isolated, private, public or ''."""
-    if not tagged_text:
-        return ""
-    if _ISOLATED_WORDS.search(tagged_text):
+    """What a name or tag says a subnet is meant to be: isolated, private, public or ''.
+
+    Whole words only. An explicit word wins over a tier word: isolated/intra, then
+    private/internal, then public/dmz/edge, then data words (db, rds, ...: isolated), then
+    app words (app, backend, worker: private), so ``shop-public-app-a`` is public.
+    """
+    found = set(words(tagged_text))
+    if found & _ISOLATED_WORDS:
         return ISOLATED
-    if _PRIVATE_WORDS.search(tagged_text):
+    if found & _PRIVATE_WORDS:
         return PRIVATE
-    if _PUBLIC_WORDS.search(tagged_text):
+    if found & _PUBLIC_WORDS:
         return PUBLIC
+    if found & _DATA_WORDS:
+        return ISOLATED
+    if found & _APP_WORDS:
+        return PRIVATE
     return ""
 
 
@@ -89,15 +118,12 @@ def intent_words(text: str) -> list[str]:
 
     Redaction keeps exactly these, so a pseudonymised name reads as the original did.
     """
-    found: list[tuple[int, str]] = []
-    for rx in (_ISOLATED_WORDS, _PRIVATE_WORDS, _PUBLIC_WORDS, _BACKEND_WORDS):
-        found += [(m.start(), m.group(0).lower()) for m in rx.finditer(text)]
-    return list(dict.fromkeys(w for _, w in sorted(found)))
+    return list(dict.fromkeys(w for w in words(text) if w in _ALL_WORDS | _BACKEND_WORDS))
 
 
 def says_public(tagged_text: str) -> bool:
     """Whether a name or tag text also uses a public word (e.g. 'public-app')."""
-    return bool(_PUBLIC_WORDS.search(tagged_text))
+    return bool(set(words(tagged_text)) & _PUBLIC_WORDS)
 
 
 def tag_text(resource) -> str:
@@ -115,7 +141,7 @@ def tag_text(resource) -> str:
 
 def looks_backend(resource) -> bool:
     """Whether an instance's tags say it is an app, database or other backend."""
-    return bool(_BACKEND_WORDS.search(tag_text(resource)))
+    return bool(set(words(tag_text(resource))) & _BACKEND_WORDS)
 
 
 @dataclass
@@ -130,6 +156,7 @@ class SubnetView:
     default_route_v6: Route | None
     intent: str
     igw_attached: bool | None = None  # for a default route to an igw: attached to this VPC?
+    public_v4: bool = False  # the IPv4 default route goes to a working internet gateway
 
     @property
     def subnet_id(self) -> str:
@@ -138,6 +165,17 @@ class SubnetView:
     @property
     def default_target(self) -> str:
         return self.default_route.target if self.default_route else ""
+
+    @property
+    def role_v4(self) -> str:
+        """The role for IPv4 alone: public only through 0.0.0.0/0 to a working internet
+        gateway (what a public NAT gateway needs; ``::/0`` to the gateway does not count)."""
+        if self.route_table is None:
+            return UNKNOWN
+        if self.public_v4:
+            return PUBLIC
+        kind = target_kind(self.default_target)
+        return ISOLATED if kind in ("igw", "eigw", "local", "none") else PRIVATE
 
 
 @dataclass
@@ -185,7 +223,7 @@ class Topology:
         """Whether an internet gateway is attached to a VPC; None when not in the snapshot."""
         igw = self.igws.get(igw_id)
         if igw is None:
-            return None if not self.snapshot.has("InternetGateways") else False
+            return None  # absent from the input (not read, or filtered out): unknown
         return igw.attached_to(vpc_id)
 
     @cached_property
@@ -199,6 +237,11 @@ class Topology:
         v = self.views.get(subnet_id)
         return v.role if v else UNKNOWN
 
+    def role_v4(self, subnet_id: str) -> str:
+        """A subnet's IPv4 role (see ``SubnetView.role_v4``); unknown when not in the input."""
+        v = self.views.get(subnet_id)
+        return v.role_v4 if v else UNKNOWN
+
     def _view(self, subnet: Subnet) -> SubnetView:
         rt, explicit = self.effective_route_table(subnet)
         intent = intent_of(subnet.name + " " + tag_text(subnet))
@@ -210,21 +253,22 @@ class Topology:
                 d4 = r
             elif r.DestinationIpv6CidrBlock == DEFAULT_V6:
                 d6 = r
-        role, attached = ISOLATED, None
+        role, attached, public_v4 = ISOLATED, None, False
         for r in (d4, d6):
             if r is None:
                 continue
             kind = target_kind(r.target)
             if kind == "igw":
                 attached = self.igw_attached(r.target, subnet.VpcId)
-                # Unknown attachment (no IGW data) counts as attached: the rule that checks
-                # attachment reports itself as not checked instead.
+                # A gateway absent from the input is taken at the route's word (AWS marks a
+                # route to a deleted or detached gateway blackhole): missing is not gone.
                 if attached is not False and r.State != "blackhole":
                     role = PUBLIC
+                    public_v4 = r is d4
                     break
             if r is d4 and kind not in ("igw", "eigw", "local", "none") and role == ISOLATED:
                 role = PRIVATE
-        return SubnetView(subnet, role, rt, explicit, d4, d6, intent, attached)
+        return SubnetView(subnet, role, rt, explicit, d4, d6, intent, attached, public_v4)
 
     # -- lookups ------------------------------------------------------------------------
     @cached_property
@@ -277,7 +321,7 @@ class Topology:
         for n in self._nats_by_vpc.get(vpc_id, []):
             if n.State != "available" or n.ConnectivityType != "public":
                 continue
-            if self.role(n.SubnetId or "") == PUBLIC and self.az_of(n.SubnetId or "") == az:
+            if self.role_v4(n.SubnetId or "") == PUBLIC and self.az_of(n.SubnetId or "") == az:
                 return n.NatGatewayId
         return None
 
@@ -362,7 +406,7 @@ class Topology:
         for n in self._nats_by_vpc.get(vpc_id, []):
             if n.State != "available" or n.ConnectivityType != "public":
                 continue
-            if self.role(n.SubnetId or "") != PUBLIC:
+            if self.role_v4(n.SubnetId or "") != PUBLIC:
                 continue
             sub = self.subnets.get(n.SubnetId or "")
             if sub is not None and sub.AvailabilityZone == az:

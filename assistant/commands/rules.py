@@ -45,6 +45,11 @@ def register(sub) -> None:
     )
     add_rules_option(p)
     p.add_argument("--format", choices=["text", "json"], default="text")
+    p.add_argument(
+        "--facts",
+        action="store_true",
+        help="print the fact vocabulary rules match on (every kind and field, with meaning)",
+    )
     p.set_defaults(func=run_rules)
     rsub = p.add_subparsers(dest="rules_command", metavar="SUBCOMMAND")
     t = rsub.add_parser(
@@ -70,7 +75,31 @@ def register(sub) -> None:
     e.set_defaults(func=run_explain)
 
 
+def run_facts(args: argparse.Namespace) -> int:
+    """The fact vocabulary: every fact kind and field, its type and one line of meaning."""
+    from assistant.engine.facts import VOCABULARY, vocabulary_text
+    from assistant.engine.facts._base import type_text
+
+    if args.format == "json":
+        doc = {
+            kind: {
+                "meaning": (model.__doc__ or "").strip(),
+                "fields": {
+                    name: {"type": type_text(f.annotation), "meaning": f.description}
+                    for name, f in model.model_fields.items()
+                },
+            }
+            for kind, model in sorted(VOCABULARY.items())
+        }
+        sys.stdout.write(orjson.dumps(doc, option=orjson.OPT_INDENT_2).decode() + "\n")
+        return 0
+    sys.stdout.write(vocabulary_text())
+    return 0
+
+
 def run_rules(args: argparse.Namespace) -> int:
+    if getattr(args, "facts", False):
+        return run_facts(args)
     from assistant.engine import load_rules
 
     rules = load_rules()

@@ -6,7 +6,7 @@ import re
 import threading
 from typing import Any
 
-from assistant.engine.facts import facts_for
+from assistant.engine.facts import facts_for, unknown_references
 from assistant.engine.host import RuleEngine
 from assistant.engine.rules import FIELD, Rule
 from assistant.gcpause import gc_paused
@@ -288,10 +288,13 @@ def _diagnose(
             best[key] = (sev, fact)
     findings = [render_finding(by_id[rid], fact, sev) for (rid, _), (sev, fact) in best.items()]
     findings.sort(key=lambda f: (-f.severity.rank, f.rule, f.resources))
+    skipped = sorted(r.id for r in engine.rules if not all(snapshot.has(n) for n in r.needs))
     return Diagnosis(
         findings=findings,
         subnets=subnet_summaries(topo),
-        not_checked=_not_checked(snapshot, engine.rules),
+        not_checked=_not_checked(snapshot, engine.rules) + unknown_references(topo),
+        rules_total=len(engine.rules),
+        rules_not_evaluated=skipped,
         vpc_ids=sorted(topo.vpcs) or sorted({s.VpcId for s in snapshot.Subnets}),
         account_id=snapshot.account_id,
         region=snapshot.region,

@@ -7,7 +7,12 @@ table of conditions on one fact:
     field = value            equal
     field = [a, b]           any of
     field = { gt = 0 }       compare: gt, ge, lt, le, ne; { exists = true }
+    field = { field = "other" }          equal to another field of the same fact
+    field = { ne = { field = "other" } } compare with another field (also gt, ge, lt, le)
     any = [ {...}, {...} ]   at least one of these groups holds
+
+A comparison with another field holds only when the fact has that field (durable-rules would
+otherwise match every fact that lacks it).
 
 Texts are templates: ``{field}`` is filled from the fact that matched (a list joined with
 commas; ``{field:sp}`` joins with spaces for CLI arguments). Other braces are literal.
@@ -90,6 +95,9 @@ class Rule(BaseModel):
         for m in self.match:
             m = dict(m)
             sev = m.pop("severity", None)
+            # A compared field must reach the engine too: it is asserted as existing.
+            for ref in sorted(referenced_fields(m) - set(m)):
+                m[ref] = {"exists": True}
             out.append(Variant(conditions=m, severity=Severity.parse(sev) if sev else None))
         return out
 
@@ -97,20 +105,64 @@ class Rule(BaseModel):
         return str(self.match[0].get("kind", ""))
 
 
+def _field_ref(field: str, value: Any) -> str | None:
+    """The other field a value names (``{ field = "x" }``), or None for a literal."""
+    if not (isinstance(value, dict) and "field" in value):
+        return None
+    ref = value["field"]
+    if len(value) != 1 or not isinstance(ref, str) or not ref:
+        raise RuleError(f'{field!r}: a field comparison is {{ field = "name" }} and nothing else')
+    return ref
+
+
+def _operand(field: str, value: Any, parts: list[dict[str, Any]]) -> Any:
+    """A literal as is, or a field reference as ``{"$m": ref}`` (also requiring ``ref``)."""
+    ref = _field_ref(field, value)
+    if ref is None:
+        return value
+    parts.append({"$ex": {ref: 1}})
+    return {"$m": ref}
+
+
 def _cond(field: str, value: Any) -> dict[str, Any]:
+    """One condition on ``field``: a literal, a list (any of), or a table of operators, where
+    a value may name another field of the same fact (``{ field = "other" }``)."""
     if isinstance(value, list):
         return {"$or": [{field: v} for v in value]}
-    if isinstance(value, dict):
-        parts = []
+    parts: list[dict[str, Any]] = []
+    if isinstance(value, dict) and "field" in value:
+        parts.append({field: _operand(field, value, parts)})
+    elif isinstance(value, dict):
+        if not value:
+            raise RuleError(f"no operator for {field!r}")
         for op, v in value.items():
             if op == "exists":
                 parts.append({"$ex" if v else "$nex": {field: 1}})
             elif op in _OPS:
-                parts.append({_OPS[op]: {field: v}})
+                parts.append({_OPS[op]: {field: _operand(field, v, parts)}})
             else:
                 raise RuleError(f"unknown operator {op!r} for {field!r}")
-        return parts[0] if len(parts) == 1 else {"$and": parts}
-    return {field: value}
+    else:
+        return {field: value}
+    return parts[0] if len(parts) == 1 else {"$and": parts}
+
+
+def referenced_fields(conditions: dict[str, Any]) -> set[str]:
+    """The other fields a variant's conditions compare with (``{ field = "x" }``)."""
+    out: set[str] = set()
+    for field, value in conditions.items():
+        if field == "any":
+            for group in value:
+                out |= referenced_fields(group)
+        elif isinstance(value, dict):
+            ref = _field_ref(field, value)
+            if ref:
+                out.add(ref)
+            for v in value.values():
+                ref = _field_ref(field, v)
+                if ref:
+                    out.add(ref)
+    return out
 
 
 def compile_conditions(conditions: dict[str, Any]) -> dict[str, Any]:

@@ -91,6 +91,20 @@ class Diagnosis(BaseModel):
     source: str | None = None
     # The input files and what was made of each (read, skipped, unparsable); files only.
     files: list[SourceFile] = Field(default_factory=list)
+    # How much could be checked: every rule of the catalogue, and those not evaluated because
+    # a collection they need is missing (renderers say so loudly when most are).
+    rules_total: int = 0
+    rules_not_evaluated: list[str] = Field(default_factory=list)
+
+    @property
+    def unchecked_ratio(self) -> float:
+        """The share of rules not evaluated (0.0 when all were, or none ran)."""
+        return len(self.rules_not_evaluated) / self.rules_total if self.rules_total else 0.0
+
+    @property
+    def mostly_unchecked(self) -> bool:
+        """Whether most of the catalogue could not be evaluated on this input."""
+        return self.unchecked_ratio > 0.5
 
     def at_least(self, severity: Severity) -> list[Finding]:
         return [f for f in self.findings if f.severity.rank >= severity.rank]

@@ -557,6 +557,11 @@ class PortRangeSpec(AwsModel):
     To: int | None = None
 
 
+class IcmpTypeCodeSpec(AwsModel):
+    Type: int | None = None
+    Code: int | None = None
+
+
 class NetworkAclEntry(AwsModel):
     RuleNumber: int
     Protocol: str = "-1"
@@ -565,6 +570,7 @@ class NetworkAclEntry(AwsModel):
     CidrBlock: str | None = None
     Ipv6CidrBlock: str | None = None
     PortRange: PortRangeSpec | None = None
+    IcmpTypeCode: IcmpTypeCodeSpec | None = None
 
 
 class NetworkAclAssociation(AwsModel):

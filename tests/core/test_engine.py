@@ -9,7 +9,7 @@ import pytest
 
 from assistant.engine import EngineError, RuleEngine, RuleError, diagnose, load_rules
 from assistant.engine.facts import facts_for
-from assistant.engine.rules import compile_conditions, load_rule
+from assistant.engine.rules import Rule, compile_conditions, load_rule
 from assistant.sources.builder import Builder, classic
 from assistant.sources.demo import demo_snapshot
 from assistant.topology import Topology
@@ -156,3 +156,137 @@ def test_rule_texts_write_literal_braces_as_is():
             texts += [step.action, step.console or "", step.terraform or "", *step.cli]
         for t in texts:
             assert "{{" not in t and "}}" not in t, (r.id, t)
+
+
+def _rule(**match) -> Rule:
+    return Rule(
+        id="t.cmp",
+        title="t",
+        severity="medium",
+        area="t",
+        summary="s",
+        explanation="e",
+        match=[{"kind": "subnet", **match}],
+    )
+
+
+def _ids(engine: RuleEngine, facts: list[dict]) -> set[str]:
+    return {f["rid"] for _, _, f in engine.run([{"kind": "subnet", **f} for f in facts])}
+
+
+CMP_FACTS = [
+    {"rid": "same", "az": "a", "other": "a", "n": 2, "k": 2},
+    {"rid": "diff", "az": "a", "other": "b", "n": 3, "k": 2},
+    {"rid": "less", "az": "b", "other": "a", "n": 1, "k": 2},
+    {"rid": "lacks", "az": "a", "n": 1},  # no `other`, no `k`: no comparison holds
+]
+
+
+@pytest.mark.parametrize(
+    ("cond", "expected"),
+    [
+        ({"az": {"field": "other"}}, {"same"}),
+        ({"az": {"ne": {"field": "other"}}}, {"diff", "less"}),
+        ({"n": {"gt": {"field": "k"}}}, {"diff"}),
+        ({"n": {"ge": {"field": "k"}}}, {"same", "diff"}),
+        ({"n": {"lt": {"field": "k"}}}, {"less"}),
+        ({"n": {"le": {"field": "k"}}}, {"same", "less"}),
+        ({"n": {"ge": 1, "lt": {"field": "k"}}}, {"less"}),
+        ({"any": [{"az": {"ne": {"field": "other"}}}, {"n": 2}]}, {"same", "diff", "less"}),
+    ],
+)
+def test_field_comparison_against_an_oracle(cond, expected):
+    """A condition may compare two fields of one fact; a fact lacking the other field never
+    matches (durable-rules alone would match it)."""
+    assert _ids(RuleEngine([_rule(**cond)]), CMP_FACTS) == expected
+
+
+def test_field_comparison_compiles_to_durable_m():
+    assert compile_conditions({"az": {"ne": {"field": "nat_az"}}}) == {
+        "$and": [{"$ex": {"nat_az": 1}}, {"$neq": {"az": {"$m": "nat_az"}}}]
+    }
+    assert compile_conditions({"az": {"field": "nat_az"}}) == {
+        "$and": [{"$ex": {"nat_az": 1}}, {"az": {"$m": "nat_az"}}]
+    }
+    for bad in ({"field": ""}, {"field": "x", "gt": 1}, {"ne": {"field": 3}}):
+        with pytest.raises(RuleError):
+            compile_conditions({"az": bad})
+
+
+def _all_facts():
+    from tests.rules.scenarios import CASES
+
+    fns = [demo_snapshot] + [fn for fires, misses in CASES.values() for fn in fires + misses]
+    for fn in fns:
+        yield from facts_for(Topology(fn()))
+
+
+def test_every_fact_matches_its_declared_vocabulary():
+    """Each fact has exactly the declared fields, of the declared types (strict)."""
+    from assistant.engine.facts import PRODUCERS, VOCABULARY
+
+    assert set(VOCABULARY) == set(PRODUCERS)
+    seen: set[str] = set()
+    for fact in _all_facts():
+        seen.add(fact["kind"])
+        VOCABULARY[fact["kind"]].model_validate(fact)  # extra="forbid", strict types
+    assert seen == set(PRODUCERS), set(PRODUCERS) - seen
+
+
+def test_rules_use_only_declared_fields():
+    """A rule's conditions, compared fields and texts name only fields of its fact kind."""
+    from assistant.engine.facts import VOCABULARY
+    from assistant.engine.rules import referenced_fields, template_fields
+
+    bad = []
+    for r in load_rules():
+        kind = r.fact_kind()
+        declared = set(VOCABULARY[kind].model_fields) | {"item"}
+        used: set[str] = set()
+        for v in r.variants:
+            used |= _flat_fields(v.conditions) | referenced_fields(v.conditions)
+        texts = [r.title, r.explanation, r.check or "", *r.evidence]
+        for s in r.fix:
+            texts += [s.action, s.console or "", s.terraform or "", *s.cli]
+            used |= {x for x in (s.when, s.unless, s.foreach) if x}
+        for t in texts:
+            used |= template_fields(t)
+        bad += [f"{r.id}: {f}" for f in sorted(used - declared)]
+    assert not bad, bad
+
+
+def _flat_fields(conditions: dict) -> set[str]:
+    out: set[str] = set()
+    for k, v in conditions.items():
+        if k == "any":
+            for g in v:
+                out |= _flat_fields(g)
+        else:
+            out.add(k)
+    return out
+
+
+def test_vocabulary_text_lists_every_kind_and_field():
+    from assistant.engine.facts import VOCABULARY, vocabulary_text
+
+    text = vocabulary_text()
+    for kind, model in VOCABULARY.items():
+        assert f"\n{kind}: " in "\n" + text
+        for name, f in model.model_fields.items():
+            assert f.description, (kind, name)
+            assert f"  {name} " in text
+
+
+def test_rules_facts_prints_the_vocabulary(capsys):
+    import json
+
+    from assistant.cli import main
+    from assistant.engine.facts import VOCABULARY
+
+    assert main(["rules", "--facts"]) == 0
+    out = capsys.readouterr().out
+    assert "subnet: " in out and "default_target_az" in out and "Flag (" in out
+    assert main(["rules", "--facts", "--format", "json"]) == 0
+    doc = json.loads(capsys.readouterr().out)
+    assert set(doc) == set(VOCABULARY)
+    assert doc["nat"]["fields"]["subnet_role"]["type"] == "str"

@@ -5,7 +5,16 @@ from __future__ import annotations
 import pytest
 
 from assistant.sources.builder import Builder
-from assistant.topology import ISOLATED, PRIVATE, PUBLIC, UNKNOWN, Topology, target_kind
+from assistant.topology import (
+    ISOLATED,
+    PRIVATE,
+    PUBLIC,
+    UNKNOWN,
+    Topology,
+    intent_of,
+    intent_words,
+    target_kind,
+)
 
 
 def _vpc(b: Builder):
@@ -178,3 +187,32 @@ def test_target_kinds():
     assert target_kind("local") == "local"
     assert target_kind("i-1") == "instance"
     assert target_kind("") == "none"
+
+
+@pytest.mark.parametrize(
+    ("name", "intent"),
+    [
+        ("happy", ""),
+        ("mapping", ""),
+        ("ledger", ""),
+        ("snapshot-apply", ""),
+        ("shop-public-app-a", "public"),
+        ("PublicAppSubnet", "public"),
+        ("shop-private-app-b", "private"),
+        ("PrivateSubnet1", "private"),
+        ("app-1", "private"),
+        ("db1", "isolated"),
+        ("DBSubnetA", "isolated"),
+        ("intra-a", "isolated"),
+        ("private-db", "private"),
+        ("dmz", "public"),
+    ],
+)
+def test_intent_reads_whole_words_and_public_wins_over_app(name, intent):
+    assert intent_of(name) == intent
+
+
+def test_intent_words_read_as_the_original():
+    """Redaction keeps only intent words: the kept words must say what the name said."""
+    for name in ("shop-public-app-a", "happy-db", "PrivateAppB", "mapping", "edge-ingress"):
+        assert intent_of("-".join(intent_words(name))) == intent_of(name), name

@@ -162,6 +162,17 @@ def nat_private_fire() -> Snapshot:
     return b.snapshot()
 
 
+def nat_v6_only_public_fire() -> Snapshot:
+    """The NAT's subnet sends only ::/0 to the internet gateway: IPv4 cannot leave through it."""
+    b, o = base()
+    rt = b.route_table(o["vpc"], name="v6-only-public")
+    b.route(rt, "::/0", o["igw"])
+    b.associate(rt, o["private"][1])
+    bad = b.nat(o["private"][1], name="v6-public-subnet-nat")
+    b.route(o["private_rt"][0], "0.0.0.0/0", bad)
+    return b.snapshot()
+
+
 def nat_private_miss() -> Snapshot:
     b, o = base()
     # A private NAT gateway in a private subnet is normal (it talks to other networks).
@@ -390,13 +401,27 @@ def bastion_public_miss() -> Snapshot:
     return b.snapshot()
 
 
-def open_sg(perm_port, cidr="0.0.0.0/0", attach_public=True, group=None) -> Snapshot:
+def open_sg(perm_port, cidr="0.0.0.0/0", attach_public=True, group=None, proto="tcp") -> Snapshot:
     b, o = base()
-    p = Builder.perm(perm_port, cidr if group is None else None, group=group)
+    p = Builder.perm(perm_port, cidr if group is None else None, group=group, proto=proto)
     g = b.security_group(o["vpc"], "exposed-sg", ingress=[p])
     if attach_public:
         b.instance(o["public"][0], [g], name="edge", public_ip=True)
     return b.snapshot()
+
+
+def icmp_echo_open_miss() -> Snapshot:
+    """ICMP echo (type 8, any code) from anywhere: ICMP types are not ports, no SSH is open."""
+    return open_sg((8, -1), proto="icmp")
+
+
+def icmp_all_open_miss() -> Snapshot:
+    return open_sg((-1, -1), proto="icmp")
+
+
+def udp_ssh_open_miss() -> Snapshot:
+    """UDP 0-3000 from anywhere is not SSH (TCP 22), nor SQL Server (TCP 1433)."""
+    return open_sg((0, 3000), proto="udp")
 
 
 def db_from_app_miss() -> Snapshot:
@@ -451,6 +476,23 @@ def named_mixed_public_miss() -> Snapshot:
     b, o = base()
     s = b.subnet(o["vpc"], "10.0.240.0/24", "a", name="shop-public-app-a")
     b.associate(o["public_rt"], s)
+    return b.snapshot()
+
+
+def named_public_app_auto_ip_miss() -> Snapshot:
+    """An explicit 'public' wins over 'app': auto-assigning public IPs there is intended."""
+    b, o = base()
+    s = b.subnet(o["vpc"], "10.0.240.0/24", "a", name="shop-public-app-a", map_public_ip=True)
+    b.associate(o["public_rt"], s)
+    return b.snapshot()
+
+
+def words_inside_words_miss() -> Snapshot:
+    """'happy', 'mapping', 'ledger' hold 'app', 'edge' but say nothing about a tier."""
+    b, o = base()
+    for i, name in enumerate(("happy-path", "mapping-svc", "ledger")):
+        s = b.subnet(o["vpc"], f"10.0.{240 + i}.0/24", "a", name=name, map_public_ip=True)
+        b.associate(o["public_rt"], s)
     return b.snapshot()
 
 
@@ -570,6 +612,28 @@ def lb_az(cross_zone: bool | None) -> Scenario:
         return b.snapshot()
 
     return make
+
+
+def lb_az_attribute(value: str) -> Scenario:
+    """Cross-zone read from the collected load balancer attribute (not the model's flag)."""
+
+    def make() -> Snapshot:
+        snap = lb_az(None)()
+        arn = snap.LoadBalancers[0].LoadBalancerArn
+        snap.LoadBalancerAttributes = {arn: {"load_balancing.cross_zone.enabled": value}}
+        snap.provided = [*snap.provided, "LoadBalancerAttributes"]
+        return snap
+
+    return make
+
+
+def nlb_attribute_on_miss() -> Snapshot:
+    snap = nlb_default_low()
+    nlb = next(lb for lb in snap.LoadBalancers if lb.Type == "network")
+    snap.LoadBalancerAttributes = {
+        nlb.LoadBalancerArn: {"load_balancing.cross_zone.enabled": "true"}
+    }
+    return snap
 
 
 def nlb_default_low() -> Snapshot:
@@ -762,10 +826,13 @@ CASES: dict[str, tuple[list[Scenario], list[Scenario]]] = {
     "egress.no-default-route": ([no_default_fire], [no_default_miss]),
     "egress.route-blackhole": ([blackhole_fire], [blackhole_miss]),
     "exposure.public-ip-in-private-subnet": ([public_ip_private_fire], [public_ip_private_miss]),
-    "exposure.sg-open-admin-port": ([admin_port_fire], [admin_port_miss]),
+    "exposure.sg-open-admin-port": (
+        [admin_port_fire, lambda: open_sg(3389, proto="udp")],
+        [admin_port_miss, icmp_echo_open_miss, icmp_all_open_miss, udp_ssh_open_miss],
+    ),
     "igw.not-attached": ([igw_detached_fire], [healthy, igw_spare_miss]),
     "ingress.lb-in-private-subnets": ([lb_private_fire], [lb_private_miss]),
-    "nat.in-private-subnet": ([nat_private_fire], [nat_private_miss]),
+    "nat.in-private-subnet": ([nat_private_fire, nat_v6_only_public_fire], [nat_private_miss]),
     "nat.not-available": ([nat_pending_fire], [healthy, nat_pending_unrouted_miss]),
     "nat.no-elastic-ip": ([nat_no_eip_fire, nat_private_internet_fire], [nat_private_transit_miss]),
     "nat.cross-az": ([shared_nat], [healthy, nat_one_az_miss]),
@@ -790,11 +857,16 @@ CASES: dict[str, tuple[list[Scenario], list[Scenario]]] = {
     ),
     "exposure.sg-open-database-port": (
         [lambda: open_sg(5432), lambda: open_sg((6379, 6380), "::/0", attach_public=False)],
-        [db_from_app_miss, lambda: open_sg(5432, "10.0.0.0/16")],
+        [
+            db_from_app_miss,
+            lambda: open_sg(5432, "10.0.0.0/16"),
+            icmp_echo_open_miss,
+            udp_ssh_open_miss,
+        ],
     ),
     "exposure.sg-open-all-ports": (
         [lambda: open_sg(None), lambda: open_sg(ALL_TCP, attach_public=False)],
-        [lambda: open_sg(443), lambda: open_sg(None, "10.0.0.0/16")],
+        [lambda: open_sg(443), lambda: open_sg(None, "10.0.0.0/16"), icmp_all_open_miss],
     ),
     "exposure.nacl-open-admin-port": (
         [acl_admin([entry(100, "allow", False, ports=(22, 22))]), acl_admin([ALLOW_ALL_IN])],
@@ -813,10 +885,13 @@ CASES: dict[str, tuple[list[Scenario], list[Scenario]]] = {
         [default_sg_in_use_fire, default_sg_open_fire],
         [default_sg_empty_miss, healthy],
     ),
-    "exposure.subnet-auto-assigns-public-ip": ([auto_ip_fire], [healthy, bastion_public_miss]),
+    "exposure.subnet-auto-assigns-public-ip": (
+        [auto_ip_fire],
+        [healthy, bastion_public_miss, named_public_app_auto_ip_miss, words_inside_words_miss],
+    ),
     "exposure.private-subnet-routes-to-igw": (
         [named_private_public_fire, igw_route_fire],
-        [named_mixed_public_miss],
+        [named_mixed_public_miss, words_inside_words_miss],
     ),
     "exposure.main-route-table-public": (
         [main_public_fire, main_public_all_public_low],
@@ -828,7 +903,10 @@ CASES: dict[str, tuple[list[Scenario], list[Scenario]]] = {
     ),
     "ingress.target-sg-blocks-lb": ([target_sg_fire], [healthy, target_sg_cidr_miss]),
     "ingress.targets-unhealthy": ([unhealthy_fire, unhealthy_some], [healthy, draining_miss]),
-    "ingress.lb-no-targets-in-az": ([lb_az(False), nlb_default_low], [lb_az(True), lb_az(None)]),
+    "ingress.lb-no-targets-in-az": (
+        [lb_az(False), nlb_default_low, lb_az_attribute("false")],
+        [lb_az(True), lb_az(None), lb_az_attribute("true"), nlb_attribute_on_miss],
+    ),
     "ingress.no-https-listener": (
         [http_only_fire, http_forward_low],
         [healthy, internal_http_miss],
@@ -873,6 +951,7 @@ SEVERITIES: list[tuple[str, Scenario, str]] = [
     ("ingress.targets-unhealthy", unhealthy_some, "medium"),
     ("ingress.lb-no-targets-in-az", nlb_default_low, "low"),
     ("ingress.lb-no-targets-in-az", lb_az(False), "medium"),
+    ("ingress.lb-no-targets-in-az", lb_az_attribute("false"), "medium"),
     ("ingress.no-https-listener", http_only_fire, "medium"),
     ("ingress.no-https-listener", http_forward_low, "low"),
     ("exposure.sg-open-database-port", lambda: open_sg(5432), "high"),

@@ -282,3 +282,39 @@ def test_engine_runs_more_facts_than_one_session_holds():
     got = sorted(f["rid"] for rule, _, f in matches if rule == "eip.unattached")
     assert got == sorted(f["rid"] for f in facts if not f["attached"])
     assert all("sid" not in f and "id" not in f for _, _, f in matches)
+
+
+PLACEHOLDER = re.compile(r"<[^<>\n]+>")
+# A placeholder may stand only for a value that does not exist yet (the output of an earlier
+# step, which it names) or for the user's own choice (it says "your").
+ALLOWED_PLACEHOLDER = re.compile(r"^<(your |.* from (above|this step|step \d+|fix step \d+|the ))")
+
+
+def test_fix_commands_are_pasteable():
+    """Every rule's firing scenarios: no placeholder where the tool knows the value."""
+    bad: list[str] = []
+    for rule_id, (fires, _) in CASES.items():
+        for scenario in fires:
+            for f in _fired(scenario(), rule_id):
+                texts = [f.check or ""] + [t for s in f.fix for t in (*s.cli, s.terraform or "")]
+                for t in texts:
+                    bad += [
+                        f"{rule_id}: {m} in {t[:90]}"
+                        for m in PLACEHOLDER.findall(t)
+                        if not ALLOWED_PLACEHOLDER.match(m)
+                    ]
+    assert not bad, "\n".join(sorted(set(bad)))
+
+
+def test_known_values_fill_fix_commands():
+    """Near misses of the pasteable rule: values the facts hold appear in the commands."""
+    snap = CASES["nacl.blocks-egress-web"][0][0]()
+    (f,) = _fired(snap, "nacl.blocks-egress-web")[:1]
+    numbers = [
+        int(m.group(1)) for s in f.fix for c in s.cli if (m := re.search(r"--rule-number (\d+)", c))
+    ]
+    assert len(numbers) >= 2 and len(set(numbers)) == len(numbers), numbers
+    demo_findings = diagnose(demo_snapshot()).findings
+    ssh = next(f for f in demo_findings if f.rule == "exposure.sg-open-admin-port")
+    instance = next(r for r in ssh.resources if r.startswith("i-"))
+    assert any(f"--target {instance}" in c for s in ssh.fix for c in s.cli)

@@ -20,7 +20,7 @@ def walk(**answers) -> Walkthrough:
     return wt
 
 
-@pytest.mark.parametrize("name", ["app", "public-web", "feedback", "my_vpc", "Shop!", "-x", ""])
+@pytest.mark.parametrize("name", ["app", "public-web", "shop-db", "my_vpc", "Shop!", "-x", ""])
 def test_names_that_would_confuse_the_tier_words_or_tags_are_refused(name):
     wt = Walkthrough()
     if name == "":

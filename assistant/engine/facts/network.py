@@ -11,7 +11,7 @@ from __future__ import annotations
 import ipaddress
 from collections.abc import Iterator
 
-from assistant.engine.facts import Fact, producer
+from assistant.engine.facts._base import LS, B, Fact, N, S, declare, producer
 from assistant.models.snapshot import RouteTable, TransitGatewayVpcAttachment
 from assistant.topology import PRIVATE, Topology, target_kind
 from assistant.trace.tgw import TgwIndex, build_tgw_index
@@ -147,8 +147,11 @@ def tgw_attachment_facts(topo: Topology) -> Iterator[Fact]:
                 "attachment_id": aid,
                 "tgw_id": tgw,
                 "vpc_id": vpc,
+                "subnet_id": "",
+                "az": "",
                 "associated": aid in ix.assoc,
                 "in_use": bool(users),
+                "missing_az": False,
                 "subnets_using": users,
                 "attachment_azs": azs,
                 "attachment_subnets": list(att.SubnetIds),
@@ -305,3 +308,111 @@ def vpn_facts(topo: Topology) -> Iterator[Fact]:
             "outside_ips": [t.OutsideIpAddress or "" for t in vpn.VgwTelemetry],
             "status_messages": [t.StatusMessage or "" for t in vpn.VgwTelemetry],
         }
+
+
+_TGW = {
+    "tgw_id": (S, "the transit gateway"),
+    "vpc_id": (S, "the VPC of the attachment"),
+}
+
+declare(
+    "tgw_route",
+    "One per VPC attachment and destination its VPC sends to the transit gateway (another VPC "
+    "of the snapshot, or the internet): what the attachment's associated TGW table does.",
+    {
+        **_TGW,
+        "attachment_id": (S, "the VPC attachment the traffic enters the TGW by"),
+        "tgw_route_table_id": (S, "the TGW route table associated with that attachment"),
+        "dst_vpc": (S, "the destination VPC ('' for the internet)"),
+        "dst_cidr": (S, "the destination range"),
+        "internet": (B, "the destination is the internet (0.0.0.0/0)"),
+        "status": (S, "what the TGW table does: 'active', 'blackhole' or 'none' (no route)"),
+        "matched": (S, "the TGW route that matched ('' when none)"),
+        "route_table_id": (S, "a VPC route table that sends the destination to the TGW"),
+        "route_tables": (LS, "every VPC route table that does"),
+        "dst_attachment": (S, "the destination VPC's attachment to the same TGW ('' if none)"),
+    },
+)
+
+declare(
+    "tgw_attachment",
+    "One per VPC attachment whose association is known, and one per subnet that routes to the "
+    "TGW from an AZ where the attachment has no subnet (missing_az).",
+    {
+        **_TGW,
+        "attachment_id": (S, "the VPC attachment"),
+        "subnet_id": (S, "the subnet sending from an AZ without attachment ('' on the first kind)"),
+        "az": (S, "that subnet's AZ ('' on the first kind)"),
+        "associated": (B, "the attachment is associated with a TGW route table"),
+        "in_use": (B, "some subnet of the VPC routes to the TGW"),
+        "missing_az": (B, "this fact is about a subnet in an AZ the attachment does not cover"),
+        "subnets_using": (LS, "the subnets that route to the TGW"),
+        "attachment_azs": (LS, "the AZs the attachment has a subnet in"),
+        "attachment_subnets": (LS, "the attachment's subnets"),
+        "tables": (LS, "the TGW route tables in the snapshot (candidates to associate with)"),
+    },
+)
+
+declare(
+    "tgw_return",
+    "One per route table of a destination VPC reached through a TGW: where it sends the "
+    "replies to the source VPC.",
+    {
+        "tgw_id": (S, "the transit gateway"),
+        "vpc_id": (S, "the destination VPC (owner of the route table)"),
+        "route_table_id": (S, "the destination VPC's route table"),
+        "src_vpc": (S, "the VPC that sends through the TGW"),
+        "src_cidr": (S, "its range"),
+        "subnets": (LS, "the subnets using the route table"),
+        "reply_target": (S, "where the table sends the source's range ('' when nowhere)"),
+        "reply_kind": (S, "kind of that target: tgw, pcx, igw, nat, none, ..."),
+        "no_return": (B, "the replies do not go back through a TGW or peering"),
+        "replace": (B, "a route for exactly the source's range exists (replace, not add)"),
+    },
+)
+
+declare(
+    "pcx_route",
+    "One per route to a VPC peering connection that is in the snapshot.",
+    {
+        "pcx_id": (S, "the peering connection"),
+        "route_table_id": (S, "the route table holding the route"),
+        "vpc_id": (S, "the route table's VPC"),
+        "destination": (S, "the route's destination"),
+        "status": (S, "the connection's status code (active, pending-acceptance, deleted, ...)"),
+        "active": (B, "the connection is active"),
+        "pending": (B, "the connection waits for acceptance"),
+        "subnets": (LS, "the subnets using the route table"),
+    },
+)
+
+declare(
+    "gateway_endpoint",
+    "One per available gateway endpoint and route table of its VPC used by a private subnet.",
+    {
+        "vpce_id": (S, "the gateway endpoint"),
+        "service": (S, "its service name (S3, DynamoDB)"),
+        "vpc_id": (S, "its VPC"),
+        "route_table_id": (S, "a route table used by private subnets"),
+        "subnets": (LS, "the subnets using that route table"),
+        "has_route": (B, "the table has the endpoint's prefix-list route"),
+        "default_target": (S, "where the table sends 0.0.0.0/0"),
+    },
+)
+
+declare(
+    "vpn",
+    "One per available VPN connection with tunnel status.",
+    {
+        "vpn_id": (S, "the VPN connection"),
+        "gateway": (S, "its virtual private gateway or transit gateway"),
+        "vpc_id": (S, "always '' (a VPN belongs to a gateway)"),
+        "tunnels": (N, "how many tunnels"),
+        "tunnels_down": (N, "how many are DOWN"),
+        "all_down": (B, "every tunnel is DOWN"),
+        "in_use": (B, "a route table (VPC or TGW) sends traffic to it"),
+        "used_by": (LS, "those route tables"),
+        "outside_ips": (LS, "the tunnels' AWS outside addresses"),
+        "status_messages": (LS, "the tunnels' status messages"),
+    },
+)

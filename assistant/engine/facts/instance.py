@@ -1,0 +1,129 @@
+"""Instance facts: instances some instance rule could apply to."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from assistant.engine.facts._base import LN, LS, B, Fact, S, declare, producer
+from assistant.engine.facts._common import _public_lb_refs, _WebOpen
+from assistant.topology import (
+    ISOLATED,
+    PRIVATE,
+    PUBLIC,
+    Topology,
+    looks_backend,
+    subnet_label,
+)
+
+
+@producer("instance")
+def instance_facts(topo: Topology) -> Iterator[Fact]:
+    eips = {a.InstanceId: a for a in topo.snapshot.Addresses if a.InstanceId}
+    web = _WebOpen(topo)
+    snap = topo.snapshot
+    # Registered targets are known when every target group's health was read.
+    targets_known = snap.has("TargetGroups") and all(
+        tg.TargetGroupArn in snap.TargetHealth for tg in snap.TargetGroups
+    )
+    lb_subnets_by_vpc: dict[str, list[str]] = {}
+    for lb in topo.snapshot.LoadBalancers:
+        if lb.Scheme == "internet-facing":
+            lb_subnets_by_vpc.setdefault(lb.VpcId or "", []).extend(lb.subnet_ids)
+    for inst in topo.snapshot.Instances:
+        if inst.State.Name == "terminated" or not inst.SubnetId:
+            continue
+        role = topo.role(inst.SubnetId)
+        ips = inst.public_ips
+        web_ports: list[int] = []
+        if not ips and role != PUBLIC:
+            # Only instances open to the web matter in a private subnet (nobody reaches them).
+            if inst.State.Name != "running" or role not in (PRIVATE, ISOLATED):
+                continue
+            web_ports = web.ports(topo.groups_of[inst.InstanceId])
+            if not web_ports:
+                continue
+        else:
+            web_ports = web.ports(topo.groups_of[inst.InstanceId])
+        eip = eips.get(inst.InstanceId)
+        tgs = topo.lb_targets.get(inst.InstanceId, [])
+        yield {
+            "rid": inst.InstanceId,
+            "instance_id": inst.InstanceId,
+            "name": inst.name,
+            "vpc_id": inst.VpcId or "",
+            "subnet_id": inst.SubnetId,
+            "subnet_label": subnet_label(topo, inst.SubnetId),
+            "subnet_role": role,
+            "public_ip": ", ".join(ips),
+            "has_public_ip": bool(ips),
+            "elastic_ip": bool(eip),
+            "allocation_id": (eip.AllocationId or "") if eip else "",
+            "association_id": (eip.AssociationId or "") if eip else "",
+            "eni_id": inst.NetworkInterfaces[0].NetworkInterfaceId
+            if inst.NetworkInterfaces
+            else "",
+            "backend": looks_backend(inst),
+            "groups": topo.groups_of[inst.InstanceId],
+            "state": inst.State.Name,
+            "running": inst.State.Name == "running",
+            "az": topo.az_of(inst.SubnetId),
+            "lb_target": bool(tgs),
+            "targets_known": targets_known,
+            "has_ipv6": bool(inst.ipv6_addresses),
+            "target_groups": tgs,
+            "web_open": bool(web_ports),
+            "web_ports": web_ports,
+            "public_subnet_candidate": topo.public_subnet_in(
+                inst.VpcId or "", topo.az_of(inst.SubnetId)
+            )
+            or "",
+            "public_lb_subnets": sorted(set(lb_subnets_by_vpc.get(inst.VpcId or "", []))),
+            **_public_lb_refs(topo, inst.VpcId or ""),
+            "first_group": (topo.groups_of[inst.InstanceId] or [""])[0],
+            "private_subnet_ref": next(
+                (
+                    v.subnet_id
+                    for v in topo.views_by_vpc.get(inst.VpcId or "", [])
+                    if v.role == PRIVATE and v.subnet.AvailabilityZone == topo.az_of(inst.SubnetId)
+                ),
+                f"<your private subnet id in {topo.az_of(inst.SubnetId) or 'its AZ'}>",
+            ),
+        }
+
+
+declare(
+    "instance",
+    "One per instance an instance rule could apply to (public IP, public subnet, or web-open).",
+    {
+        "instance_id": (S, "the instance"),
+        "name": (S, "its Name tag"),
+        "vpc_id": (S, "its VPC"),
+        "subnet_id": (S, "its subnet"),
+        "subnet_label": (S, "that subnet for texts"),
+        "subnet_role": (S, "that subnet's role (see subnet.role)"),
+        "public_ip": (S, "its public IPs"),
+        "has_public_ip": (B, "it has a public IPv4"),
+        "elastic_ip": (B, "that IP is an Elastic IP"),
+        "allocation_id": (S, "the Elastic IP's allocation"),
+        "association_id": (S, "the Elastic IP's association"),
+        "eni_id": (S, "its primary network interface"),
+        "backend": (B, "its tags say app/db/backend/api/worker (whole words)"),
+        "groups": (LS, "its security groups"),
+        "state": (S, "running / stopped / ..."),
+        "running": (B, "state is running"),
+        "az": (S, "its AZ"),
+        "lb_target": (B, "it is registered in a target group"),
+        "targets_known": (B, "every target group's health (its targets) was read"),
+        "has_ipv6": (B, "it has IPv6 addresses"),
+        "target_groups": (LS, "the target groups it is registered in"),
+        "web_open": (B, "its groups accept 80 or 443 from the internet"),
+        "web_ports": (LN, "those ports"),
+        "public_subnet_candidate": (S, "a public subnet of its VPC, same AZ preferred"),
+        "public_lb_subnets": (LS, "subnets of internet-facing load balancers in its VPC"),
+        "public_lb_arn": (S, "an internet-facing load balancer of its VPC"),
+        "lb_group_ref": (S, "that load balancer's security group, or a placeholder"),
+        "public_subnets_by_az": (S, "one public subnet per AZ (space-separated), or a placeholder"),
+        "first_group": (S, "its first security group"),
+        "private_subnet_ref": (S, "a private subnet in its AZ, or a placeholder"),
+    },
+)

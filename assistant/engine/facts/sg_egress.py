@@ -1,0 +1,73 @@
+"""Security group egress facts: instances that need the internet, by group set."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from assistant.engine.facts._base import LN, LS, WEB_PORTS, B, Fact, N, S, declare, producer
+from assistant.policy import (
+    INTERNET_V4,
+    sg_match,
+)
+from assistant.topology import (
+    PRIVATE,
+    PUBLIC,
+    Topology,
+)
+
+
+@producer("sg_egress")
+def sg_egress_facts(topo: Topology) -> Iterator[Fact]:
+    """Instances that need the internet, grouped by their set of security groups."""
+    if not topo.snapshot.has("SecurityGroups"):
+        return
+    combos: dict[tuple[str, tuple[str, ...]], list[str]] = {}
+    for inst in topo.snapshot.Instances:
+        if inst.State.Name != "running" or not inst.SubnetId:
+            continue
+        role = topo.role(inst.SubnetId)
+        if not (role == PRIVATE or (role == PUBLIC and inst.public_ips)):
+            continue
+        key = (inst.VpcId or "", tuple(sorted(topo.groups_of[inst.InstanceId])))
+        combos.setdefault(key, []).append(inst.InstanceId)
+    for (vpc_id, gids), insts in combos.items():
+        groups = [topo.sgs[g] for g in gids if g in topo.sgs]
+        if len(groups) != len(gids) or not groups:
+            continue  # a group we cannot see might allow it
+        blocked = [
+            p
+            for p in WEB_PORTS
+            if not sg_match(groups, False, "tcp", p, INTERNET_V4)
+            and not sg_match(groups, False, "tcp", p, "::/0")
+        ]
+        if not blocked:
+            continue  # nothing for a rule to find
+        yield {
+            "rid": f"{vpc_id}:{'+'.join(gids)}",
+            "vpc_id": vpc_id,
+            "groups": list(gids),
+            "group_names": [f"{g.GroupId} ({g.GroupName})" for g in groups],
+            "first_group": gids[0],
+            "instances": insts[:20],
+            "instance_count": len(insts),
+            "blocked_ports": blocked,
+            "blocked_count": len(blocked),
+            "all_web_blocked": len(blocked) == len(WEB_PORTS),
+        }
+
+
+declare(
+    "sg_egress",
+    "One per set of security groups whose instances need the internet but cannot send web.",
+    {
+        "vpc_id": (S, "the VPC"),
+        "groups": (LS, "the set of groups"),
+        "group_names": (LS, "those with names"),
+        "first_group": (S, "the first of them"),
+        "instances": (LS, "instances using exactly this set (up to 20)"),
+        "instance_count": (N, "how many"),
+        "blocked_ports": (LN, "web ports (80, 443) no group lets out"),
+        "blocked_count": (N, "how many"),
+        "all_web_blocked": (B, "both web ports are blocked (blocked_count = 2)"),
+    },
+)
