@@ -1000,8 +1000,6 @@ class Builder:
         """Transit gateways, prefix lists and VPN as their AWS CLI outputs (one file per TGW
         route table or prefix list for the per-item APIs, naming its item)."""
         ex = self.__dict__.get("extra") or {}
-        if not ex:
-            return {}
         files: dict[str, Any] = {}
         for coll, stem, key in (
             ("TransitGateways", "transit-gateways", "TransitGateways"),
