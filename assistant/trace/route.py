@@ -117,11 +117,15 @@ class RouteHops(HopBase):
         how = "explicitly associated" if view.explicit else "main route table"
         where = f"{rt.RouteTableId} ({how}, {subnet_label(self.topo, subnet_id)})"
         res = [rt.RouteTableId, subnet_id]
+        # A gateway endpoint's list (S3, DynamoDB) holds only the service's public ranges: a
+        # private destination is never in it, even when the list's contents were not read.
+        private_dest = dest is not None and target_net.is_private
         pls = [
             r
             for r in rt.Routes
             if r.DestinationPrefixListId
             and self._prefix_list_cidrs(r.DestinationPrefixListId) is None
+            and not (private_dest and r.target.startswith("vpce-"))
         ]
         caveat = ""
         if pls and (best is None or target_kind(best[1].target) != "local"):

@@ -135,7 +135,9 @@ def test_fixing_the_allowing_hop_makes_the_intent_hold():
 
 
 # -- built scenarios: a data tier, two environments --------------------------------------------
-def two_envs(db_open: bool = False, acl_blocks_443: bool = False, peered: bool = False):
+def two_envs(
+    db_open: bool = False, acl_blocks_443: bool = False, peered: bool = False, back=False
+):
     b = Builder(seed="envs")
     prod = classic(b, name="prod", data_tier=True)
     dev = classic(b, name="dev", cidr="10.1.0.0/16", app_per_az=1)
@@ -166,6 +168,9 @@ def two_envs(db_open: bool = False, acl_blocks_443: bool = False, peered: bool =
         pcx = b.peering(prod["vpc"], dev["vpc"])
         for rt in prod["private_rt"]:
             b.route(rt, "10.1.0.0/16", pcx)
+        if back:  # the dev side routes the replies back over the peering
+            for rt in dev["private_rt"]:
+                b.route(rt, "10.0.0.0/16", pcx)
         g = b.find("SecurityGroups", "GroupId", dev["app_sg"])
         g["IpPermissions"].append(
             {
@@ -205,10 +210,14 @@ def test_acl_blocking_443_breaks_the_require_at_the_acl():
     assert app.fix.rule == "nacl.blocks-egress-web"
 
 
-def test_peered_environments_are_undecided_not_passed():
-    """The trace does not follow peering: prod -> dev cannot be decided, and says so."""
-    envs = by_kind(check_intents(two_envs(peered=True), intents()))[("forbid", 2)]
-    assert envs.status == UNDECIDED_STATUS and envs.undecided > 0
+def test_peered_environments_are_decided_through_the_peering():
+    """The trace follows peering: without dev's route back, prod cannot talk to dev (the
+    replies are lost); with it, prod reaches dev's app port and the forbid is violated."""
+    one_way = by_kind(check_intents(two_envs(peered=True), intents()))[("forbid", 2)]
+    assert one_way.status == HOLDS and one_way.undecided == 0
+    both = by_kind(check_intents(two_envs(peered=True, back=True), intents()))[("forbid", 2)]
+    assert both.status == VIOLATED
+    assert "8080" in str(both.examples[0].ports) or "8080" in both.examples[0].model_dump_json()
 
 
 def test_internet_is_split_where_rules_name_parts_of_it():
