@@ -298,3 +298,37 @@ def trace_summary(t: Trace, assumed: str | None = None) -> str:
             "have (marked ?)."
         )
     return "\n".join(x for x in (q, a, assumed) if x)
+
+
+def _hop_ids(t: Trace) -> set[str]:
+    out: set[str] = set()
+    for h in t.hops:
+        out.update(h.resources)
+        if h.where:
+            out.add(h.where.split(" ")[0])
+        out.update(re.findall(r"\b(?:subnet|rtb|nat|igw|acl|sg|eni|i|vpc)-[0-9a-z]+\b", h.detail))
+    for ep in (t.source, t.destination):
+        out.update(x for x in (ep.id, ep.subnet_id, ep.vpc_id) if x)
+    return out
+
+
+def symptom_path_resources(symptom: str, tracer) -> set[str]:  # noqa: ANN001
+    """The resource ids a symptom's own path passes through, traced with the public API.
+
+    Egress: from each private subnet (one instance each) to the internet on 443. Ingress: from
+    the internet to each load balancer on 443 (or to public instances). Others: nothing.
+    """
+    snap = tracer.snapshot
+    resolve = tracer.resolver.resolve
+    pairs: list[tuple[str, str]] = []
+    if symptom == "egress":
+        pairs = [(i.InstanceId, INTERNET) for i in path_instances(snap, True, True)[:6]]
+    elif symptom == "ingress":
+        pairs = [(INTERNET, lb.LoadBalancerName) for lb in snap.LoadBalancers[:6]]
+        if not pairs:
+            pairs = [(INTERNET, i.InstanceId) for i in path_instances(snap) if i.public_ips][:6]
+    out: set[str] = set()
+    for a, b in pairs:
+        t = tracer.trace_endpoints(resolve(a), resolve(b), DEFAULT_PORT, "6")
+        out |= _hop_ids(t)
+    return out

@@ -54,25 +54,16 @@ REGIONS = ["us-east-1", "us-east-2", "us-west-2", "eu-west-1", "eu-central-1", "
 
 def shown_rules(symptom: str, mode: str | None) -> set[str] | None:
     """The rules whose findings a conversation shows (None: all of them)."""
-    if mode == "questions":
-        from assistant.conversation.questions import decided_rules
-
-        return decided_rules(symptom)
     return relevant_rules(symptom)
 
 
 def relevant_rules(symptom: str) -> set[str] | None:
-    """Rule ids that speak to a symptom (its areas plus what its questions feed); None: all."""
-    from assistant.conversation import questions as qs
-    from assistant.engine import load_rules
+    """Rule ids that speak to a symptom (the same in every mode); None: every rule."""
+    from assistant.conversation.questions import symptom_rules
 
-    sym = SYMPTOM_BY_KEY[symptom]
-    if sym.areas is None:
+    if SYMPTOM_BY_KEY[symptom].areas is None:
         return None
-    ids = {r.id for r in load_rules() if r.area in sym.areas}
-    for q in qs.QUESTIONS.get(symptom, ()):
-        ids.update(q.rules)
-    return ids
+    return symptom_rules(symptom)
 
 
 def aws_profiles() -> list[str]:
@@ -139,6 +130,8 @@ class Session:
         self._choices: list[Choice] = []
         self._path: dict[str, Any] = {}  # the path being asked step by step: src, dst
         self._tracer: Any = None  # a Tracer over self.snapshot, built on first use
+        self._finish = False  # the user asked to stop the questions and see the diagnosis
+        self.open_rules: list[str] = []  # question mode: the rules it could not rule out
 
     # -- public API -------------------------------------------------------------------------
     @classmethod
@@ -212,6 +205,7 @@ class Session:
         if self.step != "question" or not self.history:
             return self._say("There is no earlier question to go back to.", choices=self._choices)
         ids, paste = self.history.pop()
+        self._finish = False
         for qid in ids:
             self.answers.pop(qid, None)
             self.concluded.pop(qid, None)
@@ -447,19 +441,34 @@ class Session:
         return self._diagnose()
 
     # -- question mode --------------------------------------------------------------------------
+    def _pasted_snap(self) -> Snapshot | None:
+        from assistant.conversation import questions as qs
+
+        return qs.pasted_snapshot(self.pasted) if self.symptom != "whole" else None
+
+    def _question_number(self) -> int:
+        """Numbered by the questions answered (a paste that settled nothing skips no number)."""
+        return 1 + sum(1 for ids, _ in self.history if ids)
+
     def _ask_next(self, prefix: str = "") -> list[Turn]:
         from assistant.conversation import questions as qs
 
         assert self.symptom is not None
-        q = qs.next_question(self.symptom, self.answers)
+        q = (
+            None
+            if self._finish
+            else qs.next_question(self.symptom, self.answers, self._pasted_snap())
+        )
         if q is None:
             out = self._say(prefix) if prefix else []
             return out + self._conclude_questions()
         self.step = "question"
         self.question = q
-        n = len(self.history) + 1
+        n = self._question_number()
         text = (prefix + "\n\n" if prefix else "") + f"Question {n}: {q.text}"
         choices = [Choice(key=k, label=label) for k, label in q.all_choices()]
+        if self.symptom != "whole":
+            choices.append(_FINISH)
         return self._say(
             text,
             choices=choices,
@@ -484,19 +493,22 @@ class Session:
                 kind="question",
                 question=q.id,
             )
+        if choice.key == _FINISH.key:
+            self._finish = True
+            self.history.append(([], None))
+            return self._ask_next()
         self.answers[q.id] = choice.key
         self.history.append(([q.id], None))
         prefix = ""
-        if choice.key == qs.UNKNOWN:
+        if choice.key in (qs.UNKNOWN, "skip"):
             prefix = "Fine. " + self._unknown_effect(q)
         return self._ask_next(prefix=prefix)
 
     def _unknown_effect(self, q: qs.Question) -> str:
-
         if q.rules:
             return (
-                f"Without it I cannot check {', '.join(sorted(set(q.rules)))}; "
-                "I'll say so in the diagnosis and go on with what I can check."
+                f"Without it I cannot rule out {', '.join(sorted(set(q.rules)))}; "
+                "I'll say so at the end and go on with what can still be decided."
             )
         if q.collections:
             return (
@@ -520,8 +532,7 @@ class Session:
                 choices=self._choices,
                 kind="error",
             )
-        name = f"pasted-{len(self.pasted) + 1}.json"
-        if isinstance(data, list):
+        if isinstance(data, list) or not isinstance(data, dict):
             return self._say(
                 "That output was cut down by --query, so I can't tell what it describes. Run the "
                 "command without --query (or with --output json) and paste that, or pick an "
@@ -529,8 +540,23 @@ class Session:
                 choices=self._choices,
                 kind="error",
             )
+        name = f"pasted-{len(self.pasted) + 1}.json"
+        if "TargetHealthDescriptions" in data and "TargetGroupArn" not in data:
+            # The output does not say its target group: the one pasted without health yet.
+            before = snapshot_from_outputs(self.pasted) if self.pasted else None
+            groups = [
+                g.TargetGroupName
+                for g in (before.TargetGroups if before else [])
+                if g.TargetGroupArn not in before.TargetHealth  # type: ignore[union-attr]
+            ]
+            if groups:
+                name = f"target-health-{groups[0]}.json"
+        this = snapshot_from_outputs({name: data})  # SnapshotError (a UserError): a message
         trial = {**self.pasted, name: data}
-        p = snapshot_from_outputs(trial)  # SnapshotError (a UserError) becomes a message
+        p = snapshot_from_outputs(trial)
+        was_open = [
+            x.id for x in qs.open_questions(self.symptom, self.answers, self._pasted_snap())
+        ]
         self.pasted = trial
         settled: list[str] = []
         lines: list[str] = []
@@ -547,25 +573,70 @@ class Session:
                 self.answers[q.id] = key
                 self.concluded[q.id] = why
                 settled.append(q.id)
-                lines.append(f"- {q.text} {q.label(key)}: {why}.")
+                lines.append(f"- {q.text} {q.label(key)}: {clean_text(why)}.")
                 changed = True
-        self.history.append((settled, name))
-        if not settled:
+        now_open = {x.id for x in qs.open_questions(self.symptom, self.answers, p)}
+        moot = [qid for qid in was_open if qid not in now_open and qid not in settled]
+        self.history.append((settled or moot[:1], name))
+        what = ", ".join(qs.command_for(c) for c in this.provided) or "an output I know"
+        if not settled and not moot:
+            needs = ", ".join(qs.command_for(c) for c in self.question.collections if not p.has(c))
+            why = f"; this question needs {needs}" if needs else ""
+            if not needs and self.question.collections:
+                why = "; it does not say which one is yours: pick an answer"
             return self._say(
-                "Thanks, I read it, but it does not settle this question. "
-                "Pick an answer, or paste the output of the command shown.",
+                f"Thanks, I read it (this is {what}) and keep it for the rules, but it does not "
+                f"settle this question{why}. Pick an answer, or paste that output.",
                 choices=self._choices,
                 kind="question",
                 question=self.question.id,
             )
+        if moot:
+            lines.append(f"- I read {what}: the rules that need it can decide from it.")
         return self._ask_next(prefix="From what you pasted:\n" + "\n".join(lines))
 
     def _conclude_questions(self) -> list[Turn]:
         from assistant.conversation import questions as qs
 
         assert self.symptom is not None
-        self.snapshot = qs.build_snapshot(self.symptom, self.answers, self.pasted)
-        return self._diagnose(from_answers=True)
+        if self.symptom == "whole":
+            self.snapshot = qs.build_snapshot(self.symptom, self.answers, self.pasted)
+            return self._diagnose(from_answers=True)
+        res = qs.question_result(self.symptom, self.answers, self.pasted)
+        self.snapshot = res.snapshot
+        self.diagnosis = None
+        from assistant.conversation.tree import vpc_tree
+
+        self.tree = vpc_tree(self.snapshot, self.vpc_ids)
+        self.findings = list(res.findings)
+        self.others = []
+        self.step = "results"
+        lines = []
+        if self.findings:
+            lines.append(
+                f"From {self._source_name()}, I found {len(self.findings)} problem(s) that can "
+                "explain this. Pick one to see why and how to fix it:"
+            )
+        if res.open:
+            lines.append(
+                "I could not rule out:"
+                if self.findings
+                else "None of the rules I could decide found a problem, but I could not rule out:"
+            )
+            for rid, words, cmd in res.open:
+                lines.append(f"- {words} ({rid}); to settle it: {cmd}")
+        elif not self.findings:
+            lines.append(
+                f"From {self._source_name()}, every rule for this symptom was decided and none "
+                "found a problem: nothing found."
+            )
+        self.open_rules = [rid for rid, _, _ in res.open]
+        return self._say(
+            "\n".join(lines),
+            choices=self._result_choices(),
+            kind="diagnosis",
+            updates=["tree", "findings"],
+        )
 
     # -- diagnosis -------------------------------------------------------------------------------
     def _diagnose(self, from_answers: bool = False) -> list[Turn]:
@@ -579,7 +650,11 @@ class Session:
 
         self.tree = vpc_tree(self.snapshot, self.vpc_ids)
         wanted = shown_rules(self.symptom, self.mode)
-        self.findings = [f for f in d.findings if wanted is None or f.rule in wanted]
+        mine = [f for f in d.findings if wanted is None or f.rule in wanted]
+        on_path = self._on_path(mine)
+        self.findings = [f for f in mine if f.key in on_path] + [
+            f for f in mine if f.key not in on_path
+        ]
         self.others = []
         if not from_answers:  # a scenario built from answers holds nothing else to show
             self.others = [f for f in d.findings if wanted is not None and f.rule not in wanted]
@@ -592,7 +667,13 @@ class Session:
         self.step = "results"
         source = self._source_name()
         lines = []
-        if self.findings:
+        n_path = sum(1 for f in self.findings if f.key in on_path)
+        if self.findings and on_path and n_path < len(self.findings):
+            lines.append(
+                f"From {source}, I found {len(self.findings)} problem(s) that can explain this; "
+                f"the first {n_path} lie on the path itself. Pick one to see why and how to fix it:"
+            )
+        elif self.findings:
             lines.append(
                 f"From {source}, I found {len(self.findings)} problem(s) that can explain this. "
                 "Pick one to see why and how to fix it:"
@@ -612,6 +693,18 @@ class Session:
             kind="diagnosis",
             updates=["tree", "findings"],
         )
+
+    def _on_path(self, findings: list[Finding]) -> set[str]:
+        """Keys of the findings on the symptom's path (see ``paths.symptom_path_resources``)."""
+        from assistant.conversation.paths import symptom_path_resources
+
+        if self.snapshot is None or not findings:
+            return set()
+        try:
+            where = symptom_path_resources(self.symptom or "", self._get_tracer())
+        except Exception:  # a path that cannot be traced ranks nothing first
+            return set()
+        return {f.key for f in findings if set(f.resources) & where}
 
     def _result_choices(self) -> list[Choice]:
         out = [
@@ -1002,6 +1095,16 @@ class Session:
 
 
 _CANCEL = Choice(key="cancel", label="Cancel")
+_FINISH = Choice(key="finish", label="Stop the questions: show what you can conclude")
+
+
+def clean_text(text: str) -> str:
+    """Untrusted text (from a paste) made safe for a terminal."""
+    from assistant.render.safe import clean
+
+    return clean(text)
+
+
 _ASSUMED_443 = (
     "I assumed port 443 (HTTPS, what apt, docker pull and most APIs use); ask "
     '"... on 80" for another port.'

@@ -29,16 +29,26 @@ def rules_of(session: Session) -> set[str]:
     return {f.rule for f in session.findings}
 
 
-def scan_rules(snapshot, symptom: str, questions: bool = False) -> set[str]:
-    """The rules a scan names for a symptom (only those question mode decides, if asked)."""
-    wanted = qs.decided_rules(symptom) if questions else relevant_rules(symptom)
+def decided(session: Session) -> set[str]:
+    """The rules question mode decided (by answers or pastes) in this conversation."""
+    st = qs.rule_status(session.symptom or "", session.answers, qs.pasted_snapshot(session.pasted))
+    return st.paste | st.answers
+
+
+def scan_rules(snapshot, symptom: str, only: set[str] | None = None) -> set[str]:
+    """The rules a scan names for a symptom (only those in ``only``, if given)."""
+    wanted = relevant_rules(symptom) if only is None else only
     return {f.rule for f in diagnose(snapshot).findings if wanted is None or f.rule in wanted}
 
 
-def answer(session: Session, *keys: str) -> None:
+def answer(session: Session, *keys: str, finish: bool = True) -> None:
+    """Answer the questions in words, then stop the questions (the rest is listed as open)."""
     for k in keys:
         assert session.step == "question", session.turns[-1].text
         session.send(k)
+    if finish and session.step == "question":
+        session.send("finish")
+    assert not finish or session.step == "results"
 
 
 def questions_session(symptom: str) -> Session:
@@ -138,7 +148,10 @@ def test_question_has_why_how_and_i_dont_know():
     q = s.turns[-1]
     assert q.kind == "question" and q.why and q.console
     assert "aws ec2 describe-route-tables" in q.command and "--query" in q.command
-    assert q.choices[-1].label == "I don't know"
+    assert [c.label for c in q.choices][-2:] == [
+        "I don't know",
+        "Stop the questions: show what you can conclude",
+    ]
 
 
 def test_egress_demo_nat_situation_by_hand_names_the_scan_rule():
@@ -146,14 +159,21 @@ def test_egress_demo_nat_situation_by_hand_names_the_scan_rule():
     answer(s, "nat", "available", "nat")  # the route goes to a NAT gateway in this very subnet
     assert s.step == "results"
     assert rules_of(s) == {"nat.in-private-subnet"}
-    assert "nat.in-private-subnet" in scan_rules(build_demo().snapshot(), "egress", True)
+    assert "nat.in-private-subnet" in scan_rules(build_demo().snapshot(), "egress")
 
 
-def test_question_mode_stops_once_rules_can_conclude():
+def test_questions_that_cannot_change_the_outcome_are_not_asked():
     s = questions_session("egress")
-    answer(s, "none")
-    assert s.step == "results" and rules_of(s) == {"egress.no-default-route"}
-    assert len([t for t in s.turns if t.kind == "question"]) == 1
+    answer(s, "none", finish=False)
+    # With no 0.0.0.0/0 route, nothing about a NAT or an internet gateway can change the
+    # diagnosis: those questions are skipped, and only what can still decide a rule is asked.
+    asked = [t.question for t in s.turns if t.kind == "question"]
+    assert not {"nat_state", "nat_subnet", "igw_attached", "public_ip"} & set(asked)
+    assert s.step == "question" and s.question.id.startswith("paste_")
+    st = qs.rule_status("egress", s.answers)
+    assert "nat.not-available" in st.excluded and "nacl.blocks-return-traffic" in st.open
+    s.send("finish")
+    assert rules_of(s) == {"egress.no-default-route"}
 
 
 def test_ingress_question_mode():
@@ -211,21 +231,48 @@ def test_i_dont_know_says_what_cannot_be_concluded_and_moves_on():
     s = questions_session("egress")
     s.send("nat")
     turn = s.send("unknown")[-1]
-    assert s.step == "results"
-    said = "\n".join(t.text for t in s.turns[-3:])
-    assert "cannot check" in said and "nat.not-available" in said
-    assert "Not checked" in turn.text
+    # It moves on to the next question that can still decide something: where the NAT sits.
+    assert s.step == "question" and s.question.id == "nat_subnet"
+    assert "cannot rule out" in turn.text and "nat.not-available" in turn.text
+    assert "Question 3" in turn.text
+    s.send("nat")
+    while s.step == "question":
+        s.send("skip" if s.question.id.startswith("paste_") else "unknown")
+    end = s.turns[-1].text
+    assert rules_of(s) == {"nat.in-private-subnet"}
+    assert "I could not rule out" in end and "nat.not-available" in end
+    assert "nothing found" not in end
+
+
+@pytest.mark.parametrize("symptom", ["egress", "ingress", "exposure"])
+def test_no_symptom_ends_in_nothing_found_while_a_rule_is_open(symptom):
+    s = questions_session(symptom)
+    first = s.question.choices[0][0]
+    s.send(first)
+    while s.step == "question":
+        s.send("skip" if s.question.id.startswith("paste_") else "unknown")
+    end = s.turns[-1].text
+    assert s.open_rules and "I could not rule out" in end and "nothing found" not in end
+    for rid in s.open_rules:  # each in words, with the command that would settle it
+        line = next(x for x in end.splitlines() if f"({rid})" in x)
+        assert "to settle it: aws " in line
+    assert set(s.open_rules) | decided(s) | qs.rule_status(symptom, s.answers).excluded == (
+        qs.symptom_rules(symptom)
+    )
 
 
 def test_back_changes_an_answer():
     s = questions_session("egress")
     answer(s, "nat", "available", "nat")
     assert rules_of(s) == {"nat.in-private-subnet"}
+    s.send("back")  # undoes "stop the questions"
+    assert s.step == "question" and s.question.id.startswith("paste_")
     s.send("back")
     assert s.step == "question" and s.question.id == "nat_subnet"
     s.send("back")
     assert s.question.id == "nat_state"
     s.send("failed")
+    s.send("finish")
     assert rules_of(s) == {"nat.not-available"}
 
 
@@ -260,6 +307,7 @@ def test_paste_settles_every_question_it_can_and_says_so():
     s.send(orjson.dumps(files["nat-gateways.json"]).decode())
     # The NAT output settles its state and (with the route tables) where it sits.
     assert s.answers["nat_state"] == "available" and s.answers["nat_subnet"] == "nat"
+    s.send("finish")
     assert s.step == "results" and rules_of(s) == {"nat.in-private-subnet"}
     assert "sits in" in "\n".join(t.text for t in s.turns)
     # The finding names the user's own resources, as pasted, not made-up ones.
@@ -348,7 +396,7 @@ def test_egress_answers_by_hand_name_the_same_rules_as_a_scan(name):
     s = questions_session("egress")
     answer(s, *keys)
     assert s.step == "results"
-    assert rules_of(s) == scan_rules(snap, "egress", questions=True)
+    assert rules_of(s) == scan_rules(snap, "egress", only=decided(s))
 
 
 @pytest.mark.parametrize("name", list(_scenarios()))
@@ -367,8 +415,8 @@ def test_egress_pasting_the_situation_names_the_same_rules_as_a_scan(name):
         if s.step != "question":
             break
         s.send(orjson.dumps(files[f]).decode())
-    assert s.step == "results", s.turns[-1].text
-    assert rules_of(s) == scan_rules(b.snapshot(), "egress", questions=True)
+    answer(s)
+    assert rules_of(s) == scan_rules(b.snapshot(), "egress", only=decided(s))
     # Pasted ids carry into the findings: the same rule on the same resources as the scan.
     scan = {f.key for f in diagnose(b.snapshot()).findings if f.rule in rules_of(s)}
     assert {f.key for f in s.findings} == scan
