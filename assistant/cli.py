@@ -69,11 +69,6 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _chat(args: argparse.Namespace) -> int:
-    if not (sys.stdin.isatty() and sys.stdout.isatty()):
-        raise UserError(
-            "the chat needs a terminal (stdin and stdout); for scripts use a subcommand, "
-            "e.g. `vpc-helper scan --demo`"
-        )
     try:
         from assistant.tui.app import run_chat
     except ImportError:

@@ -602,9 +602,12 @@ class Session:
         if self.symptom == "whole":
             self.snapshot = qs.build_snapshot(self.symptom, self.answers, self.pasted)
             return self._diagnose(from_answers=True)
+        from assistant.engine import diagnose
+
         res = qs.question_result(self.symptom, self.answers, self.pasted)
         self.snapshot = res.snapshot
-        self.diagnosis = None
+        # The path trace ties its blocked hops to these findings (and only these).
+        self.diagnosis = diagnose(res.snapshot).model_copy(update={"findings": res.findings})
         from assistant.conversation.tree import vpc_tree
 
         self.tree = vpc_tree(self.snapshot, self.vpc_ids)

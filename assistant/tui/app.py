@@ -465,6 +465,13 @@ def run_chat(args: argparse.Namespace) -> int:
 
     if getattr(args, "demo", False) and getattr(args, "snapshot", None):
         raise UserError("use either --demo or --snapshot, not both")
+    import sys
+
+    if not (sys.stdin.isatty() and sys.stdout.isatty()):
+        raise UserError(
+            "the chat needs a terminal (stdin and stdout); for scripts use a subcommand, "
+            "e.g. `vpc-helper scan --demo`"
+        )
     app = ChatApp(Session.from_args(args))
     app.run()
     return int(app.return_code or 0)

@@ -167,6 +167,8 @@ def question_session(*answers: str) -> Session:
     s.send("questions")
     for a in answers:
         s.send(a)
+    if s.step == "question":
+        s.send("finish")  # stop the questions: the rest is listed as not ruled out
     return s
 
 
@@ -219,7 +221,7 @@ def test_ingress_question_mode_traces_the_internet_to_the_load_balancer():
     s.start()
     s.send("ingress")
     s.send("questions")
-    for a in ("lb", "internet-facing", "some", "yes"):
+    for a in ("lb", "internet-facing", "some", "yes", "finish"):
         s.send(a)
     assert s.step == "results"
     offered = {c.key: c.label for c in s.choices}

@@ -363,3 +363,14 @@ def test_typed_path_question_shows_the_blocked_hop_and_traces_in_a_worker(monkey
 
     run(go())
     assert calls and ui not in calls and "MainThread" not in calls, calls
+
+
+def test_chat_without_a_terminal_exits_2_with_a_message():
+    import time
+
+    from tests.helpers import run_cli
+
+    start = time.monotonic()
+    r = run_cli("--demo", input="")
+    assert r.returncode == 2 and "needs a terminal" in r.stderr and r.stderr.count("\n") == 1
+    assert "Traceback" not in r.stderr and time.monotonic() - start < 30
