@@ -187,9 +187,10 @@ class Session:
         if choice is None and text[:1] in "[{":
             shown = f"(pasted {len(text)} characters of JSON)"
         self.turns.append(Turn(role="user", text=shown))
-        if text.lower() in ("back", "/back"):
+        said = (choice.key if choice else text).lower()
+        if said in ("back", "/back"):
             return self.back(record=False)
-        if text.lower() in ("restart", "/restart", "start over"):
+        if said in ("restart", "/restart", "start over"):
             return self._restart()
         try:
             return self._dispatch(text, choice)

@@ -22,7 +22,18 @@ from assistant.models.snapshot import Snapshot
 
 FORMAT = "vpc-helper-transcript"
 VERSION = 1
-DEFAULT_DIR = Path("transcripts")
+
+
+def default_dir() -> Path:
+    """Where chats are saved unless told otherwise: the user's data directory (never the
+    repository's golden ``transcripts/``). ``VPC_HELPER_CHAT_DIR`` overrides it."""
+    override = os.environ.get("VPC_HELPER_CHAT_DIR")
+    if override:
+        return Path(override)
+    from platformdirs import user_data_path
+
+    return user_data_path("vpc-helper", appauthor=False) / "chats"
+
 
 # Never written: anything that looks like a credential.
 _SECRET_KEYS = re.compile(r"(secret|password|token|credential|accesskey|session_?key)", re.I)
@@ -224,9 +235,9 @@ def save(session: Any, target: str | Path | None = None) -> tuple[Path, Path]:
     """Write ``NAME.md`` and ``NAME.json`` atomically; returns both paths.
 
     ``target`` is a directory (a timestamped name is chosen) or a file path (its suffix is
-    replaced). Default: ``transcripts/``. A guided setup also gets ``NAME.answers.json``.
+    replaced). Default: :func:`default_dir`. A guided setup also gets ``NAME.answers.json``.
     """
-    target = Path(target) if target else DEFAULT_DIR
+    target = Path(target) if target else default_dir()
     if target.suffix in (".json", ".md"):
         base = target.with_suffix("")
     elif target.exists() and not target.is_dir():

@@ -21,10 +21,10 @@ a few questions. I name the rule that explains the problem and show the fix, ste
 
 | Key | Does |
 |---|---|
-| 1-9 | pick a quick reply (when the input line is empty) |
+| 1-9 | pick a quick reply on an empty line (more than 9: type the number, Enter) |
 | Enter | send what you typed |
 | Esc | back to the input line / close this screen |
-| Ctrl+B | go back one question and change the answer |
+| Ctrl+B | go back one question and change the answer (also in the guided setup) |
 | PageUp / PageDown | scroll the conversation (the input line keeps focus) |
 | Ctrl+S | save the transcript (Markdown + JSON) |
 | F1 | this help |
@@ -45,8 +45,9 @@ reach i-0def on 5432", or pick "Trace a path". I follow the path hop by hop (✓
 ? not known) with the configuration line that decides each hop, and the fix when it is blocked.
 Shift+Tab (twice) to the chat, then PageUp/PageDown, to read a long answer.
 
-**Transcripts** go to `transcripts/` as `.md` and `.json`; `vpc-helper replay FILE.json` re-runs
-one against today's rules (and its path traces).
+**Transcripts** (Ctrl+S) go to your data directory (`~/.local/share/vpc-helper/chats` on
+Linux; set `VPC_HELPER_CHAT_DIR` to choose) as `.md` and `.json`; `vpc-helper replay FILE.json`
+re-runs one against today's rules (and its path traces).
 """
 
 

@@ -56,7 +56,13 @@ def test_question_mode_result_light(snap_compare):
     assert snap_compare(
         ChatApp(Session()),
         terminal_size=SIZE,
-        run_before=_presses("f2", "1", "2", "1", "1", "2"),
+        run_before=_presses("f2", "1", "2", "1", "1", "2", "3"),  # 3: stop the questions
+    )
+
+
+def test_demo_diagnosis_80x24_says_how_many_choices_are_below(snap_compare):
+    assert snap_compare(
+        ChatApp(Session(demo=True)), terminal_size=(80, 24), run_before=_presses("1")
     )
 
 
