@@ -131,6 +131,8 @@ class Session:
         self._path: dict[str, Any] = {}  # the path being asked step by step: src, dst
         self._tracer: Any = None  # a Tracer over self.snapshot, built on first use
         self._finish = False  # the user asked to stop the questions and see the diagnosis
+        self._pending_path: Any = None  # a path asked at the opening, traced after diagnosis
+        self._walk_keys: list[str] = []  # the guided setup's questions answered, in order
         self.open_rules: list[str] = []  # question mode: the rules it could not rule out
 
     # -- public API -------------------------------------------------------------------------
@@ -158,7 +160,7 @@ class Session:
 
     @property
     def can_go_back(self) -> bool:
-        return self.step == "question" and bool(self.history)
+        return (self.step == "question" and bool(self.history)) or bool(self._walk_keys)
 
     def start(self) -> list[Turn]:
         """The opening: what is wrong?"""
@@ -184,7 +186,7 @@ class Session:
             return []
         choice = self._match_choice(text)
         shown = choice.label if choice else text
-        if choice is None and text[:1] in "[{":
+        if choice is None and text[:1] in ("[", "{") and self.step != "walkthrough":
             shown = f"(pasted {len(text)} characters of JSON)"
         self.turns.append(Turn(role="user", text=shown))
         said = (choice.key if choice else text).lower()
@@ -201,6 +203,8 @@ class Session:
         """Go back one question and forget its answer (and whatever a paste settled with it)."""
         if record:
             self.turns.append(Turn(role="user", text="(back)"))
+        if self.mode == "walkthrough" and self._walk is not None:
+            return self._walk_back()
         if self.step == "results" and self.mode == "questions" and self.history:
             self.step = "question"
         if self.step != "question" or not self.history:
@@ -247,7 +251,7 @@ class Session:
         step = self.step
         if step == "symptom":
             if choice is None:
-                return self._say("Pick one of these (type its number):", choices=self._choices)
+                return self._opening(text)
             return self._pick_symptom(choice.key)
         if step == "source":
             if choice is None:
@@ -270,6 +274,26 @@ class Session:
         return self._say("Let's start over.", choices=self._choices) + self._restart()
 
     # -- symptom and source ---------------------------------------------------------------------
+    def _opening(self, text: str) -> list[Turn]:
+        """A question typed at the opening: go to its symptom (and trace its path, if any)."""
+        from assistant.conversation.paths import understand_opening
+
+        op = understand_opening(text)
+        if op is None:
+            return self._say(
+                "Pick one of these (type its number), or ask in your own words, like "
+                '"why can\'t i-0abc reach the internet" or "is port 22 open to the world":',
+                choices=self._choices,
+            )
+        self._pending_path = op.path
+        what = SYMPTOM_BY_KEY[op.symptom].label
+        if op.path is not None:
+            ends = f"{op.path.source} to {op.path.destination}".replace("internet", "the internet")
+            what += f" (and I'll trace the path from {ends} once I have read your VPC)"
+        elif op.port is not None:
+            what += f" (port {op.port} in particular)"
+        return self._say(f"I understood: {what}.") + self._pick_symptom(op.symptom)
+
     def _pick_symptom(self, key: str) -> list[Turn]:
         self.symptom = key
         if key == "setup":
@@ -485,7 +509,7 @@ class Session:
 
         q = self.question
         assert q is not None and self.symptom is not None
-        if choice is None and text[:1] in "[{":
+        if choice is None and text[:1] in ("[", "{"):
             return self._paste(text)
         if choice is None:
             return self._say(
@@ -691,12 +715,16 @@ class Session:
                 lines.append(f"- {n.what}: {n.reason}{rules}")
         if self.others:
             lines.append(f"I also found {len(self.others)} other problem(s) in this VPC.")
-        return self._say(
+        out = self._say(
             "\n".join(lines),
             choices=self._result_choices(),
             kind="diagnosis",
             updates=["tree", "findings"],
         )
+        pq, self._pending_path = self._pending_path, None
+        if pq is not None and self._can_trace():
+            out += self._path_question(pq)
+        return out
 
     def _on_path(self, findings: list[Finding]) -> set[str]:
         """Keys of the findings on the symptom's path (see ``paths.symptom_path_resources``)."""
@@ -1038,6 +1066,7 @@ class Session:
             )
         self.mode = "walkthrough"
         self._walk = Walkthrough()
+        self._walk_keys = []
         self.step = "walkthrough"
         return (
             self._say(
@@ -1067,16 +1096,33 @@ class Session:
             Choice(key=str(n), label=f"{c.label}: {c.detail}" if c.detail else c.label)
             for n, c in enumerate(wt.choices(q.key), 1)
         ]
+        if q.kind == "bool" and not options:
+            options = [Choice(key="yes", label="Yes"), Choice(key="no", label="No")]
         default = wt.default(q.key)
-        shown = next((c.label for c in wt.choices(q.key) if c.value == default), default)
-        if shown in (None, ""):
-            shown = "none"
         options.append(
-            Choice(key="(default)", label=f"Use the default ({shown}): Enter on an empty line")
+            Choice(
+                key="(default)",
+                label=f"Use the default ({_default_words(q, default, wt.choices(q.key))}): "
+                "Enter on an empty line",
+            )
         )
         out = self._say(q.text, choices=options, kind="question", question=q.key, why=q.why)
         self._free_text = q.kind in ("text", "cidr", "cidrs", "int")
         return out
+
+    def _walk_back(self) -> list[Turn]:
+        """The guided setup: forget the last answer (and what was derived after it), ask again."""
+        if not self._walk_keys:
+            return self._say("There is no earlier question to go back to.", choices=self._choices)
+        from assistant.walkthrough.session import _order
+
+        key = self._walk_keys.pop()
+        self._walk.answers = {
+            k: v for k, v in self._walk.answers.items() if _order(k) < _order(key)
+        }
+        self.walkthrough_answers = None
+        self.step = "walkthrough"
+        return self._say("Back one question.") + self._walk_ask()
 
     def _walk_send(self, text: str) -> list[Turn]:
         from assistant.walkthrough import AnswerError
@@ -1088,8 +1134,11 @@ class Session:
         if q.kind == "int" and text.strip().isdigit():
             choice = None  # a number typed for a number question is the value, not a choice
         value = None if (choice and choice.key == "(default)") else (choice.key if choice else text)
+        if q.kind == "bool" and isinstance(value, str) and value.lower() in ("yes", "no"):
+            value = value.lower() == "yes"
         try:
             self._walk.answer(q.key, value)
+            self._walk_keys.append(q.key)
         except AnswerError as e:
             free = self._free_text
             out = self._say(f"{e}", kind="error", choices=self._choices, why=q.why)
@@ -1099,6 +1148,22 @@ class Session:
 
 
 _CANCEL = Choice(key="cancel", label="Cancel")
+
+
+def _default_words(q: Any, value: Any, choices: list[Any]) -> str:
+    """A default as a person says it: "Yes", "none", a choice's label, never True or []."""
+    for c in choices:
+        if c.value == value:
+            return c.label
+    if isinstance(value, bool):
+        return "Yes" if value else "No"
+    if isinstance(value, list | tuple):
+        return ", ".join(map(str, value)) or "none"
+    if value in (None, ""):
+        return "a placeholder" if getattr(q, "key", "") == "certificate_arn" else "none"
+    return str(value)
+
+
 _FINISH = Choice(key="finish", label="Stop the questions: show what you can conclude")
 
 

@@ -169,7 +169,7 @@ class ChatInput(Input):
         event.stop()
         joined = " ".join(line.strip() for line in text.splitlines() if line.strip())
         app = self.app
-        if joined[:1] in "[{" and not self.value and isinstance(app, ChatApp):
+        if joined[:1] in ("[", "{") and not self.value and isinstance(app, ChatApp):
             app.submit(joined)
             return
         self.insert_text_at_cursor(joined)
@@ -284,8 +284,12 @@ class ChatApp(App):
         log = self.chat_screen().query_one(ChatLog)
         if shown is None:
             shown = text.strip()
-            if shown[:1] in "[{":
+            if shown[:1] in ("[", "{") and self.session.step != "walkthrough":
                 shown = f"(pasted {len(shown)} characters of JSON)"
+            elif not shown:  # Enter on an empty line: the default
+                shown = next(
+                    (c.label for c in self.session.choices if c.key == "(default)"), "(default)"
+                )
         log.add(Turn(role="user", text=shown))
         self._run(text)
 

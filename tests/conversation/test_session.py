@@ -562,3 +562,42 @@ def test_question_mode_never_shows_made_up_ids(symptom, keys):
         text = " ".join([f.title, *f.resources, *(c for st in f.fix for c in st.cli)])
         assert not made_up.search(text), text
         assert any("YOUR" in r or "THE-" in r or "LOAD-BALANCER" in r for r in f.resources)
+
+
+@pytest.mark.parametrize(
+    ("typed", "symptom", "traced"),
+    [
+        ("why can't shop-app-b1 reach the internet", "egress", "not reachable"),
+        ("Why cannot shop-app-b1 access the internet?", "egress", "not reachable"),
+        ("is port 22 open to the world", "exposure", None),
+        ("can users reach shop-alb", "ingress", "reachable"),
+        ("apt install hangs on my server", "egress", None),
+    ],
+)
+def test_typed_questions_at_the_opening_are_understood(typed, symptom, traced):
+    s = Session(demo=True)
+    s.start()
+    out = s.send(typed)
+    assert s.symptom == symptom and out[0].text.startswith("I understood:")
+    assert any(t.kind == "diagnosis" for t in out)
+    traces = [t.trace for t in out if t.trace is not None]
+    if traced is None:
+        assert not traces
+    else:
+        assert [t.verdict for t in traces] == [traced]
+
+
+def test_unclear_opening_text_asks_again_with_examples():
+    s = Session()
+    s.start()
+    turn = s.send("hello there")[-1]
+    assert s.step == "symptom" and "in your own words" in turn.text and len(turn.choices) == 5
+
+
+def test_opening_question_without_a_vpc_asks_how_to_read_it_then_traces():
+    s = Session()
+    s.start()
+    s.send("why can't shop-app-b1 reach the internet")
+    assert s.step == "source" and s.symptom == "egress"
+    out = s.send("demo")
+    assert [t.trace.verdict for t in out if t.trace is not None] == ["not reachable"]

@@ -487,3 +487,45 @@ def test_chats_are_saved_under_the_user_data_directory(tmp_path, monkeypatch):
     md, js = save(s)
     assert js.parent == tmp_path / "data" / "vpc-helper" / "chats"
     assert ROOT / "transcripts" not in js.parents
+
+
+def test_a_question_typed_at_the_opening_goes_to_its_symptom_and_path():
+    async def go():
+        app = ChatApp(Session(demo=True))
+        async with app.run_test(size=SIZE) as pilot:
+            await settle(app, pilot)
+            await pilot.press(*"why can't shop-app-b1 reach the internet")
+            await keys(app, pilot, "enter")
+            assert app.session.symptom == "egress"
+            text = log_text(app)
+            assert "I understood:" in text and "blocked at the NAT gateway's route table" in text
+
+    run(go())
+
+
+def test_guided_setup_defaults_in_words_enter_and_ctrl_b():
+    async def go():
+        app = ChatApp(Session())
+        async with app.run_test(size=SIZE) as pilot:
+            await settle(app, pilot)
+            await keys(app, pilot, "5")
+            assert app.session.mode == "walkthrough"
+            seen = []
+            for _ in range(30):
+                if app.session.step != "walkthrough":
+                    break
+                seen.append(app.session.choices[-1].label)
+                await keys(app, pilot, "enter")  # the default
+            text = log_text(app)
+            assert "pasted 0 characters" not in text and "Use the default (main)" in text
+            labels = " ".join(seen)
+            assert "(True)" not in labels and "(False)" not in labels and "([])" not in labels
+            assert "Use the default (Yes)" in labels and "Use the default (none)" in labels
+            assert app.session.step == "results" and "Here is the plan" in text
+            await keys(app, pilot, "ctrl+b")  # back to the last question
+            assert app.session.step == "walkthrough"
+            last = app.session._walk.next_question().key
+            await keys(app, pilot, "ctrl+b")
+            assert app.session._walk.next_question().key != last
+
+    run(go())
