@@ -18,9 +18,13 @@ def register(sub) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from assistant.sources.files import collect_commands
+    from assistant.models.registry import collect_commands
 
-    print("# Read-only: every command only describes. Run in an empty directory, then send it.")
+    print(
+        "# Read-only: every command only describes, gets or searches. Run in an empty "
+        "directory (one per account and region if you have several: <account>/<region>/), "
+        "then send it."
+    )
     for c in collect_commands(args.region):
         print(c)
     return 0

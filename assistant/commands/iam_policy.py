@@ -11,15 +11,14 @@ def register(sub) -> None:
         "iam-policy",
         help="print the read-only IAM policy that live reading needs",
         description="Print the least-privilege IAM policy (JSON) naming exactly the "
-        "Describe/Get actions `vpc-helper scan` and `collect` use. Attach it to the role or "
+        "Describe/Get/Search actions `vpc-helper scan` and `collect` use. Attach it to the role or "
         "user whose credentials you scan with.",
     )
     p.set_defaults(func=run)
 
 
 def run(args: argparse.Namespace) -> int:
-    # live.py imports boto3 only inside its functions, so this stays fast.
-    from assistant.sources.live import iam_policy
+    from assistant.models.registry import iam_policy
 
     print(json.dumps(iam_policy(), indent=2))
     return 0

@@ -56,7 +56,12 @@ def run(args: argparse.Namespace) -> int:
     from assistant.render import render_json, render_markdown, render_text
 
     snapshot = load_source(args)
+    if any(f.status != "read" for f in snapshot.files):
+        from assistant.sources.files import files_line
+
+        print(f"vpc-helper: note: {files_line(snapshot.files)}", file=sys.stderr)
     d = diagnose(snapshot, vpc_ids=args.vpc)
+    d.files = list(snapshot.files)
     if args.format == "json":
         d.findings = d.at_least(args.min_severity)
         out = render_json(d)

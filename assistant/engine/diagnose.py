@@ -18,15 +18,16 @@ from assistant.models.finding import (
     Severity,
     SubnetSummary,
 )
+from assistant.models.registry import BY_COLLECTION, command_for, rules_needing
 from assistant.models.snapshot import Snapshot
-from assistant.sources.files import AWS_OUTPUTS, dangling_references
+from assistant.sources.files import dangling_references
 from assistant.topology import Topology
 
 _default: RuleEngine | None = None
 _default_lock = threading.Lock()
 
-COMMAND_FOR = {coll: cmd for _key, (coll, cmd) in AWS_OUTPUTS.items()}
-COMMAND_FOR["VpcAttributes"] = "aws ec2 describe-vpc-attribute --attribute enableDnsSupport"
+# The AWS CLI command that gives each collection (from the registry).
+COMMAND_FOR = {coll: command_for(coll) for coll in BY_COLLECTION}
 
 
 def default_engine() -> RuleEngine:
@@ -124,7 +125,13 @@ def _not_checked(snapshot: Snapshot, rules: tuple[Rule, ...]) -> list[NotChecked
             )
         )
     for nc in list(snapshot.not_checked) + dangling_references(snapshot):
-        out.append(NotCheckedItem(what=nc.what, reason=nc.reason, rules=nc.rules, action=nc.action))
+        ids = nc.rules
+        reason = nc.reason
+        if not ids and nc.what in BY_COLLECTION:  # a read that failed: the rules it affects
+            ids = rules_needing(nc.what, rules)
+            if ids:
+                reason = f"{reason}; these rules were not evaluated"
+        out.append(NotCheckedItem(what=nc.what, reason=reason, rules=ids, action=nc.action))
     return out
 
 
@@ -160,6 +167,37 @@ def focus(snapshot: Snapshot, vpc_ids: list[str]) -> Snapshot:
     s.TransitGatewayAttachments = [
         t for t in snapshot.TransitGatewayAttachments if t.ResourceId in keep
     ]
+    s.TransitGatewayVpcAttachments = [
+        t for t in snapshot.TransitGatewayVpcAttachments if t.VpcId in keep
+    ]
+    # The hub of the VPCs in focus is kept whole: its tables decide where their traffic goes.
+    tgws = {t.TransitGatewayId for t in s.TransitGatewayAttachments if t.TransitGatewayId}
+    tgws |= {t.TransitGatewayId for t in s.TransitGatewayVpcAttachments if t.TransitGatewayId}
+    s.TransitGateways = [t for t in snapshot.TransitGateways if t.TransitGatewayId in tgws]
+    s.TransitGatewayPeeringAttachments = [
+        p
+        for p in snapshot.TransitGatewayPeeringAttachments
+        if p.RequesterTgwInfo.TransitGatewayId in tgws or p.AccepterTgwInfo.TransitGatewayId in tgws
+    ]
+    s.TransitGatewayRouteTables = [
+        t for t in snapshot.TransitGatewayRouteTables if t.TransitGatewayId in tgws
+    ]
+    tables = {t.TransitGatewayRouteTableId for t in s.TransitGatewayRouteTables}
+    for coll in (
+        "TransitGatewayRouteTableAssociations",
+        "TransitGatewayRouteTablePropagations",
+        "TransitGatewayRoutes",
+    ):
+        setattr(s, coll, {k: v for k, v in getattr(snapshot, coll).items() if k in tables})
+    s.VpnGateways = [
+        g for g in snapshot.VpnGateways if any(a.VpcId in keep for a in g.VpcAttachments)
+    ]
+    vgws = {g.VpnGatewayId for g in s.VpnGateways}
+    s.VpnConnections = [
+        c
+        for c in snapshot.VpnConnections
+        if c.VpnGatewayId in vgws or (c.TransitGatewayId and c.TransitGatewayId in tgws)
+    ]
     s.Instances = [i for i in snapshot.Instances if i.VpcId in keep or i.SubnetId in subnets]
     s.NetworkInterfaces = [
         e for e in snapshot.NetworkInterfaces if e.VpcId in keep or e.SubnetId in subnets
@@ -172,6 +210,10 @@ def focus(snapshot: Snapshot, vpc_ids: list[str]) -> Snapshot:
     s.TargetGroups = [t for t in snapshot.TargetGroups if t.VpcId in keep]
     tgs = {t.TargetGroupArn for t in s.TargetGroups}
     s.TargetHealth = {k: v for k, v in snapshot.TargetHealth.items() if k in tgs}
+    s.LoadBalancerAttributes = {
+        k: v for k, v in snapshot.LoadBalancerAttributes.items() if k in arns
+    }
+    s.TargetGroupAttributes = {k: v for k, v in snapshot.TargetGroupAttributes.items() if k in tgs}
     s.FlowLogs = [f for f in snapshot.FlowLogs if f.ResourceId in keep | subnets]
     used = {e.AllocationId for n in s.NatGateways for e in n.NatGatewayAddresses}
     inst = {i.InstanceId for i in s.Instances}

@@ -6,6 +6,8 @@ from enum import StrEnum
 
 from pydantic import BaseModel, Field
 
+from assistant.models.snapshot import SourceFile
+
 
 class Severity(StrEnum):
     info = "info"
@@ -87,6 +89,8 @@ class Diagnosis(BaseModel):
     account_id: str | None = None
     region: str | None = None
     source: str | None = None
+    # The input files and what was made of each (read, skipped, unparsable); files only.
+    files: list[SourceFile] = Field(default_factory=list)
 
     def at_least(self, severity: Severity) -> list[Finding]:
         return [f for f in self.findings if f.severity.rank >= severity.rank]

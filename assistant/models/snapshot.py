@@ -18,12 +18,20 @@ class AwsModel(BaseModel):
     model_config = ConfigDict(extra="ignore", populate_by_name=True)
 
 
+class Located(AwsModel):
+    """A resource that knows its account and region (filled by the loader and the collector
+    from the folder path, the ARN, the OwnerId or the availability zone)."""
+
+    region: str | None = None
+    account: str | None = None
+
+
 class Tag(AwsModel):
     Key: str
     Value: str = ""
 
 
-class Tagged(AwsModel):
+class Tagged(Located):
     Tags: list[Tag] = Field(default_factory=list)
 
     def tag(self, key: str) -> str | None:
@@ -361,7 +369,7 @@ class PrefixListEntry(AwsModel):
     Description: str | None = None
 
 
-class PrefixList(AwsModel):
+class PrefixList(Located):
     """describe-prefix-lists: the AWS service prefix lists (S3, DynamoDB) with their CIDRs."""
 
     PrefixListId: str
@@ -582,7 +590,7 @@ class LbState(AwsModel):
     Code: str = "active"
 
 
-class LoadBalancer(AwsModel):
+class LoadBalancer(Located):
     LoadBalancerArn: str
     LoadBalancerName: str = ""
     DNSName: str | None = None
@@ -627,7 +635,7 @@ class ListenerAction(AwsModel):
         return list(dict.fromkeys(arns))
 
 
-class Listener(AwsModel):
+class Listener(Located):
     ListenerArn: str
     LoadBalancerArn: str
     Port: int
@@ -635,7 +643,7 @@ class Listener(AwsModel):
     DefaultActions: list[ListenerAction] = Field(default_factory=list)
 
 
-class TargetGroup(AwsModel):
+class TargetGroup(Located):
     TargetGroupArn: str
     TargetGroupName: str = ""
     Protocol: str | None = None
@@ -671,6 +679,16 @@ class FlowLog(Tagged):
     TrafficType: str | None = None
 
 
+class SourceFile(AwsModel):
+    """One input file and what the loader made of it."""
+
+    path: str
+    status: str  # "read", "skipped" (no top-level key the tool uses) or "unparsable"
+    key: str | None = None  # the top-level key(s) it was recognised by, or found in it
+    resources: int = 0
+    reason: str | None = None  # why it was skipped or could not be used
+
+
 class NotChecked(AwsModel):
     """Something that could not be read, and what it means for the diagnosis."""
 
@@ -694,6 +712,10 @@ class Snapshot(AwsModel):
     provided: list[str] = Field(default_factory=list)
     not_checked: list[NotChecked] = Field(default_factory=list)
     redacted: bool = False
+    # Every region the resources come from (``region`` stays one string for one region).
+    regions: list[str] = Field(default_factory=list)
+    # What the loader made of each input file (not saved with the snapshot).
+    files: list[SourceFile] = Field(default_factory=list, exclude=True)
 
     Vpcs: list[Vpc] = Field(default_factory=list)
     Subnets: list[Subnet] = Field(default_factory=list)
@@ -742,6 +764,15 @@ class Snapshot(AwsModel):
     def has(self, collection: str) -> bool:
         """Whether ``collection`` (e.g. ``"RouteTables"``) was provided."""
         return collection in self.provided
+
+    def account_ids(self) -> list[str]:
+        """Every account the resources belong to, sorted."""
+        out = {self.account_id} if self.account_id else set()
+        for coll in COLLECTIONS:
+            items = getattr(self, coll)
+            if isinstance(items, list):
+                out.update(x.account for x in items if getattr(x, "account", None))
+        return sorted(out)
 
 
 COLLECTIONS: tuple[str, ...] = (

@@ -13,6 +13,7 @@ def diagnosis_dict(d: Diagnosis) -> dict:
         "findings": [f.model_dump(mode="json") for f in d.findings],
         "subnets": [s.model_dump(mode="json") for s in d.subnets],
         "not_checked": [n.model_dump(mode="json") for n in d.not_checked],
+        **({"files": [f.model_dump(mode="json") for f in d.files]} if d.files else {}),
         "summary": {
             "vpcs": d.vpc_ids,
             "account_id": d.account_id,

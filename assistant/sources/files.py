@@ -1,46 +1,38 @@
-"""Snapshot files: the tool's own JSON, or plain AWS CLI ``describe-*`` outputs.
+"""Snapshot files: the tool's own JSON, or plain AWS CLI outputs, in any folder tree.
 
-Each AWS CLI output is recognised by its top-level key, so a help desk can ask a customer
-for the commands printed by ``vpc-helper collect-commands`` and read the files as they come.
+Each AWS CLI output is recognised by its top-level key (the registry in
+``assistant.models.registry`` says which), so a help desk can ask a customer for the commands
+printed by ``vpc-helper collect-commands`` and read the files as they come. A folder of any
+depth (``<account>/<region>/*.json``) is one snapshot: every resource knows its account and
+region, from its ARN, its OwnerId or availability zone, or else from the folder path. Files
+the tool does not use are skipped and listed; files that cannot be read are listed as
+unparsable; only a folder with nothing usable at all is an error.
 """
 
 from __future__ import annotations
 
+import ipaddress
 import re
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import orjson
-from pydantic import ConfigDict, Field, ValidationError
+from pydantic import TypeAdapter, ValidationError
 
 from assistant.errors import UserError
 from assistant.gcpause import gc_paused
+from assistant.models.registry import BY_COLLECTION, BY_KEY, ID_KEYS, Row
+from assistant.models.registry import collect_commands as _registry_commands
 from assistant.models.snapshot import (
     COLLECTIONS,
     SNAPSHOT_FORMAT,
     SNAPSHOT_VERSION,
-    Address,
     AwsModel,
-    EgressOnlyInternetGateway,
-    FlowLog,
     Instance,
-    InternetGateway,
-    Listener,
-    LoadBalancer,
-    NatGateway,
-    NetworkAcl,
-    NetworkInterface,
     NotChecked,
-    RouteTable,
-    SecurityGroup,
     Snapshot,
-    Subnet,
-    TargetGroup,
-    TargetHealthDescription,
-    TransitGatewayAttachment,
-    Vpc,
-    VpcEndpoint,
-    VpcPeeringConnection,
+    SourceFile,
 )
 
 
@@ -48,105 +40,22 @@ class SnapshotError(UserError):
     """A snapshot input that cannot be read; the message is one line naming the file."""
 
 
-# Top-level key of an AWS CLI output -> (snapshot collection, the command that makes it).
-AWS_OUTPUTS: dict[str, tuple[str, str]] = {
-    "Vpcs": ("Vpcs", "aws ec2 describe-vpcs"),
-    "Subnets": ("Subnets", "aws ec2 describe-subnets"),
-    "RouteTables": ("RouteTables", "aws ec2 describe-route-tables"),
-    "InternetGateways": ("InternetGateways", "aws ec2 describe-internet-gateways"),
-    "EgressOnlyInternetGateways": (
-        "EgressOnlyInternetGateways",
-        "aws ec2 describe-egress-only-internet-gateways",
-    ),
-    "NatGateways": ("NatGateways", "aws ec2 describe-nat-gateways"),
-    "Addresses": ("Addresses", "aws ec2 describe-addresses"),
-    "VpcEndpoints": ("VpcEndpoints", "aws ec2 describe-vpc-endpoints"),
-    "VpcPeeringConnections": ("VpcPeeringConnections", "aws ec2 describe-vpc-peering-connections"),
-    "TransitGatewayAttachments": (
-        "TransitGatewayAttachments",
-        "aws ec2 describe-transit-gateway-attachments",
-    ),
-    "Reservations": ("Instances", "aws ec2 describe-instances"),
-    "NetworkInterfaces": ("NetworkInterfaces", "aws ec2 describe-network-interfaces"),
-    "SecurityGroups": ("SecurityGroups", "aws ec2 describe-security-groups"),
-    "NetworkAcls": ("NetworkAcls", "aws ec2 describe-network-acls"),
-    "FlowLogs": ("FlowLogs", "aws ec2 describe-flow-logs"),
-    "LoadBalancers": ("LoadBalancers", "aws elbv2 describe-load-balancers"),
-    "TargetGroups": ("TargetGroups", "aws elbv2 describe-target-groups"),
-    "Listeners": ("Listeners", "aws elbv2 describe-listeners --load-balancer-arn <arn>"),
-    "TargetHealthDescriptions": (
-        "TargetHealth",
-        "aws elbv2 describe-target-health --target-group-arn <arn>",
-    ),
-}
-
-_ID_KEYS = {
-    "Vpcs": "VpcId",
-    "Subnets": "SubnetId",
-    "RouteTables": "RouteTableId",
-    "InternetGateways": "InternetGatewayId",
-    "EgressOnlyInternetGateways": "EgressOnlyInternetGatewayId",
-    "NatGateways": "NatGatewayId",
-    "Addresses": "AllocationId",
-    "VpcEndpoints": "VpcEndpointId",
-    "VpcPeeringConnections": "VpcPeeringConnectionId",
-    "TransitGatewayAttachments": "TransitGatewayAttachmentId",
-    "Instances": "InstanceId",
-    "NetworkInterfaces": "NetworkInterfaceId",
-    "SecurityGroups": "GroupId",
-    "NetworkAcls": "NetworkAclId",
-    "FlowLogs": "FlowLogId",
-    "LoadBalancers": "LoadBalancerArn",
-    "TargetGroups": "TargetGroupArn",
-    "Listeners": "ListenerArn",
-    "TransitGateways": "TransitGatewayId",
-    "TransitGatewayVpcAttachments": "TransitGatewayAttachmentId",
-    "TransitGatewayPeeringAttachments": "TransitGatewayAttachmentId",
-    "TransitGatewayRouteTables": "TransitGatewayRouteTableId",
-    "ManagedPrefixLists": "PrefixListId",
-    "PrefixLists": "PrefixListId",
-    "VpnGateways": "VpnGatewayId",
-    "VpnConnections": "VpnConnectionId",
-}
+# Kept for callers that still look a collection's id up here; the registry is the source.
+_ID_KEYS = ID_KEYS
+_IGNORED_KEYS = {"ResponseMetadata", "NextToken", "NextMarker", "AdditionalRoutesAvailable"}
+_REGION = re.compile(r"^[a-z]{2}(?:-gov|-iso[a-z]?)?-[a-z]+-\d+$")
+_REGION_IN = re.compile(r"(?<![a-z0-9-])([a-z]{2}(?:-gov|-iso[a-z]?)?-[a-z]+-\d+)(?![0-9])")
+_AZ_REGION = re.compile(r"^([a-z]{2}(?:-gov|-iso[a-z]?)?-[a-z]+-\d+)")
+_ACCOUNT = re.compile(r"(?<!\d)(\d{12})(?!\d)")
+_SHOWN = 5
 
 
 def collect_commands(region: str | None = None) -> list[str]:
     """The AWS CLI commands whose outputs ``scan --snapshot DIR`` reads, one file each."""
-    r = f" --region {region}" if region else ""
-    cmds = [
-        f"aws ec2 describe-vpcs{r} > vpcs.json",
-        f"aws ec2 describe-subnets{r} > subnets.json",
-        f"aws ec2 describe-route-tables{r} > route-tables.json",
-        f"aws ec2 describe-internet-gateways{r} > internet-gateways.json",
-        f"aws ec2 describe-egress-only-internet-gateways{r} > egress-only-internet-gateways.json",
-        f"aws ec2 describe-nat-gateways{r} > nat-gateways.json",
-        f"aws ec2 describe-addresses{r} > addresses.json",
-        f"aws ec2 describe-vpc-endpoints{r} > vpc-endpoints.json",
-        f"aws ec2 describe-vpc-peering-connections{r} > vpc-peering-connections.json",
-        f"aws ec2 describe-transit-gateway-attachments{r} > transit-gateway-attachments.json",
-        f"aws ec2 describe-instances{r} > instances.json",
-        f"aws ec2 describe-network-interfaces{r} > network-interfaces.json",
-        f"aws ec2 describe-security-groups{r} > security-groups.json",
-        f"aws ec2 describe-network-acls{r} > network-acls.json",
-        f"aws ec2 describe-flow-logs{r} > flow-logs.json",
-        f"aws elbv2 describe-load-balancers{r} > load-balancers.json",
-        f"aws elbv2 describe-target-groups{r} > target-groups.json",
-        "# per VPC: DNS attributes",
-        f"for v in $(aws ec2 describe-vpcs{r} --query 'Vpcs[].VpcId' --output text); do "
-        f"aws ec2 describe-vpc-attribute{r} --vpc-id $v --attribute enableDnsSupport "
-        "> vpc-attr-dns-support-$v.json; "
-        f"aws ec2 describe-vpc-attribute{r} --vpc-id $v --attribute enableDnsHostnames "
-        "> vpc-attr-dns-hostnames-$v.json; done",
-        "# per load balancer: listeners",
-        f"for a in $(aws elbv2 describe-load-balancers{r} --query 'LoadBalancers[].LoadBalancerArn'"
-        " --output text); do "
-        f"aws elbv2 describe-listeners{r} --load-balancer-arn $a > listeners-${{a##*/}}.json; done",
-        "# per target group: target health (the file name carries the target group name)",
-        f"for t in $(aws elbv2 describe-target-groups{r} --query 'TargetGroups[].TargetGroupArn'"
-        " --output text); do n=$(echo $t | cut -d/ -f2); "
-        f"aws elbv2 describe-target-health{r} --target-group-arn $t > target-health-$n.json; done",
-    ]
-    return cmds
+    return _registry_commands(region)
+
+
+# -- reading bytes -------------------------------------------------------------------------
 
 
 def _read_bytes(path: Path) -> bytes:
@@ -158,42 +67,205 @@ def _read_bytes(path: Path) -> bytes:
         raise SnapshotError(f"{path}: is a directory") from None
     except OSError as e:
         raise SnapshotError(f"{path}: cannot read ({e.strerror or e})") from None
-    if not data.strip():
-        raise SnapshotError(f"{path}: file is empty")
     return data
 
 
-def _expand(paths: list[str | Path]) -> list[Path]:
-    out: list[Path] = []
+def _decode(path: Path, data: bytes) -> Any:
+    """JSON from UTF-8 (with or without BOM) or UTF-16 (what PowerShell redirection writes)."""
+    if data.startswith(b"\xef\xbb\xbf"):
+        data = data[3:]
+    elif data.startswith((b"\xff\xfe", b"\xfe\xff")) or (
+        len(data) >= 2 and (data[0] == 0) != (data[1] == 0)
+    ):
+        enc = (
+            "utf-16"
+            if data.startswith((b"\xff\xfe", b"\xfe\xff"))
+            else ("utf-16-be" if data[0] == 0 else "utf-16-le")
+        )
+        try:
+            data = data.decode(enc).lstrip("\ufeff").encode()
+        except UnicodeError:
+            raise SnapshotError(f"{path}: not valid JSON (undecodable UTF-16 text)") from None
+    if not data.strip():
+        raise SnapshotError(f"{path}: file is empty")
+    try:
+        return orjson.loads(data)
+    except orjson.JSONDecodeError as e:
+        raise SnapshotError(f"{path}: not valid JSON ({e})") from None
+
+
+def _expand(paths: list[str | Path]) -> list[tuple[Path, Path]]:
+    """Every input file with the folder it was found under (``(root, file)``)."""
+    out: list[tuple[Path, Path]] = []
     for p in paths:
         p = Path(p)
         if p.is_dir():
-            files = sorted(f for f in p.iterdir() if f.suffix.lower() == ".json" and f.is_file())
+            files = sorted(
+                f
+                for f in p.rglob("*")
+                if f.suffix.lower() == ".json"
+                and f.is_file()
+                and not any(part.startswith(".") for part in f.relative_to(p).parts)
+            )
             if not files:
                 raise SnapshotError(f"{p}: directory holds no .json files")
-            out += files
+            out += [(p, f) for f in files]
         elif not p.exists():
             raise SnapshotError(f"{p}: no such file or directory")
         else:
-            out.append(p)
+            out.append((p.parent, p))
     return out
 
 
-def _describe_validation(path: Path, err: ValidationError) -> str:
+# -- where a resource lives ----------------------------------------------------------------
+
+
+def path_location(path: Path, root: Path | None = None) -> tuple[str | None, str | None]:
+    """(region, account) named by the folders between ``root`` and ``path`` (or the stem)."""
+    try:
+        parts = list(path.relative_to(root).parts[:-1]) if root else list(path.parts[:-1])
+    except ValueError:
+        parts = list(path.parts[:-1])
+    region = account = None
+    for part in parts:
+        m = _ACCOUNT.search(part)
+        if m:
+            account = m.group(1)
+        r = _REGION_IN.search(part.lower())
+        if r:
+            region = r.group(1)
+    if region is None:
+        r = _REGION_IN.search(path.stem.lower())
+        region = r.group(1) if r else None
+    return region, account
+
+
+def _arn_location(value: Any) -> tuple[str | None, str | None]:
+    if isinstance(value, str) and value.startswith("arn:"):
+        parts = value.split(":", 5)
+        if len(parts) == 6:
+            region = parts[3] if _REGION.match(parts[3]) else None
+            account = parts[4] if _ACCOUNT.fullmatch(parts[4]) else None
+            return region, account
+    return None, None
+
+
+def resource_location(raw: Any) -> tuple[str | None, str | None]:
+    """(region, account) a resource states itself: ARN, OwnerId, availability zone."""
+    if not isinstance(raw, dict):
+        return None, None
+    region = account = None
+    for k, v in raw.items():
+        if k.endswith("Arn") and isinstance(v, str):
+            r, a = _arn_location(v)
+            region, account = region or r, account or a
+    for k in ("OwnerId", "VpcOwnerId", "ResourceOwnerId"):
+        v = raw.get(k)
+        if account is None and isinstance(v, str) and _ACCOUNT.fullmatch(v):
+            account = v
+    if region is None:
+        az = raw.get("AvailabilityZone")
+        if not isinstance(az, str):
+            placement = raw.get("Placement")
+            az = placement.get("AvailabilityZone") if isinstance(placement, dict) else None
+        m = _AZ_REGION.match(az) if isinstance(az, str) else None
+        region = m.group(1) if m else None
+    return region, account
+
+
+# -- values that cannot be right -------------------------------------------------------------
+
+_TARGET_PREFIX = {
+    "GatewayId": ("igw-", "vgw-", "vpce-", "local"),
+    "NatGatewayId": ("nat-",),
+    "TransitGatewayId": ("tgw-",),
+    "VpcPeeringConnectionId": ("pcx-",),
+    "EgressOnlyInternetGatewayId": ("eigw-",),
+    "InstanceId": ("i-",),
+    "NetworkInterfaceId": ("eni-",),
+    "LocalGatewayId": ("lgw-",),
+    "CarrierGatewayId": ("cagw-",),
+    "CoreNetworkArn": ("arn:",),
+    "DestinationPrefixListId": ("pl-",),
+}
+
+
+def _bad_cidr(value: str | None, version: int | None = None) -> str | None:
+    if value is None:
+        return None
+    try:
+        net = ipaddress.ip_network(value, strict=False)
+    except ValueError:
+        return f"{value!r} is not a CIDR block"
+    if version and net.version != version:
+        return f"{value!r} is not an IPv{version} CIDR block"
+    return None
+
+
+def invalid_values(collection: str, items: list[Any]) -> str | None:
+    """The first value that cannot be right (``Routes.1.GatewayId: 'banana' is not ...``)."""
+    checks: list[tuple[str, str | None, int | None]] = []
+    for n, x in enumerate(items):
+        if collection in ("Vpcs", "Subnets"):
+            checks.append((f"{n}.CidrBlock", x.CidrBlock or None, 4))
+            for k, a in enumerate(getattr(x, "CidrBlockAssociationSet", [])):
+                checks.append((f"{n}.CidrBlockAssociationSet.{k}.CidrBlock", a.CidrBlock, 4))
+            for k, a in enumerate(x.Ipv6CidrBlockAssociationSet):
+                checks.append(
+                    (f"{n}.Ipv6CidrBlockAssociationSet.{k}.Ipv6CidrBlock", a.Ipv6CidrBlock, 6)
+                )
+        elif collection == "RouteTables":
+            for k, r in enumerate(x.Routes):
+                where = f"{n}.Routes.{k}"
+                checks.append((f"{where}.DestinationCidrBlock", r.DestinationCidrBlock, 4))
+                checks.append((f"{where}.DestinationIpv6CidrBlock", r.DestinationIpv6CidrBlock, 6))
+                for fld, prefixes in _TARGET_PREFIX.items():
+                    v = getattr(r, fld)
+                    if v is not None and not v.startswith(prefixes):
+                        return f"{where}.{fld}: {v!r} is not a route target ({prefixes[0]}...)"
+        elif collection == "SecurityGroups":
+            for side in ("IpPermissions", "IpPermissionsEgress"):
+                for k, perm in enumerate(getattr(x, side)):
+                    for j, rng in enumerate(perm.IpRanges):
+                        checks.append((f"{n}.{side}.{k}.IpRanges.{j}.CidrIp", rng.CidrIp, 4))
+                    for j, rng in enumerate(perm.Ipv6Ranges):
+                        checks.append((f"{n}.{side}.{k}.Ipv6Ranges.{j}.CidrIpv6", rng.CidrIpv6, 6))
+        elif collection == "NetworkAcls":
+            for k, e in enumerate(x.Entries):
+                checks.append((f"{n}.Entries.{k}.CidrBlock", e.CidrBlock, 4))
+                checks.append((f"{n}.Entries.{k}.Ipv6CidrBlock", e.Ipv6CidrBlock, 6))
+        elif collection == "TransitGatewayRoutes":
+            checks.append((f"{n}.DestinationCidrBlock", x.DestinationCidrBlock, None))
+        elif collection == "PrefixListEntries":
+            checks.append((f"{n}.Cidr", x.Cidr, None))
+        elif collection == "PrefixLists":
+            for k, c in enumerate(x.Cidrs):
+                checks.append((f"{n}.Cidrs.{k}", c, None))
+    for where, value, version in checks:
+        bad = _bad_cidr(value, version)
+        if bad:
+            return f"{where}: {bad}"
+    return None
+
+
+# -- one response --------------------------------------------------------------------------
+
+
+def _describe_validation(where: str, err: ValidationError) -> str:
     e = err.errors()[0]
     loc = ".".join(str(x) for x in e["loc"])
-    if e["type"] == "json_invalid":
-        return f"{path}: not valid JSON ({e['msg'].removeprefix('Invalid JSON: ')})"
     if not e["loc"] and e["type"] in ("model_type", "model_attributes_type", "dict_type"):
         got = type(e.get("input")).__name__
-        return f"{path}: expected a JSON object from an 'aws ... describe-*' command, got a {got}"
-    if len(e["loc"]) == 1 and e["type"] == "list_type":
-        return f"{path}: '{loc}' should be a list"
+        return f"{where}: expected a JSON object from an 'aws ... describe-*' command, got a {got}"
+    if not e["loc"] and e["type"] == "list_type":
+        return f"{where} should be a list"
     more = f" (and {err.error_count() - 1} more)" if err.error_count() > 1 else ""
-    return f"{path}: {loc}: {e['msg']}{more}"
+    return f"{where}.{loc}: {e['msg']}{more}" if loc else f"{where}: {e['msg']}{more}"
 
 
 def _own_snapshot(path: Path, data: Any) -> Snapshot:
+    if not isinstance(data, dict):
+        raise SnapshotError(f"{path}: a vpc-helper snapshot must be a JSON object")
     version = data.get("version")
     if not isinstance(version, int):
         raise SnapshotError(f"{path}: snapshot has no integer 'version'")
@@ -203,82 +275,261 @@ def _own_snapshot(path: Path, data: Any) -> Snapshot:
             f"understands ({SNAPSHOT_VERSION}); upgrade vpc-helper"
         )
     try:
-        return Snapshot.model_validate(data)
+        snap = Snapshot.model_validate(data)
     except ValidationError as e:
-        raise SnapshotError(_describe_validation(path, e)) from None
+        e0 = e.errors()[0]
+        loc = ".".join(str(x) for x in e0["loc"])
+        more = f" (and {e.error_count() - 1} more)" if e.error_count() > 1 else ""
+        raise SnapshotError(f"{path}: {loc}: {e0['msg']}{more}") from None
+    for coll in COLLECTIONS:
+        items = getattr(snap, coll)
+        values = [x for v in items.values() for x in v] if isinstance(items, dict) else items
+        if values and not isinstance(values[0], str):
+            bad = invalid_values(coll, values)
+            if bad:
+                raise SnapshotError(f"{path}: invalid input: {coll}.{bad}")
+    return snap
 
 
 class _Reservation(AwsModel):
-    Instances: list[Instance] = Field(default_factory=list)
+    Instances: list[Instance] = []
 
 
-class _DnsAttr(AwsModel):
-    Value: bool
+_ADAPTERS: dict[str, TypeAdapter] = {}
 
 
-class CliOutput(AwsModel):
-    """Any one AWS CLI describe-* output (or a vpc-helper snapshot's header)."""
+def _adapter(row: Row) -> TypeAdapter:
+    """A validator for the items of ``row``'s output."""
+    if row.collection not in _ADAPTERS:
+        from assistant.models import snapshot as m
 
-    model_config = ConfigDict(extra="allow", populate_by_name=True)
-
-    format: str | None = None
-    version: Any = None
-    Vpcs: list[Vpc] | None = None
-    Subnets: list[Subnet] | None = None
-    RouteTables: list[RouteTable] | None = None
-    InternetGateways: list[InternetGateway] | None = None
-    EgressOnlyInternetGateways: list[EgressOnlyInternetGateway] | None = None
-    NatGateways: list[NatGateway] | None = None
-    Addresses: list[Address] | None = None
-    VpcEndpoints: list[VpcEndpoint] | None = None
-    VpcPeeringConnections: list[VpcPeeringConnection] | None = None
-    TransitGatewayAttachments: list[TransitGatewayAttachment] | None = None
-    Reservations: list[_Reservation] | None = None
-    NetworkInterfaces: list[NetworkInterface] | None = None
-    SecurityGroups: list[SecurityGroup] | None = None
-    NetworkAcls: list[NetworkAcl] | None = None
-    FlowLogs: list[FlowLog] | None = None
-    LoadBalancers: list[LoadBalancer] | None = None
-    TargetGroups: list[TargetGroup] | None = None
-    Listeners: list[Listener] | None = None
-    TargetHealthDescriptions: list[TargetHealthDescription] | None = None
-    TargetGroupArn: str | None = None
-    VpcId: str | None = None
-    EnableDnsSupport: _DnsAttr | bool | None = None
-    EnableDnsHostnames: _DnsAttr | bool | None = None
-
-
-def _parse(path: Path, doc: bytes | Any) -> CliOutput | Snapshot:
-    """Validate one document (JSON bytes or parsed JSON) as a CLI output or a snapshot."""
-    try:
-        if isinstance(doc, bytes):
-            head = doc[:400]
-            if b'"format"' in head and SNAPSHOT_FORMAT.encode() in head:
-                return _own_snapshot(path, orjson.loads(doc))
-            out = CliOutput.model_validate_json(doc)
+        item = {
+            "Instances": _Reservation,
+            "TargetHealth": m.TargetHealthDescription,
+            "TransitGatewayRouteTableAssociations": m.TgwRouteTableAttachmentRef,
+            "TransitGatewayRouteTablePropagations": m.TgwRouteTableAttachmentRef,
+            "TransitGatewayRoutes": m.TransitGatewayRoute,
+            "PrefixListEntries": m.PrefixListEntry,
+            "LoadBalancerAttributes": _Attribute,
+            "TargetGroupAttributes": _Attribute,
+        }.get(row.collection)
+        if item is None:
+            ann = Snapshot.model_fields[row.collection].annotation
+            _ADAPTERS[row.collection] = TypeAdapter(ann)
         else:
-            if isinstance(doc, dict) and doc.get("format") == SNAPSHOT_FORMAT:
-                return _own_snapshot(path, doc)
-            out = CliOutput.model_validate(doc)
-    except ValidationError as e:
-        raise SnapshotError(_describe_validation(path, e)) from None
-    except orjson.JSONDecodeError as e:
-        raise SnapshotError(f"{path}: not valid JSON ({e})") from None
-    if out.format == SNAPSHOT_FORMAT:
-        return _own_snapshot(path, orjson.loads(doc) if isinstance(doc, bytes) else doc)
-    return out
+            _ADAPTERS[row.collection] = TypeAdapter(list[item])
+    return _ADAPTERS[row.collection]
+
+
+class _Attribute(AwsModel):
+    Key: str
+    Value: str | None = None
+
+
+_TG_ATTRIBUTES = ("deregistration_delay", "stickiness", "preserve_client_ip", "proxy_protocol")
+
+
+def _which_row(key: str, doc: dict[str, Any], path: Path) -> Row:
+    """The row a top-level key belongs to; two keys are shared by two commands each."""
+    rows = BY_KEY[key]
+    if len(rows) == 1:
+        return rows[0]
+    by = {r.collection: r for r in rows}
+    stem = path.stem.lower()
+    items = doc.get(key) if isinstance(doc.get(key), list) else []
+    if key == "PrefixLists":
+        if any(isinstance(x, dict) and "Cidrs" in x for x in items):
+            return by["PrefixLists"]
+        shaped = ("AddressFamily", "MaxEntries", "OwnerId", "PrefixListArn", "Version", "State")
+        if any(isinstance(x, dict) and any(k in x for k in shaped) for x in items):
+            return by["ManagedPrefixLists"]
+        return by["ManagedPrefixLists" if "managed" in stem else "PrefixLists"]
+    # "Attributes": describe-load-balancer-attributes or describe-target-group-attributes
+    if "LoadBalancerArn" in doc:
+        return by["LoadBalancerAttributes"]
+    if "TargetGroupArn" in doc:
+        return by["TargetGroupAttributes"]
+    if stem.startswith(("tg-", "target-group")) or "targetgroup" in stem:
+        return by["TargetGroupAttributes"]
+    if stem.startswith(("lb-", "load-balancer", "loadbalancer")):
+        return by["LoadBalancerAttributes"]
+    keys = [x.get("Key", "") for x in items if isinstance(x, dict)]
+    tg = any(str(k).startswith(_TG_ATTRIBUTES) for k in keys)
+    return by["TargetGroupAttributes" if tg else "LoadBalancerAttributes"]
+
+
+@dataclass
+class _Part:
+    """What one response contributes, before it is merged."""
+
+    row: Row
+    items: list[Any]
+    raws: list[Any]
+    carried: str | None  # the parent item named inside the output (per-item rows)
+
+
+@dataclass
+class _File:
+    path: Path
+    shown: str  # the path as the user gave it, relative to the folder
+    region: str | None
+    account: str | None
+    status: str = "read"
+    keys: list[str] = field(default_factory=list)
+    resources: int = 0
+    reason: str | None = None
+    error: str | None = None  # the one-line message if the file is all there is
+    failed: str | None = None  # the collection it would have given
+    parts: list[_Part] = field(default_factory=list)
+    own: list[Snapshot] = field(default_factory=list)
+    dns: dict[str, dict[str, bool]] = field(default_factory=dict)
+
+
+def _response(f: _File, doc: Any) -> None:
+    """Add one response (a JSON object) of file ``f``; SnapshotError if it cannot be used."""
+    if not isinstance(doc, dict):
+        raise SnapshotError(
+            f"{f.path}: expected a JSON object from an 'aws ... describe-*' command, "
+            f"got a {type(doc).__name__}"
+        )
+    if doc.get("format") == SNAPSHOT_FORMAT:
+        f.own.append(_own_snapshot(f.path, doc))
+        f.keys.append("format")
+        return
+    if "VpcId" in doc and ("EnableDnsSupport" in doc or "EnableDnsHostnames" in doc):
+        vpc = doc["VpcId"]
+        for attr in ("EnableDnsSupport", "EnableDnsHostnames"):
+            if attr in doc:
+                val = doc[attr]
+                val = val.get("Value") if isinstance(val, dict) else val
+                if not isinstance(val, bool) or not isinstance(vpc, str):
+                    raise SnapshotError(f"{f.path}: {attr}: expected true or false")
+                f.dns.setdefault(vpc, {})[attr] = val
+                f.keys.append(attr)
+        return
+    keys = [k for k in doc if k in BY_KEY and doc[k] is not None]
+    if any(BY_KEY[k][0].collection == "VpcAttributes" for k in keys):
+        raise SnapshotError(f"{f.path}: a describe-vpc-attribute output needs its 'VpcId'")
+    if not keys:
+        shown = ", ".join([k for k in doc if k not in _IGNORED_KEYS][:4]) or "none"
+        raise _Skipped(
+            f"{f.path}: not a recognised AWS CLI output (top-level keys: {shown}); "
+            "run `vpc-helper collect-commands` for the commands to use",
+            shown,
+        )
+    for key in keys:
+        row = _which_row(key, doc, f.path)
+        f.failed = row.collection  # until it is read
+        raw = doc[key]
+        if not isinstance(raw, list):
+            raise SnapshotError(f"{f.path}: '{key}' should be a list")
+        try:
+            items = _adapter(row).validate_python(raw)
+        except ValidationError as e:
+            raise SnapshotError(_describe_validation(f"{f.path}: {key}", e)) from None
+        raws = raw
+        if row.collection == "Instances":
+            raws = [
+                dict(i, OwnerId=i.get("OwnerId") or r.get("OwnerId"))
+                for r in raw
+                for i in (r.get("Instances") or [])
+                if isinstance(i, dict)
+            ]
+            items = [i for r in items for i in r.Instances]
+        if row.collection in ("LoadBalancerAttributes", "TargetGroupAttributes"):
+            items = [{a.Key: a.Value or "" for a in items}] if items else [{}]
+        else:
+            bad = invalid_values(row.collection, items)
+            if bad:
+                raise SnapshotError(f"{f.path}: invalid input: {key}.{bad}")
+        carried = doc.get(row.carry) if row.carry else None
+        if carried is not None and not isinstance(carried, str):
+            raise SnapshotError(f"{f.path}: '{row.carry}' should be a string")
+        f.parts.append(_Part(row, items, raws, carried))
+        f.failed = None
+        f.keys.append(key)
+        f.resources += len(items) if row.collection not in _ATTRS else len(items[0])
+
+
+_ATTRS = ("LoadBalancerAttributes", "TargetGroupAttributes")
+
+
+class _Skipped(SnapshotError):
+    """A JSON object with no top-level key the tool uses."""
+
+    def __init__(self, message: str, keys: str):
+        super().__init__(message)
+        self.keys = keys
+
+
+def _read_file(path: Path, root: Path | None, doc: bytes | Any) -> _File:
+    shown = str(path.relative_to(root)) if root and path.is_relative_to(root) else str(path)
+    region, account = path_location(path, root)
+    f = _File(path, shown, region, account)
+    try:
+        data = _decode(path, doc) if isinstance(doc, bytes) else doc
+        docs = data if isinstance(data, list) and data else [data]
+        if isinstance(data, list) and not data:
+            raise SnapshotError(f"{path}: expected a JSON object, got an empty list")
+        skipped: list[_Skipped] = []
+        for d in docs:
+            try:
+                _response(f, d)
+            except _Skipped as e:
+                skipped.append(e)
+        if skipped and not (f.parts or f.own or f.dns):
+            f.status, f.reason, f.keys = "skipped", "not used", [skipped[0].keys]
+            f.error = str(skipped[0])
+    except SnapshotError as e:
+        f.status, f.error, f.parts, f.own, f.dns = "unparsable", str(e), [], [], {}
+        f.reason = str(e).removeprefix(f"{path}: ")
+        f.resources = 0
+        if f.failed is None:  # not even JSON: the file name may still say what it was
+            f.failed = _BY_FILE.get(path.stem.lower())
+    return f
+
+
+_BY_FILE = {r.file: r.collection for r in BY_COLLECTION.values() if r.per is None}
+
+
+# -- many files, one snapshot ----------------------------------------------------------------
 
 
 def load_snapshot(paths: list[str | Path] | str | Path) -> Snapshot:
-    """Load a snapshot from the tool's own JSON file or from AWS CLI output files."""
+    """Load a snapshot from the tool's own JSON files or AWS CLI outputs, files or folders."""
     if isinstance(paths, (str, Path)):
         paths = [paths]
     files = _expand(list(paths))
     with gc_paused():
-        snap = snapshot_from_outputs([(p, _read_bytes(p)) for p in files])
+        snap = snapshot_from_outputs(
+            [(p, _read_bytes(p)) for _root, p in files],
+            roots={p: root for root, p in files},
+            strict=False,
+            label=", ".join(str(p) for p in paths),
+        )
     if snap.source is None:
         snap.source = ", ".join(str(p) for p in paths)
     return snap
+
+
+def _item_id(part: _Part, f: _File, parents: list[Any], names: dict[str, str]) -> str:
+    """The parent item a per-item output belongs to: the key it carries, or its file name."""
+    if part.carried:
+        return part.carried
+    stem = f.path.stem
+    field_ = part.row.per_field or ""
+    ids = [getattr(p, field_, None) for p in parents]
+    for i in ids:
+        if i and (i in stem or (i.startswith("arn:") and i.rsplit("/", 1)[-1] in stem)):
+            return i
+    for prefix in (part.row.file + "-", "target-health-"):
+        if stem.startswith(prefix) and stem.removeprefix(prefix) in names:
+            return names[stem.removeprefix(prefix)]
+    return f"unknown-{_kebab_field(field_)}:{stem}"
+
+
+def _kebab_field(name: str) -> str:
+    return re.sub(r"(?<!^)(?=[A-Z])", "-", name).lower().removesuffix("-id")
 
 
 def snapshot_from_outputs(
@@ -286,63 +537,157 @@ def snapshot_from_outputs(
     account_id: str | None = None,
     region: str | None = None,
     source: str | None = None,
+    roots: dict[Path, Path] | None = None,
+    strict: bool | None = None,
+    label: str | None = None,
 ) -> Snapshot:
-    """Build a snapshot from AWS CLI outputs (JSON bytes or parsed), each named by its file."""
+    """Build a snapshot from AWS CLI outputs (JSON bytes or parsed), each named by its file.
+
+    ``strict`` (the default for a dict of pasted outputs): any file that is skipped or cannot
+    be read is an error. Otherwise such files are listed in ``snapshot.files`` and only a set
+    with nothing usable is an error.
+    """
     if isinstance(items, dict):
+        strict = True if strict is None else strict
         items = [(Path(k), v) for k, v in items.items()]
-    merged: dict[str, dict[str, Any]] = {}
+    roots = roots or {}
+    read = [_read_file(p, roots.get(p), doc) for p, doc in items]
+    bad = [f for f in read if f.status != "read"]
+    if bad and (strict or len(bad) == len(read)):
+        if len(read) == 1 or strict:
+            raise SnapshotError(bad[0].error or f"{bad[0].path}: cannot be used")
+        raise SnapshotError(f"{label or 'input'}: nothing usable: {files_line(read)}")
+    good = [f for f in read if f.status == "read"]
+    snap = _assemble(good, account_id, region, source)
+    snap.not_checked += _uneven(good)
+    # A collection one of whose files could not be read is incomplete: not provided.
+    for f in bad:
+        if f.status == "unparsable" and f.failed:
+            if f.failed in snap.provided:
+                snap.provided.remove(f.failed)
+            snap.not_checked.append(
+                NotChecked(what=f.failed, reason=f"{f.shown} could not be used: {f.reason}")
+            )
+    snap.files = [
+        SourceFile(
+            path=f.shown,
+            status=f.status,
+            key=", ".join(dict.fromkeys(f.keys)) or None,
+            resources=f.resources,
+            reason=f.reason if f.status != "read" else None,
+        )
+        for f in read
+    ]
+    return snap
+
+
+def _uneven(files: list[_File]) -> list[NotChecked]:
+    """Folders of one account/region that lack outputs another folder has."""
+    by_place: dict[str, set[str]] = {}
+    for f in files:
+        if f.region or f.account:
+            place = "/".join(x for x in (f.account, f.region) if x)
+            by_place.setdefault(place, set()).update(p.row.collection for p in f.parts)
+    if len(by_place) < 2:
+        return []
+    every = set().union(*by_place.values())
+    out = []
+    for place, got in sorted(by_place.items()):
+        missing = sorted(c for c in every - got if BY_COLLECTION[c].per is None)
+        if missing and got:
+            shown = ", ".join(missing[:6]) + (
+                f" and {len(missing) - 6} more" if len(missing) > 6 else ""
+            )
+            out.append(
+                NotChecked(
+                    what=f"{place}: {len(missing)} output(s) not sent",
+                    reason=f"the other folders have them, this one has no {shown}; findings about "
+                    "its resources may be incomplete",
+                )
+            )
+    return out
+
+
+def files_line(files: list[Any]) -> str:
+    """``read 14 files, skipped 12 (not used): a.json, ...; 1 unparsable: b.json (why)``.
+
+    ``files`` are ``SourceFile`` rows (or the loader's own records of them).
+    """
+    from assistant.render.safe import clean
+
+    def name(f: Any) -> str:
+        return clean(str(getattr(f, "shown", None) or f.path), limit=80)
+
+    n_read = sum(1 for f in files if f.status == "read")
+    skipped = [name(f) for f in files if f.status == "skipped"]
+    bad = [f for f in files if f.status == "unparsable"]
+    out = f"read {n_read} file{'s' if n_read != 1 else ''}"
+    if skipped:
+        more = f" and {len(skipped) - _SHOWN} more" if len(skipped) > _SHOWN else ""
+        out += f", skipped {len(skipped)} (not used): {', '.join(skipped[:_SHOWN])}{more}"
+    if bad:
+        why = clean(str(bad[0].reason or ""), limit=160)
+        more = f" and {len(bad) - 1} more" if len(bad) > 1 else ""
+        out += f", {len(bad)} unparsable (not used): {name(bad[0])} ({why}){more}"
+    return out
+
+
+def _assemble(
+    files: list[_File], account_id: str | None, region: str | None, source: str | None
+) -> Snapshot:
+    merged: dict[str, dict[Any, Any]] = {}
     provided: list[str] = []
     dns: dict[str, dict[str, bool]] = {}
-    health_pending: list[tuple[Path, CliOutput]] = []
+    per_item: list[tuple[_Part, _File]] = []
     own: list[Snapshot] = []
-    for path, doc in items:
-        out = _parse(path, doc)
-        if isinstance(out, Snapshot):
-            own.append(out)
-            continue
-        if out.VpcId and (out.EnableDnsSupport is not None or out.EnableDnsHostnames is not None):
-            for attr in ("EnableDnsSupport", "EnableDnsHostnames"):
-                val = getattr(out, attr)
-                if val is not None:
-                    dns.setdefault(out.VpcId, {})[attr] = (
-                        val.Value if isinstance(val, _DnsAttr) else val
-                    )
-            continue
-        keys = [k for k in AWS_OUTPUTS if getattr(out, k) is not None]
-        if not keys:
-            shown = ", ".join(list(out.model_extra or {})[:4]) or "none"
-            raise SnapshotError(
-                f"{path}: not a recognised AWS CLI output (top-level keys: {shown}); "
-                "run `vpc-helper collect-commands` for the commands to use"
-            )
-        for key in keys:
-            coll = AWS_OUTPUTS[key][0]
+    for f in files:
+        own += f.own
+        for vpc, attrs in f.dns.items():
+            dns.setdefault(vpc, {}).update(attrs)
+        for part in f.parts:
+            coll = part.row.collection
             if coll not in provided:
                 provided.append(coll)
-            if key == "TargetHealthDescriptions":
-                health_pending.append((path, out))
+            if part.row.per is not None and part.row.collection != "Listeners":
+                per_item.append((part, f))
                 continue
-            resources = getattr(out, key)
-            if key == "Reservations":
-                resources = [i for r in resources for i in r.Instances]
             bucket = merged.setdefault(coll, {})
-            id_key = _ID_KEYS[coll]
-            for n, res in enumerate(resources):
-                bucket[getattr(res, id_key, None) or f"#{path}:{n}"] = res
+            id_key = part.row.id_key or ""
+            for n, (res, raw) in enumerate(zip(part.items, part.raws, strict=False)):
+                _locate(res, raw, f)
+                bucket[getattr(res, id_key, None) or f"#{f.path}:{n}"] = res
     fields: dict[str, Any] = {c: list(v.values()) for c, v in merged.items()}
-    # Target health files name their target group by a TargetGroupArn key or by file name.
-    tg_names = {tg.TargetGroupName: tg.TargetGroupArn for tg in fields.get("TargetGroups", [])}
-    health: dict[str, list] = {}
-    for path, out in health_pending:
-        arn = out.TargetGroupArn
-        if not arn:
-            stem = path.stem.removeprefix("target-health-")
-            arn = tg_names.get(stem, f"unknown-target-group:{stem}")
-        health[arn] = out.TargetHealthDescriptions or []
+    keyed: dict[str, dict[str, Any]] = {}
+    for part, f in per_item:
+        row = part.row
+        parents = fields.get(row.per or "", [])
+        names: dict[str, str] = {}
+        if row.per == "TargetGroups":
+            names = {tg.TargetGroupName: tg.TargetGroupArn for tg in parents}
+        elif row.per == "LoadBalancers":
+            names = {lb.LoadBalancerName: lb.LoadBalancerArn for lb in parents}
+        item = _item_id(part, f, parents, names)
+        value = part.items[0] if row.collection in _ATTRS else part.items
+        bucket = keyed.setdefault(row.collection, {})
+        if isinstance(value, list) and item in bucket:
+            bucket[item] = bucket[item] + value  # several pages of one item
+        else:
+            bucket[item] = value
+    # Per-item outputs of a parent that has no item needing a call: complete by definition.
+    for row in BY_COLLECTION.values():
+        if row.per and row.per in provided and row.collection not in provided:
+            if row.collection == "VpcAttributes":
+                continue
+            parents = fields.get(row.per, [])
+            if row.per_skip:
+                f_, v_ = row.per_skip
+                parents = [p for p in parents if getattr(p, f_, None) != v_]
+            if not parents:
+                provided.append(row.collection)
     snap = Snapshot(
         **fields,
-        TargetHealth=health,
-        provided=provided,
+        **keyed,
+        provided=[c for c in provided if c != "VpcAttributes"],
         account_id=account_id,
         region=region,
         source=source,
@@ -355,18 +700,70 @@ def snapshot_from_outputs(
             vpc.EnableDnsHostnames = attrs["EnableDnsHostnames"]
     if snap.Vpcs and all(v.EnableDnsSupport is not None for v in snap.Vpcs):
         snap.provided.append("VpcAttributes")  # describe-vpc-attribute for every VPC
-    if snap.account_id is None:
-        snap.account_id = next((v.OwnerId for v in snap.Vpcs if v.OwnerId), None)
-    if snap.region is None and snap.Subnets and snap.Subnets[0].AvailabilityZone:
-        # us-east-1a -> us-east-1 (local zones such as us-east-1-bos-1a keep their parent)
-        m = re.match(r"^([a-z]{2}(?:-[a-z]+)+-\d+)", snap.Subnets[0].AvailabilityZone)
-        snap.region = m.group(1) if m else None
+    apply_lb_attributes(snap)
+    settle_location(snap, account_id, region)
     if own:
         base = own[0]
         for o in own[1:]:
             base = merge(base, o)
         snap = merge(base, snap) if snap.provided else base
     return snap
+
+
+def _locate(res: Any, raw: Any, f: _File) -> None:
+    if not hasattr(res, "region"):
+        return
+    r, a = resource_location(raw)
+    if res.region is None:
+        res.region = r or f.region
+    if res.account is None:
+        res.account = a or f.account
+
+
+def apply_lb_attributes(snap: Snapshot) -> None:
+    """Fill each load balancer's cross-zone flag from describe-load-balancer-attributes."""
+    for lb in snap.LoadBalancers:
+        attrs = snap.LoadBalancerAttributes.get(lb.LoadBalancerArn)
+        if attrs is None:
+            continue
+        if lb.Type == "application":  # always on for an ALB, whatever the attribute says
+            lb.CrossZoneEnabled = True
+            continue
+        value = attrs.get("load_balancing.cross_zone.enabled")
+        if value is not None:
+            lb.CrossZoneEnabled = value.lower() == "true"
+
+
+def settle_location(snap: Snapshot, account_id: str | None, region: str | None) -> None:
+    """The snapshot's region(s) and account from its resources (one region: its name)."""
+    regions: set[str] = set()
+    accounts: set[str] = set()
+    located: list[Any] = []
+    for coll in COLLECTIONS:
+        items = getattr(snap, coll)
+        if isinstance(items, list):
+            for x in items:
+                if hasattr(x, "region"):
+                    located.append(x)
+                    if x.region:
+                        regions.add(x.region)
+                    if x.account:
+                        accounts.add(x.account)
+    if region and "," not in region:
+        regions.add(region)
+    if account_id:
+        accounts.add(account_id)
+    # One region or account known for the whole input: resources that did not say take it.
+    for x in located:
+        if x.region is None and len(regions) == 1:
+            x.region = next(iter(regions))
+        if x.account is None and len(accounts) == 1:
+            x.account = next(iter(accounts))
+    snap.regions = sorted(regions)
+    if snap.region is None and regions:
+        snap.region = ",".join(sorted(regions))
+    if snap.account_id is None and len(accounts) == 1:
+        snap.account_id = next(iter(accounts))
 
 
 def merge(a: Snapshot, b: Snapshot) -> Snapshot:
@@ -376,7 +773,7 @@ def merge(a: Snapshot, b: Snapshot) -> Snapshot:
         if isinstance(getattr(out, coll), dict):  # per-id outputs (target health, TGW routes...)
             getattr(out, coll).update(getattr(b, coll))
             continue
-        id_key = _ID_KEYS[coll]
+        id_key = ID_KEYS[coll]
         items = {getattr(x, id_key, None) or id(x): x for x in getattr(out, coll)}
         for x in getattr(b, coll):
             items[getattr(x, id_key, None) or id(x)] = x
@@ -385,6 +782,12 @@ def merge(a: Snapshot, b: Snapshot) -> Snapshot:
     out.not_checked = a.not_checked + b.not_checked
     out.account_id = b.account_id or a.account_id
     out.region = b.region or a.region
+    out.regions = sorted(set(a.regions) | set(b.regions))
+    if len(out.regions) > 1:
+        out.region = ",".join(out.regions)
+        accounts = set(a.account_ids()) | set(b.account_ids())
+        out.account_id = out.account_id if len(accounts) <= 1 else None
+    out.files = a.files + b.files
     out.collected_at = b.collected_at or a.collected_at
     out.source = b.source or a.source
     out.redacted = a.redacted or b.redacted

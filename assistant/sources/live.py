@@ -1,13 +1,20 @@
 """Read a live account's network configuration with boto3, read-only.
 
-Every AWS operation the collector makes is listed once, in ``OPERATIONS``: the collector
-runs them and ``vpc-helper iam-policy`` prints exactly their IAM actions. Each resource type
-is one paginated call per region, run concurrently. Only three kinds of call are made per
-item, because the API has no account-wide form of them:
+Every AWS operation the collector makes is a row of the registry
+(``assistant.models.registry``): the collector runs them and ``vpc-helper iam-policy`` prints
+exactly their IAM actions. Each resource type is one paginated call per region, run
+concurrently. Calls are made per item only where the API has no account-wide form:
 
 - ``DescribeVpcAttribute`` per VPC in scope (DNS support and DNS hostnames, one call each);
-- ``DescribeListeners`` per load balancer (it requires a ``LoadBalancerArn``);
-- ``DescribeTargetHealth`` per target group (it requires a ``TargetGroupArn``).
+- ``DescribeListeners``, ``DescribeLoadBalancerAttributes`` per load balancer (they need its ARN);
+- ``DescribeTargetHealth``, ``DescribeTargetGroupAttributes`` per target group (its ARN);
+- ``GetTransitGatewayRouteTableAssociations``, ``GetTransitGatewayRouteTablePropagations`` and
+  ``SearchTransitGatewayRoutes`` per transit gateway route table (its id);
+- ``GetManagedPrefixListEntries`` per customer-managed prefix list (its id).
+
+An error on one call (access denied, an operation the endpoint does not support, an item
+deleted mid-scan, a response that cannot be parsed) becomes a ``not_checked`` entry naming the
+API and the error code; the rest is read. Only credentials, region and endpoint failures stop.
 
 boto3 is imported inside the functions: importing it takes longer than the rest of the CLI.
 """
@@ -22,7 +29,10 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 from assistant.errors import UserError
-from assistant.models.snapshot import NotChecked, Snapshot
+from assistant.models.registry import ACCOUNT, ROWS, Row, children_of
+from assistant.models.registry import iam_actions as _iam_actions
+from assistant.models.registry import iam_policy as _iam_policy
+from assistant.models.snapshot import COLLECTIONS, NotChecked, Snapshot
 
 if TYPE_CHECKING:  # pragma: no cover
     import boto3
@@ -35,112 +45,9 @@ CONNECT_TIMEOUT = 5
 READ_TIMEOUT = 30
 WORKERS = 8
 
-
-@dataclass(frozen=True)
-class Operation:
-    """One read the collector makes, and the snapshot collection it fills."""
-
-    service: str  # boto3 client name
-    name: str  # API operation name, as in IAM and in botocore events
-    collection: str  # Snapshot collection filled (or "VpcAttributes", "Account")
-    label: str  # what the progress line says is being read
-    result_key: str = ""
-    vpc_filter: str | None = None  # API filter that scopes the call to the VPCs asked for
-    per: str | None = None  # "vpc", "load_balancer", "target_group": one call per item
-    paginated: bool = True
-
-    @property
-    def iam_prefix(self) -> str:
-        return {"ec2": "ec2", "elbv2": "elasticloadbalancing", "sts": "sts"}[self.service]
-
-    @property
-    def action(self) -> str:
-        """The IAM action, e.g. ``ec2:DescribeSubnets``."""
-        return f"{self.iam_prefix}:{self.name}"
-
-    @property
-    def method(self) -> str:
-        """The boto3 method name, e.g. ``describe_subnets``."""
-        out = ""
-        for i, ch in enumerate(self.name):
-            if ch.isupper() and i:
-                out += "_"
-            out += ch.lower()
-        return out
-
-
-def _ec2(name: str, coll: str, label: str, key: str, vpc_filter: str | None = None) -> Operation:
-    return Operation("ec2", name, coll, label, key, vpc_filter)
-
-
-# The one list of everything the collector calls; the IAM policy is derived from it.
-OPERATIONS: tuple[Operation, ...] = (
-    Operation("sts", "GetCallerIdentity", "Account", "account", paginated=False),
-    _ec2("DescribeVpcs", "Vpcs", "VPCs", "Vpcs", "vpc-id"),
-    _ec2("DescribeSubnets", "Subnets", "subnets", "Subnets", "vpc-id"),
-    _ec2("DescribeRouteTables", "RouteTables", "route tables", "RouteTables", "vpc-id"),
-    # Not filtered: a detached internet gateway has no VPC, and routes may still point at it.
-    _ec2("DescribeInternetGateways", "InternetGateways", "internet gateways", "InternetGateways"),
-    _ec2(
-        "DescribeEgressOnlyInternetGateways",
-        "EgressOnlyInternetGateways",
-        "egress-only internet gateways",
-        "EgressOnlyInternetGateways",
-    ),
-    _ec2("DescribeNatGateways", "NatGateways", "NAT gateways", "NatGateways", "vpc-id"),
-    _ec2("DescribeAddresses", "Addresses", "Elastic IPs", "Addresses"),
-    _ec2("DescribeVpcEndpoints", "VpcEndpoints", "VPC endpoints", "VpcEndpoints", "vpc-id"),
-    # Peering has two VPC sides; one filter cannot express "either", so it is read whole.
-    _ec2(
-        "DescribeVpcPeeringConnections",
-        "VpcPeeringConnections",
-        "peering connections",
-        "VpcPeeringConnections",
-    ),
-    _ec2(
-        "DescribeTransitGatewayAttachments",
-        "TransitGatewayAttachments",
-        "transit gateway attachments",
-        "TransitGatewayAttachments",
-    ),
-    _ec2("DescribeInstances", "Instances", "instances", "Reservations", "vpc-id"),
-    _ec2(
-        "DescribeNetworkInterfaces",
-        "NetworkInterfaces",
-        "network interfaces",
-        "NetworkInterfaces",
-        "vpc-id",
-    ),
-    _ec2("DescribeSecurityGroups", "SecurityGroups", "security groups", "SecurityGroups", "vpc-id"),
-    _ec2("DescribeNetworkAcls", "NetworkAcls", "network ACLs", "NetworkAcls", "vpc-id"),
-    # Flow logs may be on subnets or interfaces as well as VPCs: read whole.
-    _ec2("DescribeFlowLogs", "FlowLogs", "flow logs", "FlowLogs"),
-    Operation("elbv2", "DescribeLoadBalancers", "LoadBalancers", "load balancers", "LoadBalancers"),
-    Operation("elbv2", "DescribeTargetGroups", "TargetGroups", "target groups", "TargetGroups"),
-    Operation(
-        "ec2",
-        "DescribeVpcAttribute",
-        "VpcAttributes",
-        "VPC DNS attributes",
-        per="vpc",
-        paginated=False,
-    ),
-    Operation(
-        "elbv2", "DescribeListeners", "Listeners", "listeners", "Listeners", per="load_balancer"
-    ),
-    Operation(
-        "elbv2",
-        "DescribeTargetHealth",
-        "TargetHealth",
-        "target health",
-        "TargetHealthDescriptions",
-        per="target_group",
-        paginated=False,
-    ),
-)
-
-# The per-item operations wait for the list they iterate over.
-PARENT = {"vpc": "Vpcs", "load_balancer": "LoadBalancers", "target_group": "TargetGroups"}
+# Everything the collector calls: the account first, then the registry's rows.
+Operation = Row
+OPERATIONS: tuple[Row, ...] = (ACCOUNT, *ROWS)
 DNS_ATTRIBUTES = ("enableDnsSupport", "enableDnsHostnames")
 
 ACCESS_DENIED = {
@@ -180,29 +87,12 @@ class LiveError(UserError):
 
 def iam_actions() -> list[str]:
     """The IAM actions the collector uses, sorted."""
-    return sorted({op.action for op in OPERATIONS})
+    return _iam_actions()
 
 
 def iam_policy() -> dict[str, Any]:
     """The least-privilege IAM policy document for live reading."""
-    return {
-        "Version": "2012-10-17",
-        "Statement": [
-            {
-                "Sid": "VpcHelperReadOnly",
-                "Effect": "Allow",
-                "Action": iam_actions(),
-                "Resource": "*",
-            }
-        ],
-    }
-
-
-def rules_needing(collection: str) -> list[str]:
-    """Ids of the rules whose ``needs`` include ``collection``."""
-    from assistant.engine.rules import load_rules
-
-    return sorted(r.id for r in load_rules() if collection in r.needs)
+    return _iam_policy()
 
 
 # -- sessions and errors ----------------------------------------------------------------
@@ -262,6 +152,47 @@ def _denied(err: Exception) -> bool:
     return isinstance(err, ClientError) and err.response.get("Error", {}).get("Code") in (
         ACCESS_DENIED
     )
+
+
+def error_code(err: Exception) -> str:
+    """The AWS error code of ``err`` (or its class name when AWS gave none)."""
+    from botocore.exceptions import ClientError
+
+    if isinstance(err, ClientError):
+        return str(err.response.get("Error", {}).get("Code") or "") or type(err).__name__
+    return type(err).__name__
+
+
+def stops_the_run(err: Exception) -> bool:
+    """Credentials, region and endpoint failures: nothing else can be read either."""
+    from botocore import exceptions as bx
+    from botocore.parsers import ResponseParserError
+
+    if isinstance(err, ResponseParserError):  # e.g. an operation the endpoint does not serve
+        return False
+    if isinstance(
+        err,
+        (
+            bx.NoCredentialsError,
+            bx.PartialCredentialsError,
+            bx.SSOError,
+            bx.TokenRetrievalError,
+            bx.CredentialRetrievalError,
+            bx.EndpointConnectionError,
+            bx.ConnectTimeoutError,
+            bx.ProxyConnectionError,
+        ),
+    ):
+        return True
+    if isinstance(err, bx.ClientError):
+        code = error_code(err)
+        return (
+            code in EXPIRED
+            or code in BAD_CREDENTIALS
+            or code == "OptInRequired"
+            or code.startswith("InvalidVpcID")  # --vpc names a VPC this region does not have
+        )
+    return not isinstance(err, (bx.BotoCoreError, bx.ClientError))
 
 
 def user_error(err: Exception, op: Operation, region: str, endpoint: str | None) -> LiveError:
@@ -350,6 +281,8 @@ def _in_scope(collection: str, item: dict[str, Any], vpcs: set[str]) -> bool:
     """For the reads the API cannot filter by VPC: whether ``item`` belongs to ``vpcs``.
 
     Internet gateways attached nowhere are kept: a route in scope may still point at one.
+    Transit gateways, their route tables and prefix lists are kept whole: the hub of the VPCs
+    in scope decides where their traffic goes.
     """
     if collection in ("LoadBalancers", "TargetGroups"):
         return item.get("VpcId") in vpcs
@@ -360,16 +293,26 @@ def _in_scope(collection: str, item: dict[str, Any], vpcs: set[str]) -> bool:
         sides = (item.get("AccepterVpcInfo", {}), item.get("RequesterVpcInfo", {}))
         return any(side.get("VpcId") in vpcs for side in sides)
     if collection == "TransitGatewayAttachments":
-        return item.get("ResourceId") in vpcs
-    return True  # Elastic IPs and flow logs: kept whole, narrowed by the diagnosis
+        return item.get("ResourceId") in vpcs or item.get("ResourceType") != "vpc"
+    if collection == "TransitGatewayVpcAttachments":
+        return item.get("VpcId") in vpcs
+    if collection == "VpnGateways":
+        return any(a.get("VpcId") in vpcs for a in item.get("VpcAttachments", []))
+    return True  # Elastic IPs, flow logs, hubs: kept whole, narrowed by the diagnosis
 
 
 @dataclass
 class _Task:
-    op: Operation
+    op: Row
     region: str
-    item: str | None = None  # the VPC id or ARN of a per-item call
+    item: str | None = None  # the VPC id, ARN or table id of a per-item call
     attribute: str | None = None
+
+
+_DICT_ROWS = {
+    r.collection for r in ROWS if r.per and r.collection not in ("Listeners", "VpcAttributes")
+}
+DNS_ATTRIBUTES = ("enableDnsSupport", "enableDnsHostnames")
 
 
 class _Region:
@@ -383,84 +326,115 @@ class _Region:
         }
         self.raw: dict[str, Any] = {}
         self.dns: dict[str, dict[str, bool]] = {}
-        self.health: dict[str, list] = {}
-        self.listeners: dict[str, list[dict[str, Any]]] = {}  # load balancer ARN -> listeners
-        self.denied: dict[str, tuple[Operation, str]] = {}  # collection -> (op, why)
+        self.per_item: dict[str, dict[str, Any]] = {}  # collection -> item id -> output
+        self.failed: dict[str, tuple[Row, str, bool]] = {}  # collection -> (op, why, denied)
+        self.notes: list[NotChecked] = []
         self.account: str | None = None
 
-    def url(self, op: Operation) -> str:
+    def url(self, op: Row) -> str:
         return self.clients[op.service].meta.endpoint_url
 
     def run(self, task: _Task) -> None:
         op = task.op
         client = self.clients[op.service]
-        if op.name == "GetCallerIdentity":
+        if op is ACCOUNT:
             self.account = client.get_caller_identity().get("Account")
-        elif op.name == "DescribeVpcAttribute":
+        elif op.collection == "VpcAttributes":
             res = client.describe_vpc_attribute(VpcId=task.item, Attribute=task.attribute)
-            key = task.attribute[0].upper() + task.attribute[1:]
-            self.dns.setdefault(task.item, {})[key] = bool(res.get(key, {}).get("Value"))
-        elif op.name == "DescribeListeners":
-            self.listeners[task.item] = read_pages(client, op, LoadBalancerArn=task.item)
-        elif op.name == "DescribeTargetHealth":
-            res = client.describe_target_health(TargetGroupArn=task.item)
-            self.health[task.item] = res.get("TargetHealthDescriptions", [])
+            key = (task.attribute or "")[0].upper() + (task.attribute or "")[1:]
+            self.dns.setdefault(task.item or "", {})[key] = bool(res.get(key, {}).get("Value"))
+        elif op.per:
+            params: dict[str, Any] = {op.per_param or "": task.item}
+            if op.filters:
+                params["Filters"] = op.api_filters
+            if op.paginated:
+                items: Any = read_pages(client, op, **params)
+            else:
+                res = getattr(client, op.method)(**params)
+                items = res.get(op.result_key, [])
+                if res.get("AdditionalRoutesAvailable"):
+                    self.notes.append(
+                        NotChecked(
+                            what=f"{op.collection} of {task.item}",
+                            reason=f"{op.name} in {self.region} returned its first "
+                            f"{len(items)} routes only (AdditionalRoutesAvailable); routes "
+                            "beyond them were not read",
+                        )
+                    )
+            if op.collection in ("LoadBalancerAttributes", "TargetGroupAttributes"):
+                items = {a["Key"]: a.get("Value", "") for a in items if "Key" in a}
+            self.per_item.setdefault(op.collection, {})[task.item or ""] = items
         else:
-            params: dict[str, Any] = {}
+            params = {}
             if self.vpc_ids and op.vpc_filter:
                 params["Filters"] = [{"Name": op.vpc_filter, "Values": list(self.vpc_ids)}]
             items = read_pages(client, op, **params)
             if op.collection == "Instances":
-                items = [i for r in items for i in r.get("Instances", [])]
+                items = [
+                    dict(i, OwnerId=i.get("OwnerId") or r.get("OwnerId"))
+                    for r in items
+                    for i in r.get("Instances", [])
+                ]
             if self.vpc_ids:
                 items = [x for x in items if _in_scope(op.collection, x, set(self.vpc_ids))]
             self.raw[op.collection] = items
 
-    def children(self, op: Operation) -> list[_Task]:
+    def children(self, op: Row) -> list[_Task]:
         """Per-item reads that can start once ``op`` has been read."""
         out: list[_Task] = []
-        for child in OPERATIONS:
-            if child.per and PARENT[child.per] == op.collection:
-                for item in self.raw.get(op.collection, []):
-                    if child.per == "vpc":
-                        for attr in DNS_ATTRIBUTES:
-                            out.append(_Task(child, self.region, item["VpcId"], attr))
-                    elif child.per == "load_balancer":
-                        out.append(_Task(child, self.region, item["LoadBalancerArn"]))
-                    else:
-                        out.append(_Task(child, self.region, item["TargetGroupArn"]))
+        for child in children_of(op.collection):
+            for item in self.raw.get(op.collection, []):
+                if child.per_skip and item.get(child.per_skip[0]) == child.per_skip[1]:
+                    continue
+                key = item.get(child.per_field or "")
+                if not key:
+                    continue
+                if child.collection == "VpcAttributes":
+                    out += [_Task(child, self.region, key, a) for a in DNS_ATTRIBUTES]
+                else:
+                    out.append(_Task(child, self.region, key))
         return out
 
-    def deny(self, op: Operation, err: Exception) -> None:
-        """Record a denied read, and the per-item reads that now cannot run."""
-        msg = err.response.get("Error", {}).get("Message", "") if hasattr(err, "response") else ""
-        why = f"{op.name} was denied in {self.region}" + (f" ({msg})" if msg else "")
-        self.denied.setdefault(op.collection, (op, why))
+    def fail(self, task: _Task, err: Exception) -> None:
+        """Record a read that failed, and the per-item reads that now cannot run."""
+        op = task.op
+        denied = _denied(err)
+        code = error_code(err)
+        msg = ""
+        if hasattr(err, "response"):
+            msg = err.response.get("Error", {}).get("Message", "") or ""
+        if denied:
+            why = f"{op.name} was denied in {self.region}" + (f" ({msg})" if msg else "")
+        else:
+            of = f" for {task.item}" if task.item else ""
+            why = f"{op.name}{of} failed in {self.region}: {code}" + (f" ({msg})" if msg else "")
+        self.failed.setdefault(op.collection, (op, why, denied))
         if op.per is None:
-            for child in OPERATIONS:
-                if child.per and PARENT[child.per] == op.collection:
-                    why = (
-                        f"not read in {self.region}: it needs {op.label}, and {op.name} was denied"
-                    )
-                    # the permission missing is the parent's
-                    self.denied.setdefault(child.collection, (op, why))
+            for child in children_of(op.collection):
+                verb = "was denied" if denied else f"failed ({code})"
+                why = f"not read in {self.region}: it needs {op.label}, and {op.name} {verb}"
+                # the permission missing is the parent's
+                self.failed.setdefault(child.collection, (op, why, denied))
 
     def snapshot(self) -> Snapshot:
+        from assistant.sources.files import apply_lb_attributes, resource_location
+
         provided: list[str] = []
         raw: dict[str, Any] = {}
-        for op in OPERATIONS:
+        for op in ROWS:
             coll = op.collection
-            if coll in ("Account", "VpcAttributes") or coll in self.denied or coll in provided:
+            if coll == "VpcAttributes" or coll in self.failed or coll in provided:
                 continue
             if coll == "Listeners":
                 lbs = [lb["LoadBalancerArn"] for lb in self.raw.get("LoadBalancers", [])]
-                raw[coll] = [x for arn in lbs for x in self.listeners.get(arn, [])]
-            elif coll == "TargetHealth":
-                raw[coll] = self.health
+                got = self.per_item.get(coll, {})
+                raw[coll] = [x for arn in lbs for x in got.get(arn, [])]
+            elif coll in _DICT_ROWS:
+                raw[coll] = self.per_item.get(coll, {})
             else:
                 raw[coll] = self.raw.get(coll, [])
             provided.append(coll)
-        if "VpcAttributes" not in self.denied and "Vpcs" in provided:
+        if "VpcAttributes" not in self.failed and "Vpcs" in provided:
             provided.append("VpcAttributes")
         raw["provided"] = provided
         snap = Snapshot.model_validate(raw)
@@ -468,18 +442,24 @@ class _Region:
             attrs = self.dns.get(vpc.VpcId, {})
             vpc.EnableDnsSupport = attrs.get("EnableDnsSupport")
             vpc.EnableDnsHostnames = attrs.get("EnableDnsHostnames")
-        for coll, (op, why) in sorted(self.denied.items()):
-            rules = rules_needing(coll)
+        for coll in COLLECTIONS:
+            items = getattr(snap, coll)
+            if not isinstance(items, list) or coll not in raw:
+                continue
+            for x, r in zip(items, raw[coll], strict=False):
+                if hasattr(x, "region"):
+                    reg, acct = resource_location(r)
+                    x.region = reg or self.region
+                    x.account = acct or self.account
+        apply_lb_attributes(snap)
+        for coll, (op, why, denied) in sorted(self.failed.items()):
             snap.not_checked.append(
-                NotChecked(
-                    what=coll,
-                    reason=f"{why}; these rules were not evaluated" if rules else why,
-                    rules=rules,
-                    action=op.action,
-                )
+                NotChecked(what=coll, reason=why, action=op.action if denied else None)
             )
+        snap.not_checked += self.notes
         snap.account_id = self.account
         snap.region = self.region
+        snap.regions = [self.region]
         return snap
 
 
@@ -504,18 +484,17 @@ def collect(
     by_name = {r.region: r for r in regs}
 
     # Credentials first: one cheap call that fails fast and clearly.
-    sts = OPERATIONS[0]
     for r in regs[:1]:
         try:
-            r.run(_Task(sts, r.region))
+            r.run(_Task(ACCOUNT, r.region))
         except Exception as e:  # noqa: BLE001 - turned into a message below
             if not _denied(e):
-                raise user_error(e, sts, r.region, r.url(sts)) from None
+                raise user_error(e, ACCOUNT, r.region, r.url(ACCOUNT)) from None
     account = regs[0].account
+    for r in regs[1:]:
+        r.account = account
 
-    tasks = [
-        _Task(op, r.region) for r in regs for op in OPERATIONS if op.per is None and op is not sts
-    ]
+    tasks = [_Task(op, r.region) for r in regs for op in ROWS if op.per is None]
     total = len(tasks)
     done = 0
     fatal: LiveError | None = None
@@ -533,8 +512,8 @@ def collect(
                     continue
                 err = fut.exception()
                 if err is not None:
-                    if _denied(err):
-                        reg.deny(task.op, err)
+                    if not stops_the_run(err):
+                        reg.fail(task, err)
                     elif fatal is None:
                         fatal = user_error(err, task.op, task.region, reg.url(task.op))
                         for f in pending:
@@ -555,11 +534,17 @@ def collect(
             progress("")
     if fatal is not None:
         raise fatal
-    list_ops = [op for op in OPERATIONS if op.per is None and op is not sts]
-    if all(op.collection in r.denied for r in regs for op in list_ops):
+    list_ops = [op for op in ROWS if op.per is None]
+    if all(op.collection in r.failed for r in regs for op in list_ops):
+        if all(r.failed[op.collection][2] for r in regs for op in list_ops):
+            raise LiveError(
+                "access denied to every read: attach the read-only policy printed by "
+                "`vpc-helper iam-policy` to your role or user (or use another --profile)"
+            )
+        op, why, _ = regs[0].failed["Vpcs"]
         raise LiveError(
-            "access denied to every read: attach the read-only policy printed by "
-            "`vpc-helper iam-policy` to your role or user (or use another --profile)"
+            f"every read failed (e.g. {why}); check --endpoint-url ({endpoint_url or 'default'}) "
+            "and --region"
         )
     snaps = [r.snapshot() for r in regs]
     out = snaps[0]
@@ -568,6 +553,7 @@ def collect(
         out.provided = [c for c in out.provided if all(c in x.provided for x in snaps)]
     out.account_id = account
     out.region = ",".join(names)
+    out.regions = sorted(names)
     out.collected_at = datetime.now(UTC).isoformat(timespec="seconds")
     where = [", ".join(names)]
     if profile:

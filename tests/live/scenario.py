@@ -208,3 +208,87 @@ def open_ssh_to_world(ec2, group_id: str) -> None:
             }
         ],
     )
+
+
+def hub(
+    vpcs: dict[str, dict[str, Any]],
+    region: str = "us-east-1",
+    blackhole: str | None = "10.99.0.0/16",
+) -> dict[str, Any]:
+    """A transit gateway joining ``vpcs`` (name -> a ``classic()`` result): one attachment per
+    VPC on its app subnets, one route table associated with every attachment, propagation
+    enabled, a static route per VPC (moto does not create propagated routes) and a blackhole."""
+    ec2, _ = clients(region)
+    tgw = ec2.create_transit_gateway(
+        Description="hub",
+        Options={
+            "DefaultRouteTableAssociation": "disable",
+            "DefaultRouteTablePropagation": "disable",
+        },
+        TagSpecifications=_tags("transit-gateway", "hub-tgw"),
+    )["TransitGateway"]["TransitGatewayId"]
+    rtb = ec2.create_transit_gateway_route_table(
+        TransitGatewayId=tgw, TagSpecifications=_tags("transit-gateway-route-table", "hub-rt")
+    )["TransitGatewayRouteTable"]["TransitGatewayRouteTableId"]
+    attachments: dict[str, str] = {}
+    for name, v in vpcs.items():
+        subnets = ec2.describe_subnets(Filters=[{"Name": "vpc-id", "Values": [v["vpc"]]}])
+        by_az: dict[str, str] = {}
+        for s in subnets["Subnets"]:
+            by_az.setdefault(s["AvailabilityZone"], s["SubnetId"])
+        att = ec2.create_transit_gateway_vpc_attachment(
+            TransitGatewayId=tgw, VpcId=v["vpc"], SubnetIds=sorted(by_az.values())
+        )["TransitGatewayVpcAttachment"]["TransitGatewayAttachmentId"]
+        attachments[name] = att
+        ec2.associate_transit_gateway_route_table(
+            TransitGatewayRouteTableId=rtb, TransitGatewayAttachmentId=att
+        )
+        ec2.enable_transit_gateway_route_table_propagation(
+            TransitGatewayRouteTableId=rtb, TransitGatewayAttachmentId=att
+        )
+        cidr = ec2.describe_vpcs(VpcIds=[v["vpc"]])["Vpcs"][0]["CidrBlock"]
+        ec2.create_transit_gateway_route(
+            DestinationCidrBlock=cidr,
+            TransitGatewayRouteTableId=rtb,
+            TransitGatewayAttachmentId=att,
+        )
+    if blackhole:
+        ec2.create_transit_gateway_route(
+            DestinationCidrBlock=blackhole, TransitGatewayRouteTableId=rtb, Blackhole=True
+        )
+    return {"tgw": tgw, "rtb": rtb, "attachments": attachments}
+
+
+def peering(a: str, b: str, region: str = "us-east-1") -> str:
+    """An accepted (active) peering connection between VPCs ``a`` and ``b``."""
+    ec2, _ = clients(region)
+    pcx = ec2.create_vpc_peering_connection(VpcId=a, PeerVpcId=b)["VpcPeeringConnection"][
+        "VpcPeeringConnectionId"
+    ]
+    ec2.accept_vpc_peering_connection(VpcPeeringConnectionId=pcx)
+    return pcx
+
+
+def prefix_list(cidrs: list[str], name: str = "office", region: str = "us-east-1") -> str:
+    """A customer-managed prefix list with ``cidrs``."""
+    ec2, _ = clients(region)
+    return ec2.create_managed_prefix_list(
+        PrefixListName=name,
+        Entries=[{"Cidr": c, "Description": f"{name} {n}"} for n, c in enumerate(cidrs)],
+        MaxEntries=max(5, len(cidrs)),
+        AddressFamily="IPv4",
+    )["PrefixList"]["PrefixListId"]
+
+
+def vpn(vpc: str, region: str = "us-east-1") -> dict[str, str]:
+    """A VPN gateway attached to ``vpc`` and a VPN connection to a customer gateway."""
+    ec2, _ = clients(region)
+    vgw = ec2.create_vpn_gateway(Type="ipsec.1")["VpnGateway"]["VpnGatewayId"]
+    ec2.attach_vpn_gateway(VpcId=vpc, VpnGatewayId=vgw)
+    cgw = ec2.create_customer_gateway(Type="ipsec.1", PublicIp="198.51.100.7", BgpAsn=65000)[
+        "CustomerGateway"
+    ]["CustomerGatewayId"]
+    conn = ec2.create_vpn_connection(Type="ipsec.1", CustomerGatewayId=cgw, VpnGatewayId=vgw)[
+        "VpnConnection"
+    ]["VpnConnectionId"]
+    return {"vgw": vgw, "vpn": conn}

@@ -7,7 +7,7 @@ import socket
 
 import pytest
 
-from assistant.sources.live import MAX_ATTEMPTS, OPERATIONS, LiveError, collect
+from assistant.sources.live import MAX_ATTEMPTS, OPERATIONS, collect
 from tests.helpers import run_cli
 
 # moto's answer to an operation it does not implement (werkzeug's error page)
@@ -96,7 +96,12 @@ def test_partial_access_denied_is_reported_not_fatal(shop, proxy):
     d = json.loads(r.stdout)
     by_what = {n["what"]: n for n in d["not_checked"]}
     # one entry per collection not read, naming the permission that is missing
-    assert sorted(by_what) == ["RouteTables", "TargetGroups", "TargetHealth"]
+    assert sorted(by_what) == [
+        "RouteTables",
+        "TargetGroupAttributes",
+        "TargetGroups",
+        "TargetHealth",
+    ]
     rt = by_what["RouteTables"]
     assert rt["action"] == "ec2:DescribeRouteTables"
     assert "egress.route-blackhole" in rt["rules"] and "nat.in-private-subnet" in rt["rules"]
@@ -134,23 +139,76 @@ def test_partial_access_denied_in_the_collected_snapshot(shop, proxy):
     assert not snap.has("SecurityGroups") and snap.has("Subnets")
     (nc,) = snap.not_checked
     assert nc.action == "ec2:DescribeSecurityGroups"
-    from assistant.engine import load_rules
+    # the snapshot says what was not read; the diagnosis names the rules it leaves out
+    from assistant.engine import diagnose, load_rules
 
-    assert nc.rules == sorted(r.id for r in load_rules() if "SecurityGroups" in r.needs)
-    assert "exposure.sg-open-admin-port" in nc.rules
+    (item,) = [n for n in diagnose(snap).not_checked if n.what == "SecurityGroups"]
+    assert item.rules == sorted(r.id for r in load_rules() if "SecurityGroups" in r.needs)
+    assert "exposure.sg-open-admin-port" in item.rules
+    assert item.action == "ec2:DescribeSecurityGroups"
 
 
-def test_unparseable_response(proxy):
+def test_unparseable_response_is_not_checked_and_the_rest_is_read(shop, proxy):
     # what moto sends for an operation it does not implement: HTTP 500, not AWS XML
     proxy.raw["DescribeSubnets"] = (500, MOTO_500)
-    _fails(run_cli("scan", "--endpoint-url", proxy.url), "DescribeSubnets", "not AWS API output")
+    r = run_cli("scan", "--endpoint-url", proxy.url, "--vpc", shop["vpc"], "--format", "json")
+    assert r.returncode in (0, 1), r.stderr
+    d = json.loads(r.stdout)
+    by_what = {n["what"]: n for n in d["not_checked"]}
+    assert "DescribeSubnets failed in us-east-1" in by_what["Subnets"]["reason"]
+    assert "ResponseParserError" in by_what["Subnets"]["reason"]
+    assert by_what["Subnets"]["action"] is None  # not a permission: nothing to grant
+    assert "RouteTables" not in by_what and "Instances" not in by_what  # the rest was read
 
 
-def test_throttling_gives_up_after_bounded_retries(proxy):
+def test_every_read_failing_stops_with_one_line(proxy):
+    """An endpoint that answers nothing as AWS: one line, exit 2, not a page of not_checked."""
+    for op in OPERATIONS:
+        if op.name != "GetCallerIdentity" and op.per is None:
+            proxy.raw[op.name] = (500, MOTO_500)
+    _fails(run_cli("scan", "--endpoint-url", proxy.url), "every read failed", "--endpoint-url")
+
+
+def test_throttling_gives_up_after_bounded_retries_and_goes_on(shop, proxy):
     proxy.errors["DescribeSubnets"] = (400, "RequestLimitExceeded")
-    with pytest.raises(LiveError, match="throttled"):
-        collect(regions=["us-east-1"], endpoint_url=proxy.url)
+    snap = collect(regions=["us-east-1"], endpoint_url=proxy.url, vpc_ids=[shop["vpc"]])
     assert proxy.calls.count("DescribeSubnets") == MAX_ATTEMPTS
+    (nc,) = snap.not_checked
+    assert nc.what == "Subnets" and "RequestLimitExceeded" in nc.reason
+    assert snap.has("RouteTables") and not snap.has("Subnets")
+
+
+@pytest.mark.parametrize(
+    "operation, status, code, collection",
+    [
+        ("DescribeTransitGateways", 400, "UnsupportedOperation", "TransitGateways"),
+        ("DescribeVpnConnections", 400, "InvalidParameterValue", "VpnConnections"),
+        ("DescribeTargetHealth", 400, "TargetGroupNotFound", "TargetHealth"),
+        ("SearchTransitGatewayRoutes", 400, "InvalidRouteTableID.NotFound", "TransitGatewayRoutes"),
+        ("DescribeLoadBalancerAttributes", 400, "LoadBalancerNotFound", "LoadBalancerAttributes"),
+        ("GetManagedPrefixListEntries", 400, "InvalidPrefixListID.NotFound", "PrefixListEntries"),
+    ],
+)
+def test_any_error_on_one_call_is_not_checked(shop, proxy, operation, status, code, collection):
+    """#12: not only AccessDenied: the API and its error code are named, the rest is read."""
+    from tests.live.scenario import hub, prefix_list
+
+    hub({"shop": shop})
+    prefix_list(["203.0.113.0/24"])
+    proxy.errors[operation] = (status, code)
+    snap = collect(regions=["us-east-1"], endpoint_url=proxy.url, vpc_ids=[shop["vpc"]])
+    (nc,) = snap.not_checked
+    assert nc.what == collection and operation in nc.reason and code in nc.reason
+    assert not snap.has(collection)
+    others = {"TransitGateways", "TransitGatewayRouteTables", "Subnets", "RouteTables"} - {
+        collection
+    }
+    assert all(snap.has(c) for c in others)
+    # and the scan goes on to a diagnosis, naming it
+    r = run_cli("scan", "--endpoint-url", proxy.url, "--vpc", shop["vpc"], "--format", "json")
+    assert r.returncode in (0, 1), r.stderr
+    reasons = {n["what"]: n["reason"] for n in json.loads(r.stdout)["not_checked"]}
+    assert code in reasons[collection]
 
 
 def test_throttling_retried_then_succeeds(shop, proxy):

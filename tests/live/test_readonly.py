@@ -9,9 +9,9 @@ import boto3
 
 from assistant.sources.live import OPERATIONS, collect, iam_actions
 from tests.helpers import run_cli
-from tests.live.scenario import classic, clients
+from tests.live.scenario import classic, clients, hub, prefix_list
 
-READ_PREFIXES = ("Describe", "Get", "List")
+READ_PREFIXES = ("Describe", "Get", "List", "Search")  # SearchTransitGatewayRoutes reads
 
 
 def _observed_session(seen: list[str]) -> boto3.Session:
@@ -29,8 +29,11 @@ def _observed_session(seen: list[str]) -> boto3.Session:
 
 
 def test_full_collect_makes_only_read_calls_named_in_the_policy(shop):
-    # a second VPC with a load balancer too, so every per-item read runs more than once
-    classic(name="blog", cidr="10.1.0.0/16", with_lb=True)
+    # a second VPC with a load balancer too, so every per-item read runs more than once;
+    # a transit gateway with its route tables and a customer-managed prefix list
+    blog = classic(name="blog", cidr="10.1.0.0/16", with_lb=True)
+    hub({"shop": shop, "blog": blog})
+    prefix_list(["203.0.113.0/24"])
     seen: list[str] = []
     snap = collect(regions=["us-east-1"], session=_observed_session(seen))
     assert snap.not_checked == []
@@ -54,6 +57,8 @@ def test_iam_policy_command_prints_the_actions_the_scan_uses(shop):
 
 def test_one_call_per_resource_type_no_n_plus_one(aws):
     vpcs = [classic(name=f"v{n}", cidr=f"10.{n}.0.0/16", app_per_az=1) for n in range(3)]
+    hub({str(n): v for n, v in enumerate(vpcs)})
+    lists = [prefix_list([f"203.0.113.{n}/32"], name=f"pl{n}") for n in range(2)]
     seen: list[str] = []
     collect(regions=["us-east-1"], session=_observed_session(seen))
     calls = Counter(s.split(":")[1] for s in seen)
@@ -63,7 +68,19 @@ def test_one_call_per_resource_type_no_n_plus_one(aws):
             assert calls[op.name] == 1, (op.name, calls[op.name])
     assert calls["DescribeVpcAttribute"] == 2 * n_vpcs  # DNS support and hostnames
     assert calls["DescribeListeners"] == len(vpcs)  # one per load balancer (API needs the ARN)
+    assert calls["DescribeLoadBalancerAttributes"] == len(vpcs)
     assert calls["DescribeTargetHealth"] == len(vpcs)  # one per target group
+    assert calls["DescribeTargetGroupAttributes"] == len(vpcs)
+    ec2, _ = clients()
+    tables = ec2.describe_transit_gateway_route_tables()["TransitGatewayRouteTables"]
+    for op in (
+        "GetTransitGatewayRouteTableAssociations",
+        "GetTransitGatewayRouteTablePropagations",
+    ):
+        assert calls[op] == len(tables)  # one per TGW route table (API needs its id)
+    assert calls["SearchTransitGatewayRoutes"] == len(tables)
+    # entries only for the customer-managed lists: AWS's come with describe-prefix-lists
+    assert calls["GetManagedPrefixListEntries"] == len(lists)
 
 
 def test_scoped_collect_reads_only_the_vpc(shop):
