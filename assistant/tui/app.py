@@ -10,7 +10,7 @@ from __future__ import annotations
 import argparse
 import threading
 from collections.abc import Iterable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from rich.text import Text
 from textual import on, work
@@ -25,8 +25,10 @@ from textual.widgets.option_list import Option
 from assistant.conversation.session import Session
 from assistant.conversation.turns import TreeNode, Turn
 from assistant.render.safe import clean
-from assistant.trace.model import Trace
 from assistant.tui.screens import FindingScreen, HelpScreen, QuitScreen, SaveScreen
+
+if TYPE_CHECKING:
+    from assistant.trace.model import Trace
 
 BADGE_STYLE = {
     "public": "bold green",
