@@ -9,6 +9,7 @@ Pasted ``aws ... describe-*`` output settles questions through the ``settle`` fu
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -1198,7 +1199,10 @@ def question_result(
     if p is not None and st.paste:
         findings += [f for f in diagnose(p).findings if f.rule in st.paste]
     if st.answers:
-        findings += [f for f in diagnose(built).findings if f.rule in st.answers]
+        real = set(pasted_ids(p)) if p is not None else set()
+        findings += [
+            plain_words(f, built, real) for f in diagnose(built).findings if f.rule in st.answers
+        ]
     findings.sort(key=lambda f: (-f.severity.rank, f.rule, f.resources))
     by_id = _rules_by_id()
     still: list[tuple[str, str, str]] = []
@@ -1208,3 +1212,145 @@ def question_result(
         cmd = " and ".join(command_for(n) for n in missing) if missing else rule.check or ""
         still.append((rid, rule.summary, cmd))
     return QuestionResult(findings, still, built, st)
+
+
+# -- findings from answers speak only of what the user gave ------------------------------------
+
+# What each built resource is called when the user never named it: words in sentences, a
+# placeholder in commands.
+ROLE_WORDS = {
+    "vpc": "your VPC",
+    "subnet": "your instance's subnet",
+    "route_table": "that subnet's route table",
+    "instance": "your instance",
+    "nat": "your NAT gateway",
+    "nat_eip": "the NAT gateway's Elastic IP",
+    "nat_subnet": "the NAT gateway's subnet",
+    "nat_route_table": "the NAT subnet's route table",
+    "igw": "your internet gateway",
+    "lb_subnet_a": "one of the load balancer's subnets",
+    "lb_subnet_b": "another of the load balancer's subnets",
+    "lb_rt_a": "that subnet's route table",
+    "lb_rt_b": "that subnet's route table",
+    "security_group": "your open security group",
+    "public_subnet": "your public subnet",
+    "private_subnet": "your private subnet",
+    "exposed_instance": "the instance with the open group",
+    "private_instance": "the instance with the public IP",
+}
+_KIND_WORDS = {
+    "nat": ("the NAT gateway", "<nat-gateway-id>"),
+    "eni": ("its network interface", "<network-interface-id>"),
+    "i": ("the instance", "<instance-id>"),
+    "subnet": ("the subnet", "<subnet-id>"),
+    "rtb": ("the route table", "<route-table-id>"),
+    "sg": ("the security group", "<security-group-id>"),
+    "igw": ("the internet gateway", "<internet-gateway-id>"),
+    "vpc": ("the VPC", "<vpc-id>"),
+    "eipalloc": ("its Elastic IP", "<allocation-id>"),
+    "tgw": ("the transit gateway", "<transit-gateway-id>"),
+    "acl": ("its network ACL", "<network-acl-id>"),
+}
+_PHRASES = (  # claims the scenario built from answers cannot back, said as conditions
+    (
+        "; the VPC has none yet, so create that subnet first",
+        " (if the VPC has none, create that subnet first)",
+    ),
+    (
+        "The VPC has no available NAT gateway in a public subnet: create one",
+        "If the VPC has no available NAT gateway in a public subnet, create one",
+    ),
+    (" has no public subnet yet: create one", ": if it has no public subnet yet, create one"),
+)
+_ID = re.compile(r"\b(?:" + "|".join(_KIND_WORDS) + r")-[0-9a-f]{8,17}\b")
+_ARN = re.compile(r"arn:aws:elasticloadbalancing:[^\s'\"]+")
+
+
+def pasted_ids(p: Snapshot) -> list[str]:
+    """Every id-shaped string in the pasted outputs (they are the user's own)."""
+    return sorted(set(_ID.findall(orjson.dumps(p.model_dump(mode="json")).decode())))
+
+
+def _made_up(built: Snapshot, real: set[str]) -> dict[str, Any]:
+    """What the scenario built from answers invented: ids, names, AZs, ranges, addresses."""
+    blob = orjson.dumps(built.model_dump(mode="json")).decode()
+    ids = {i for i in _ID.findall(blob) if i not in real and "YOUR" not in i}
+    names: set[str] = set()
+    for coll in (
+        "Vpcs",
+        "Subnets",
+        "RouteTables",
+        "NatGateways",
+        "InternetGateways",
+        "Instances",
+        "SecurityGroups",
+    ):
+        for r in getattr(built, coll):
+            n = getattr(r, "name", None)
+            if n and n not in real:
+                names.add(n)
+    names |= {g.GroupName for g in built.SecurityGroups if g.GroupName}
+    names |= {lb.LoadBalancerName for lb in built.LoadBalancers}
+    azs = {s.AvailabilityZone for s in built.Subnets if s.AvailabilityZone}
+    cidrs = {s.CidrBlock for s in built.Subnets if s.CidrBlock} | {
+        v.CidrBlock for v in built.Vpcs if v.CidrBlock
+    }
+    ips = set(re.findall(r"\b\d{1,3}(?:\.\d{1,3}){3}\b", blob)) - {"0.0.0.0"}
+    return {"ids": ids, "names": names, "azs": azs, "cidrs": cidrs, "ips": ips}
+
+
+def _say(text: str, made: dict[str, Any], cli: bool) -> str:
+    for role, words in ROLE_WORDS.items():
+        ph = PLACEHOLDERS[role]
+        token = "<" + words.replace("'s", "").replace(" ", "-").lower() + "-id>"
+        text = text.replace(ph, token if cli else words)
+    for old, new in _PHRASES:
+        text = text.replace(old, new)
+    text = _ARN.sub("<load-balancer-arn>" if cli else "your load balancer", text)
+    text = _ID.sub(
+        lambda m: (
+            _KIND_WORDS[m.group(0).split("-")[0]][1 if cli else 0]
+            if m.group(0) in made["ids"]
+            else m.group(0)
+        ),
+        text,
+    )
+    for az in sorted(made["azs"], key=len, reverse=True):
+        text = re.sub(rf"\(([^()]*), {re.escape(az)}\)", "", text)  # " (name, us-east-1a)"
+        text = re.sub(rf"(?<![\w-]){re.escape(az)}(?![\w-])", "<az>" if cli else "its AZ", text)
+    for cidr in made["cidrs"]:
+        text = text.replace(cidr, "<cidr>" if cli else "its address range")
+    for ip in made["ips"]:
+        text = re.sub(rf"(?<![\d.]){re.escape(ip)}(?![\d.])", "<ip>" if cli else "an address", text)
+    for name in sorted(made["names"], key=len, reverse=True):
+        text = text.replace(f" ({name})", "")
+        if "-" in name:
+            text = re.sub(rf"(?<![\w-]){re.escape(name)}(?![\w-])", "it", text)
+    return re.sub(r" {2,}", " ", text).replace(" ,", ",").replace(" )", ")")
+
+
+def plain_words(f: Any, built: Snapshot, real: set[str]) -> Any:
+    """A finding from the answers' scenario, speaking only of what the user gave: built
+    resources become words ("your NAT gateway") in sentences and placeholders in commands;
+    made-up names, AZs, address ranges and addresses are left out."""
+    made = _made_up(built, real)
+    fix = [
+        st.model_copy(
+            update={
+                "action": _say(st.action, made, False),
+                "console": _say(st.console, made, False) if st.console else st.console,
+                "cli": [_say(c, made, True) for c in st.cli],
+                "terraform": _say(st.terraform, made, True) if st.terraform else st.terraform,
+            }
+        )
+        for st in f.fix
+    ]
+    return f.model_copy(
+        update={
+            "title": _say(f.title, made, False),
+            "evidence": [_say(e, made, False) for e in f.evidence],
+            "explanation": _say(f.explanation, made, False),
+            "fix": fix,
+            "check": _say(f.check, made, True) if f.check else f.check,
+        }
+    )

@@ -601,3 +601,47 @@ def test_opening_question_without_a_vpc_asks_how_to_read_it_then_traces():
     assert s.step == "source" and s.symptom == "egress"
     out = s.send("demo")
     assert [t.trace.verdict for t in out if t.trace is not None] == ["not reachable"]
+
+
+def _answer_paths(symptom: str, limit: int = 60) -> list[list[str]]:
+    """Every sequence of answers in words (depth first, bounded), ending where words end."""
+    out: list[list[str]] = []
+
+    def walk(prefix: list[str]) -> None:
+        if len(out) >= limit:
+            return
+        s = questions_session(symptom)
+        for k in prefix:
+            s.send(k)
+        q = s.question
+        if s.step != "question" or q is None or q.id.startswith("paste_"):
+            out.append(prefix)
+            return
+        for key, _ in q.all_choices():
+            walk([*prefix, key])
+
+    walk([])
+    return out
+
+
+@pytest.mark.parametrize("symptom", ["egress", "ingress", "exposure"])
+def test_no_answer_path_yields_an_invented_fact(symptom):
+    import re
+
+    for path in _answer_paths(symptom):
+        s = questions_session(symptom)
+        answer(s, *path)
+        made = qs._made_up(s.snapshot, set())
+        for f in s.findings:
+            texts = [f.title, *f.evidence, f.explanation, f.check or ""]
+            texts += [x for st in f.fix for x in (st.action, st.console or "", *st.cli)]
+            blob = "\n".join(texts)
+            assert "YOUR" not in blob and "THE-" not in blob, (path, blob)
+            for fact in made["ids"] | made["azs"] | made["cidrs"] | made["ips"]:
+                assert not re.search(rf"(?<![\w.-]){re.escape(fact)}(?![\w-])", blob), (
+                    path,
+                    fact,
+                    blob,
+                )
+            for name in made["names"]:
+                assert f"({name}" not in blob and f"{name}," not in blob, (path, name, blob)
