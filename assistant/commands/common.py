@@ -8,28 +8,90 @@ import sys
 
 from assistant.errors import UserError
 from assistant.models.snapshot import Snapshot
+from assistant.render.safe import clean
+
+SOURCE_OPTIONS = ("demo", "snapshot", "profile", "region", "endpoint_url", "vpc")
+GLOBAL_PREFIX = "global_"
 
 
-def add_source_options(parser: argparse.ArgumentParser, live: bool = True) -> None:
-    """--demo, --snapshot and (for live reading) the AWS CLI's own flags."""
+def add_source_options(
+    parser: argparse.ArgumentParser, live: bool = True, dest_prefix: str = ""
+) -> None:
+    """--demo, --snapshot and (for live reading) the AWS CLI's own flags.
+
+    ``dest_prefix`` names the values apart: the top-level parser keeps its options under
+    ``global_*`` so a subcommand's own defaults do not overwrite them (see ``merge_global``).
+    """
     g = parser.add_argument_group("where the configuration comes from")
     g.add_argument(
-        "--demo", action="store_true", help="use the bundled example VPC (no AWS account needed)"
+        "--demo",
+        action="store_true",
+        dest=f"{dest_prefix}demo",
+        help="use the bundled example VPC (no AWS account needed)",
     )
     g.add_argument(
         "--snapshot",
         nargs="+",
+        action="extend",
         metavar="PATH",
+        dest=f"{dest_prefix}snapshot",
         help="a snapshot JSON file written by `vpc-helper collect`, or AWS CLI "
         "describe-* output files or a directory of them",
     )
     if live:
-        g.add_argument("--profile", help="AWS profile for live reading (default: AWS_PROFILE)")
-        g.add_argument("--region", help="AWS region(s), comma-separated (default: AWS_REGION)")
-        g.add_argument("--endpoint-url", help="API endpoint (default: AWS_ENDPOINT_URL)")
+        g.add_argument(
+            "--profile",
+            dest=f"{dest_prefix}profile",
+            metavar="PROFILE",
+            help="AWS profile for live reading (default: AWS_PROFILE)",
+        )
+        g.add_argument(
+            "--region",
+            dest=f"{dest_prefix}region",
+            metavar="REGION",
+            help="AWS region(s), comma-separated (default: AWS_REGION)",
+        )
+        g.add_argument(
+            "--endpoint-url",
+            dest=f"{dest_prefix}endpoint_url",
+            metavar="URL",
+            help="API endpoint (default: AWS_ENDPOINT_URL)",
+        )
     parser.add_argument(
-        "--vpc", action="append", metavar="VPC_ID", help="only this VPC (repeat for several)"
+        "--vpc",
+        action="append",
+        metavar="VPC_ID",
+        dest=f"{dest_prefix}vpc",
+        help="only this VPC (repeat for several)",
     )
+
+
+def merge_global(args: argparse.Namespace) -> argparse.Namespace:
+    """Source options given before the subcommand apply to it, as if given after it.
+
+    An option given on both sides must agree (``--vpc`` lists are joined); an option the
+    subcommand does not take is an error rather than silently ignored.
+    """
+    command = getattr(args, "command", None)
+    for name in SOURCE_OPTIONS:
+        top = getattr(args, GLOBAL_PREFIX + name, None)
+        if hasattr(args, GLOBAL_PREFIX + name):
+            delattr(args, GLOBAL_PREFIX + name)
+        if not top:
+            if not hasattr(args, name):
+                setattr(args, name, None if name != "demo" else False)
+            continue
+        flag = "--" + name.replace("_", "-")
+        if command is not None and not hasattr(args, name):
+            raise UserError(f"{flag} does not apply to `{command}`")
+        own = getattr(args, name, None)
+        if name == "vpc":
+            setattr(args, name, list(dict.fromkeys([*top, *(own or [])])))
+        elif not own:
+            setattr(args, name, top)
+        elif own != top:
+            raise UserError(f"{flag} given twice with different values")
+    return args
 
 
 def progress_printer():
@@ -38,7 +100,7 @@ def progress_printer():
         return None
 
     def show(message: str) -> None:
-        sys.stderr.write("\r\033[K" + message)
+        sys.stderr.write("\r\033[K" + clean(message, 150))
         sys.stderr.flush()
 
     return show
@@ -64,12 +126,14 @@ def load_source(args: argparse.Namespace) -> Snapshot:
         unknown = [v for v in vpcs if v not in known]
         if unknown:
             raise UserError(
-                f"VPC {', '.join(unknown)} is not in the snapshot"
-                + (f" (it has: {', '.join(sorted(known)[:6])})" if known else "")
+                f"VPC {clean(', '.join(unknown))} is not in the snapshot"
+                + (f" (it has: {clean(', '.join(sorted(known)[:6]))})" if known else "")
             )
     for nc in _dangling(snap):
-        print(f"vpc-helper: note: {nc}", file=sys.stderr)
-    return snap
+        print(f"vpc-helper: note: {clean(nc, 300)}", file=sys.stderr)
+    from assistant.canonical import canonical
+
+    return canonical(snap)  # the same configuration, however its lists were ordered
 
 
 def _dangling(snap: Snapshot) -> list[str]:

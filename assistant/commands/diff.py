@@ -24,10 +24,11 @@ def register(sub) -> None:
 def run(args: argparse.Namespace) -> int:
     import orjson
 
+    from assistant.canonical import canonical
     from assistant.diff import diff, render_diff_markdown, render_diff_text
     from assistant.sources.files import load_snapshot
 
-    a, b = load_snapshot(args.before), load_snapshot(args.after)
+    a, b = canonical(load_snapshot(args.before)), canonical(load_snapshot(args.after))
     result = diff(a, b, vpc_ids=args.vpc)
     if args.format == "json":
         out = orjson.dumps(result.to_dict(), option=orjson.OPT_INDENT_2).decode() + "\n"

@@ -11,9 +11,11 @@ def register(sub) -> None:
     p = sub.add_parser(
         "redact",
         help="write a redacted bundle from a snapshot or AWS CLI output files",
-        description="Replace account ids, public IPs, names and tag values with stable "
-        "pseudonyms (private addresses and resource ids are kept, so the diagnosis stays the "
-        "same) and write one bundle file to send to a help desk.",
+        description="Replace account ids (also in error texts), IAM names, public addresses "
+        "and CIDRs, names and tag values with stable pseudonyms (public addresses map "
+        "prefix-preservingly; private addresses and resource ids are kept, so the bundle "
+        "diagnoses and traces as the original) and write one bundle file to send to a help "
+        "desk.",
     )
     p.add_argument(
         "paths",

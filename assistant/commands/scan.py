@@ -6,6 +6,7 @@ import argparse
 import sys
 
 from assistant.commands.common import add_source_options, load_source
+from assistant.commands.rules import add_rules_option
 from assistant.models.finding import Severity
 
 EPILOG = """\
@@ -28,6 +29,7 @@ def register(sub) -> None:
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     add_source_options(p)
+    add_rules_option(p)
     p.add_argument(
         "--format",
         choices=["text", "json", "markdown", "html"],
@@ -48,6 +50,12 @@ def register(sub) -> None:
         help="hide findings below this (info, low, medium, high, critical; default: low)",
     )
     p.add_argument("--color", choices=["auto", "always", "never"], default="auto")
+    p.add_argument(
+        "--intents",
+        metavar="FILE",
+        help="also check the reachability intents of FILE (see `vpc-helper check --help`); "
+        "text, json and markdown",
+    )
     p.set_defaults(func=run)
 
 
@@ -55,6 +63,14 @@ def run(args: argparse.Namespace) -> int:
     from assistant.engine import diagnose
     from assistant.render import render_json, render_markdown, render_text
 
+    if getattr(args, "intents", None):
+        from assistant.intents import load_intents
+
+        if args.format == "html":
+            from assistant.errors import UserError
+
+            raise UserError("--intents works with --format text, json or markdown")
+        load_intents(args.intents)  # a bad file is an error before the snapshot is read
     snapshot = load_source(args)
     if any(f.status != "read" for f in snapshot.files):
         from assistant.sources.files import files_line
@@ -62,6 +78,10 @@ def run(args: argparse.Namespace) -> int:
         print(f"vpc-helper: note: {files_line(snapshot.files)}", file=sys.stderr)
     d = diagnose(snapshot, vpc_ids=args.vpc)
     d.files = list(snapshot.files)
+    if args.redaction_key:  # render from the originals, so every renderer escapes them
+        from assistant.redact import unredact_with_key_file
+
+        snapshot, d = unredact_with_key_file(snapshot, d, args.redaction_key)
     if args.format == "json":
         d.findings = d.at_least(args.min_severity)
         out = render_json(d)
@@ -79,15 +99,28 @@ def run(args: argparse.Namespace) -> int:
     else:
         colour = args.color == "always" or (args.color == "auto" and sys.stdout.isatty())
         out = render_text(d, colour=colour, min_severity=args.min_severity)
-    if args.redaction_key:
-        from pathlib import Path
-
-        from assistant.errors import UserError
-        from assistant.redact import RedactionKey, unredact_text
-
-        path = Path(args.redaction_key)
-        if not path.exists():
-            raise UserError(f"{path}: no such redaction key file")
-        out = unredact_text(out, RedactionKey.load(path))
+    intents_ok = True
+    if getattr(args, "intents", None):
+        out, intents_ok = _with_intents(args, snapshot, d, out)
     sys.stdout.write(out)
-    return 1 if d.at_least(args.min_severity) else 0
+    return 1 if d.at_least(args.min_severity) or not intents_ok else 0
+
+
+def _with_intents(args: argparse.Namespace, snapshot, d, out: str) -> tuple[str, bool]:
+    """The scan's output with the intents' verdicts added (a section, or a JSON key)."""
+    from assistant.commands.check import all_hold, check_file
+    from assistant.engine import focus
+    from assistant.intents import render as intents_render
+
+    results = check_file(args.intents, focus(snapshot, args.vpc) if args.vpc else snapshot, d)
+    if args.format == "json":
+        import orjson
+
+        doc = orjson.loads(out)
+        doc["intents"] = orjson.loads(intents_render.render_json(results))
+        out = orjson.dumps(doc, option=orjson.OPT_INDENT_2).decode() + "\n"
+    elif args.format == "markdown":
+        out = out.rstrip() + "\n\n" + intents_render.render_markdown(results)
+    else:
+        out = out.rstrip() + "\n\nIntents\n" + intents_render.render_text(results)
+    return out, all_hold(results)

@@ -6,6 +6,7 @@ import argparse
 import sys
 
 from assistant.commands.common import add_source_options, load_source
+from assistant.commands.rules import add_rules_option
 
 EPILOG = """\
 endpoints (--from / --to):
@@ -35,6 +36,7 @@ def register(sub) -> None:
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     add_source_options(p)
+    add_rules_option(p)
     p.add_argument(
         "--from", dest="source", required=True, metavar="ENDPOINT", help="where the flow starts"
     )

@@ -68,7 +68,11 @@ def ask(wt, read=input, out=sys.stderr):
     """Ask every question on the terminal (prompts on stderr, so stdout stays the plan)."""
     from assistant.walkthrough import AnswerError
 
-    print("Setting up a VPC. Press Enter to take the default in [brackets].\n", file=out)
+    print(
+        "Setting up a VPC. Press Enter to take the default in [brackets]; type 'back' to "
+        "change the previous answer.\n",
+        file=out,
+    )
     while (q := wt.next_question()) is not None:
         while True:
             out.write(wt.prompt(q))
@@ -80,23 +84,18 @@ def ask(wt, read=input, out=sys.stderr):
                     f"input ended before the question {q.key!r}; "
                     "use --defaults or --answers FILE.json to run without a terminal"
                 ) from None
+            if text.strip().lower() in ("back", "<"):
+                if wt.back() is None:
+                    print("  (this is the first question)\n", file=out)
+                break
             try:
                 value = wt.answer(q.key, text)
             except AnswerError as e:
                 print(f"  ! {e}", file=out)
                 continue
-            label = next((c.label for c in wt.choices(q.key) if c.value == value), None)
-            print(f"  = {label or _shown(value)}\n", file=out)
+            print(f"  = {wt.words(q.key, value)}\n", file=out)
             break
     return wt.take_defaults()
-
-
-def _shown(value) -> str:
-    if isinstance(value, bool):
-        return "yes" if value else "no"
-    if isinstance(value, list):
-        return ", ".join(map(str, value)) or "none"
-    return "placeholder" if value == "" else str(value)
 
 
 def run(args: argparse.Namespace) -> int:
@@ -129,4 +128,4 @@ def run_verify(args: argparse.Namespace) -> int:
         sys.stdout.write(verify_json(result))
     else:
         sys.stdout.write(render_verify(result))
-    return 0 if result.ok else 1
+    return result.exit_code

@@ -39,6 +39,13 @@ def default_engine() -> RuleEngine:
         return _default
 
 
+def reset_default_engine() -> None:
+    """Forget the process's engine (the rule directories changed); rebuilt on next use."""
+    global _default
+    with _default_lock:
+        _default = None
+
+
 def _fill(text: str, fact: dict[str, Any], item: Any = None) -> str:
     """Fill ``{field}`` (lists joined with commas) and ``{field:sp}`` (joined with spaces, for
     CLI arguments) from the fact. Other braces (Terraform, JSON) are left as written; a field

@@ -11,21 +11,29 @@ table of conditions on one fact:
 
 Texts are templates: ``{field}`` is filled from the fact that matched (a list joined with
 commas; ``{field:sp}`` joins with spaces for CLI arguments). Other braces are literal.
+
+Teams add their own rules with ``--rules DIR`` (or ``VPC_HELPER_RULES``, several directories
+separated by ``os.pathsep``): the same schema, loaded after the built-in catalogue. A user rule
+whose id is a built-in one is refused unless its file says ``override = true``; every rule
+knows where it came from (``origin``: ``built-in`` or the directory it was read from).
 """
 
 from __future__ import annotations
 
+import os
 import re
 import tomllib
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from pydantic import BaseModel, Field, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from assistant.errors import UserError
 from assistant.models.finding import Severity
 
+BUILT_IN = "built-in"
+ENV_RULES = "VPC_HELPER_RULES"
 _OPS = {"gt": "$gt", "ge": "$gte", "lt": "$lt", "le": "$lte", "ne": "$neq"}
 
 
@@ -34,6 +42,8 @@ class RuleError(UserError):
 
 
 class StepSpec(BaseModel):
+    model_config = ConfigDict(extra="forbid")  # a misspelt key is an error, not ignored
+
     action: str
     console: str | None = None
     cli: list[str] = Field(default_factory=list)
@@ -54,6 +64,8 @@ class Variant(BaseModel):
 
 
 class Rule(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
     id: str
     title: str
     severity: Severity
@@ -69,6 +81,8 @@ class Rule(BaseModel):
     check: str | None = None
     references: list[str] = Field(default_factory=list)
     path: str | None = None
+    override: bool = False  # replaces the built-in rule of the same id
+    origin: str = BUILT_IN  # "built-in", or the directory the rule was read from
 
     @property
     def variants(self) -> list[Variant]:
@@ -128,17 +142,21 @@ def _validate(rule: Rule, path: Path) -> None:
             raise RuleError(f"{path}: {e}") from None
 
 
-def load_rule(path: Path) -> Rule:
+def load_rule(path: Path, origin: str = BUILT_IN) -> Rule:
     try:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
     except tomllib.TOMLDecodeError as e:
         raise RuleError(f"{path}: not valid TOML ({e})") from None
+    except (OSError, UnicodeDecodeError) as e:
+        raise RuleError(f"{path}: cannot read ({e})") from None
     data.setdefault("area", path.parent.name)
+    data.pop("origin", None)  # where a rule comes from is the loader's to say
     try:
-        rule = Rule.model_validate({**data, "path": str(path)})
+        rule = Rule.model_validate({**data, "path": str(path), "origin": origin})
     except ValidationError as e:
         err = e.errors()[0]
-        raise RuleError(f"{path}: {'.'.join(map(str, err['loc']))}: {err['msg']}") from None
+        where = ".".join(map(str, err["loc"])) or "(top level)"
+        raise RuleError(f"{path}: {where}: {err['msg']}") from None
     if path.stem != rule.id:
         raise RuleError(f"{path}: file name must be the rule id ({rule.id}.toml)")
     _validate(rule, path)
@@ -154,16 +172,86 @@ def rules_dir() -> Path:
     raise RuleError("rule catalogue not found (expected rules/ beside the package)")
 
 
-@lru_cache(maxsize=4)
-def load_rules(directory: str | None = None) -> tuple[Rule, ...]:
-    """Every rule under the catalogue directory, sorted by id."""
+def rule_files(base: Path) -> list[Path]:
+    """The rule files under ``base`` (fixture folders ``<id>.fire/`` and ``<id>.pass/`` hold
+    snapshots, not rules)."""
+    return sorted(
+        p
+        for p in base.rglob("*.toml")
+        if not any(part.endswith((".fire", ".pass")) for part in p.relative_to(base).parts[:-1])
+    )
+
+
+def _load_dir(base: Path, origin: str) -> list[Rule]:
+    rules = [load_rule(p, origin) for p in rule_files(base)]
+    seen: dict[str, str] = {}
+    for r in rules:
+        if r.id in seen:
+            raise RuleError(f"{r.path}: rule id {r.id} is also defined in {seen[r.id]}")
+        seen[r.id] = str(r.path)
+    return rules
+
+
+_extra_dirs: tuple[str, ...] = ()
+
+
+def use_rule_dirs(dirs: list[str] | tuple[str, ...] | None) -> None:
+    """Add the user's rule directories to what :func:`load_rules` returns from now on (the
+    default engine is rebuilt on next use). ``None`` or empty: the built-in catalogue only."""
+    global _extra_dirs
+    new = tuple(str(d) for d in dirs or ())
+    if new == _extra_dirs:
+        return
+    _extra_dirs = new
+    import importlib
+
+    importlib.import_module("assistant.engine.diagnose").reset_default_engine()
+
+
+def rule_dirs_from(option: list[str] | None) -> list[str]:
+    """The user's rule directories: the ``--rules`` options, else ``VPC_HELPER_RULES``."""
+    if option:
+        return list(option)
+    env = os.environ.get(ENV_RULES, "")
+    return [d for d in env.split(os.pathsep) if d.strip()]
+
+
+def check_rule_dir(directory: str) -> Path:
+    path = Path(directory).expanduser()
+    if not path.is_dir():
+        raise RuleError(f"{directory}: rules directory not found")
+    if not rule_files(path):
+        raise RuleError(f"{directory}: no rule files (*.toml) in this directory")
+    return path
+
+
+@lru_cache(maxsize=8)
+def _catalogue(directory: str | None, extra: tuple[str, ...]) -> tuple[Rule, ...]:
     base = Path(directory) if directory else rules_dir()
-    rules = [load_rule(p) for p in sorted(base.rglob("*.toml"))]
-    ids = [r.id for r in rules]
-    dupes = {i for i in ids if ids.count(i) > 1}
-    if dupes:
-        raise RuleError(f"{base}: duplicate rule ids: {', '.join(sorted(dupes))}")
-    return tuple(sorted(rules, key=lambda r: r.id))
+    by_id = {r.id: r for r in _load_dir(base, BUILT_IN)}
+    for d in extra:
+        path = check_rule_dir(d)
+        if path.resolve() == base.resolve():
+            continue  # the built-in catalogue named again
+        for r in _load_dir(path, str(d)):
+            old = by_id.get(r.id)
+            if old is not None and old.origin == BUILT_IN and not r.override:
+                raise RuleError(
+                    f"{r.path}: id: {r.id} is a built-in rule ({old.path}); "
+                    "choose another id, or write `override = true` to replace it"
+                )
+            if old is not None and old.origin != BUILT_IN:
+                raise RuleError(f"{r.path}: id: {r.id} is also defined in {old.path}")
+            by_id[r.id] = r
+    return tuple(sorted(by_id.values(), key=lambda r: r.id))
+
+
+def load_rules(
+    directory: str | None = None, extra: tuple[str, ...] | None = None
+) -> tuple[Rule, ...]:
+    """Every rule, sorted by id: the built-in catalogue (or ``directory``) and then the user's
+    rule directories (``extra``, by default those set by :func:`use_rule_dirs`)."""
+    return _catalogue(directory, _extra_dirs if extra is None else tuple(extra))
 
 
 def get_rule(rule_id: str) -> Rule | None:

@@ -12,6 +12,7 @@ import re
 from dataclasses import dataclass, field
 
 from assistant.models.finding import Diagnosis, Severity
+from assistant.render.safe import clean
 from assistant.topology import Topology, target_kind
 
 MAX_SUBNETS = 80
@@ -106,8 +107,16 @@ def _mid(rid: str) -> str:
     return "n_" + re.sub(r"[^A-Za-z0-9_]", "_", rid)
 
 
-def _mlabel(text: str) -> str:
-    return html.escape(text, quote=True).replace("&quot;", "#quot;")
+def _mlabel(text: str, limit: int = 120) -> str:
+    """A quoted Mermaid label: nothing in ``text`` can close the quotes, the node or the
+    Markdown fence around the diagram (control characters, newlines, ``"``, ``|``, backticks)."""
+    return (
+        html.escape(clean(text, limit), quote=True)
+        .replace("&quot;", "#quot;")
+        .replace("&#x27;", "#39;")
+        .replace("|", "#124;")
+        .replace("`", "#96;")
+    )
 
 
 def mermaid(topo: Topology, d: Diagnosis) -> str:
@@ -130,8 +139,8 @@ def mermaid(topo: Topology, d: Diagnosis) -> str:
         for az, subnets in sorted(g.azs.get(vid, {}).items()):
             out.append(f'    subgraph {_mid(vid + az)}["{_mlabel(az)}"]')
             for sid in subnets:
-                text = f"{g.labels[sid]}<br/>{sid}<br/>{g.roles[sid]}"
-                out.append(f'      {_mid(sid)}["{_mlabel(text).replace("&lt;br/&gt;", "<br/>")}"]')
+                text = "<br/>".join(_mlabel(x) for x in (g.labels[sid], sid, g.roles[sid]))
+                out.append(f'      {_mid(sid)}["{text}"]')
             out.append("    end")
         if g.omitted.get(vid):
             out.append(f'    {_mid(vid + "more")}["… {g.omitted[vid]} more subnets"]')
@@ -212,7 +221,7 @@ def svg(topo: Topology, d: Diagnosis) -> str:
             cx = gap + 20 + c * (box_w + gap)
             parts.append(
                 f'<text x="{cx}" y="{y + 14}" font-size="13" font-weight="bold">'
-                f"{html.escape(az)}</text>"
+                f"{html.escape(clean(az, 60))}</text>"
             )
             for r, sid in enumerate(subnets):
                 sy = y + 24 + r * (box_h + gap)
@@ -225,8 +234,10 @@ def svg(topo: Topology, d: Diagnosis) -> str:
                     f'stroke-width="{3 if bad else 1}"/>'
                     f'<text x="{cx + 8}" y="{sy + 18}" font-size="12" font-weight="bold">'
                     f"{html.escape(_short(g.labels[sid], 30))}</text>"
-                    f'<text x="{cx + 8}" y="{sy + 34}" font-size="11">{html.escape(sid)}</text>'
-                    f'<text x="{cx + 8}" y="{sy + 50}" font-size="11" fill="#333">{role}</text>'
+                    f'<text x="{cx + 8}" y="{sy + 34}" font-size="11">'
+                    f"{html.escape(clean(sid, 40))}</text>"
+                    f'<text x="{cx + 8}" y="{sy + 50}" font-size="11" fill="#333">'
+                    f"{html.escape(clean(role, 20))}</text>"
                 )
         y += 24 + rows * (box_h + gap) + 10
         parts.insert(
@@ -234,7 +245,7 @@ def svg(topo: Topology, d: Diagnosis) -> str:
             f'<rect x="10" y="{top}" width="{max(vpc_w, width - 20)}" height="{y - top}" '
             f'rx="12" fill="none" stroke="#1565c0" stroke-width="2"/>'
             f'<text x="24" y="{top + 22}" font-size="14" font-weight="bold">VPC '
-            f"{html.escape(label)}</text>",
+            f"{html.escape(clean(label))}</text>",
         )
         y += 20
     lines = []
@@ -256,4 +267,4 @@ def svg(topo: Topology, d: Diagnosis) -> str:
 
 
 def _short(text: str, n: int) -> str:
-    return text if len(text) <= n else text[: n - 1] + "…"
+    return clean(text, n)

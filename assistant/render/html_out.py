@@ -6,6 +6,7 @@ import html
 
 from assistant.models.finding import Diagnosis, Severity
 from assistant.render.diagram import mermaid, svg
+from assistant.render.safe import clean
 from assistant.topology import Topology
 
 _CSS = """
@@ -23,8 +24,9 @@ table{border-collapse:collapse}td,th{border:1px solid #ddd;padding:.25rem .5rem;
 """
 
 
-def _e(text: str) -> str:
-    return html.escape(text, quote=True)
+def _e(text: object, limit: int | None = 4000) -> str:
+    """Text for HTML: control characters escaped, long values cut, markup escaped."""
+    return html.escape(clean(text, limit, keep_newlines=True), quote=True)
 
 
 def render_html(d: Diagnosis, topo: Topology, min_severity: Severity = Severity.info) -> str:
@@ -76,7 +78,7 @@ def render_html(d: Diagnosis, topo: Topology, min_severity: Severity = Severity.
                 if step.console:
                     out.append(f"<br><span class='muted'>Console: {_e(step.console)}</span>")
                 if step.cli:
-                    out.append("<pre>" + _e("\n".join(step.cli)) + "</pre>")
+                    out.append("<pre>" + "\n".join(_e(c) for c in step.cli) + "</pre>")
                 out.append("</li>")
             out.append("</ol>")
         if f.check:
@@ -107,7 +109,7 @@ def render_html(d: Diagnosis, topo: Topology, min_severity: Severity = Severity.
         ),
         "</table>",
         "<details><summary>Diagram as Mermaid text</summary><pre>"
-        + _e(mermaid(topo, d))
+        + _e(mermaid(topo, d), None)
         + "</pre></details>",
         "</body></html>",
     ]

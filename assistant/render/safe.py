@@ -15,8 +15,11 @@ LIMIT = 200
 # C0 controls (except tab and newline, handled by the caller's ``keep_newlines``), DEL, C1
 # controls, and the Unicode format characters that reorder or hide text (bidi overrides,
 # isolates, zero-width joiners are harmless but the overrides are not).
-_UNSAFE = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u200e\u200f\u202a-\u202e\u2066-\u2069]")
-_UNSAFE_NO_NL = re.compile("[\x00-\x1f\x7f-\x9f\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+# Also the Arabic letter mark (a bidi mark), the Unicode line and paragraph separators (a new
+# line to some terminals and renderers) and the interlinear annotation controls.
+_OTHER = "\u061c\u2028\u2029\ufff9-\ufffb"
+_UNSAFE = re.compile(f"[\x00-\x08\x0b-\x1f\x7f-\x9f\u200e\u200f\u202a-\u202e\u2066-\u2069{_OTHER}]")
+_UNSAFE_NO_NL = re.compile(f"[\x00-\x1f\x7f-\x9f\u200e\u200f\u202a-\u202e\u2066-\u2069{_OTHER}]")
 
 
 def _escape(m: re.Match) -> str:

@@ -20,13 +20,15 @@ def render_trace_json(t: Trace) -> str:
 
 def render_trace_text(t: Trace, colour: bool = False, width: int = 100) -> str:
     """The trace hop by hop: a mark, the step, the deciding resource and configuration line."""
+    from assistant.render.safe import clean
     from assistant.render.text import finding_lines
 
     def paint(status: str, text: str) -> str:
         return f"{_COLOUR[status]}{text}{_RESET}" if colour else text
 
     lines = [
-        f"Trace {t.protocol}/{t.port} from {t.source.label} to {t.destination.label}",
+        f"Trace {clean(t.protocol)}/{t.port} from {clean(t.source.label)} "
+        f"to {clean(t.destination.label)}",
         "",
     ]
     section = None
@@ -36,9 +38,9 @@ def render_trace_text(t: Trace, colour: bool = False, width: int = 100) -> str:
             lines.append(f"{head}:")
             section = head
         mark = paint(h.status, MARK.get(h.status, "?"))
-        lines.append(f"  {mark} {h.step}  {h.where}")
+        lines.append(f"  {mark} {clean(h.step)}  {clean(h.where, 1000)}")
         lines += textwrap.wrap(
-            h.detail, width=width, initial_indent="      ", subsequent_indent="      "
+            clean(h.detail, 4000), width=width, initial_indent="      ", subsequent_indent="      "
         )
         if h.rule and h.status != PASS:
             lines.append(f"      fix: {h.rule}")
@@ -56,12 +58,16 @@ def render_trace_text(t: Trace, colour: bool = False, width: int = 100) -> str:
     else:
         first = t.blocked[0]
         lines.append(
-            paint(FAIL, f"NOT REACHABLE: blocked at {first.step} ({first.where.split(' ')[0]}).")
+            paint(
+                FAIL,
+                f"NOT REACHABLE: blocked at {clean(first.step)} "
+                f"({clean(first.where.split(' ')[0])}).",
+            )
         )
         for h in t.blocked[1:]:
-            lines.append(f"  also blocked at {h.step} ({h.where.split(' ')[0]})")
+            lines.append(f"  also blocked at {clean(h.step)} ({clean(h.where.split(' ')[0])})")
     for n in t.notes:
-        lines += textwrap.wrap("Note: " + n, width=width)
+        lines += textwrap.wrap("Note: " + clean(n, 4000), width=width)
     if t.fixes:
         lines += ["", "What to change (from the scan of the same snapshot):", ""]
         for f in t.fixes:

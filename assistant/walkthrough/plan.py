@@ -13,9 +13,9 @@ from typing import Any
 
 from assistant.walkthrough.costs import CostLine, estimate, load_prices
 from assistant.walkthrough.questions import (
-    SPLIT_BITS,
     Answers,
     default_azs,
+    split_bits,
     subnet_prefix,
     usable,
 )
@@ -77,6 +77,9 @@ class PlannedGroup:
     name: str
     description: str
     ingress: list[PlannedRule]
+    # All traffic out to these ranges: what AWS gives a new group (::/0 too in a VPC with
+    # IPv6), and what Terraform must write out since it removes that default.
+    egress: list[str] = field(default_factory=lambda: ["0.0.0.0/0"])
 
 
 @dataclass
@@ -150,7 +153,9 @@ def build_plan(a: Answers) -> Plan:
     ipv6 = bool(a.get("ipv6"))
     alb_on = bool(a.get("internet_facing_app"))
     vpc = ipaddress.ip_network(a["vpc_cidr"])
-    blocks = list(vpc.subnets(prefixlen_diff=SPLIT_BITS))
+    bits = split_bits(str(vpc), len(azs))
+    blocks = list(vpc.subnets(prefixlen_diff=bits))
+    per_tier = 2 ** (bits - 2)  # blocks in each quarter of the VPC
     public = "public" in tiers
     igw = "igw" if public else None
     eigw = "eigw" if ipv6 else None
@@ -159,7 +164,7 @@ def build_plan(a: Answers) -> Plan:
     for tier in tiers:
         for i, az in enumerate(azs):
             suffix = az[len(region) :] or str(i)
-            slot = TIER_QUARTER[tier] * 4 + i
+            slot = TIER_QUARTER[tier] * per_tier + i
             if tier == "public":
                 label, role, rt = "public", "public", "public_rt"
             elif tier == "app":
@@ -179,7 +184,7 @@ def build_plan(a: Answers) -> Plan:
                     name=f"{name}-{label}-{suffix}",
                     role=role,
                     route_table=rt,
-                    ipv6_index=slot if ipv6 else None,
+                    ipv6_index=TIER_QUARTER[tier] * 4 + i if ipv6 else None,
                     ipv6_on_create=ipv6 and tier != "data",
                 )
             )
@@ -306,6 +311,8 @@ def build_plan(a: Answers) -> Plan:
         groups=groups,
         alb=alb,
     )
+    for g in groups:
+        g.egress = ["0.0.0.0/0", "::/0"] if ipv6 else ["0.0.0.0/0"]
     plan.costs = estimate(
         nat_count=len(nats),
         az_count=len(azs),
@@ -345,7 +352,7 @@ def _steps(p: Plan, nat: str) -> list[Step]:
                 "can open a connection back in.",
             )
         )
-    prefix = subnet_prefix(p.vpc_cidr)
+    prefix = subnet_prefix(p.vpc_cidr, len(p.azs))
     for tier, why in (
         (
             "public",

@@ -23,7 +23,9 @@ Answers = dict[str, Any]
 RFC1918 = [ipaddress.ip_network(n) for n in ("10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16")]
 TIERS = ("public", "app", "data")
 NAT_CHOICES = ("none", "single", "per_az")
-# A plan splits the VPC into 16 equal blocks: a quarter per tier, one block per AZ.
+# A plan splits the VPC into 16 equal blocks: a quarter per tier, one block per AZ (and one
+# spare for a later AZ). When that leaves a two-AZ plan's subnets too small for a load
+# balancer (a VPC smaller than /23), each quarter is halved instead: one block per AZ.
 SPLIT_BITS = 4
 ALB_MIN_PREFIX = 27  # an ALB subnet needs at least a /27
 AWS_MIN_PREFIX = 28
@@ -119,9 +121,44 @@ def _choose(value: Any, key: str, choices: list[Choice], aliases: dict[str, Any]
     raise AnswerError(f"{key}: {value!r} is not one of the choices: {opts}")
 
 
-def subnet_prefix(vpc_cidr: str) -> int:
-    """The prefix length of every planned subnet for a VPC block."""
-    return ipaddress.ip_network(vpc_cidr).prefixlen + SPLIT_BITS
+def split_bits(vpc_cidr: str, az_count: int = 3) -> int:
+    """How many bits the plan adds to the VPC's prefix for its subnets (3 or 4)."""
+    vpc = ipaddress.ip_network(vpc_cidr).prefixlen
+    if az_count <= 2 and vpc + SPLIT_BITS > ALB_MIN_PREFIX:
+        return SPLIT_BITS - 1
+    return SPLIT_BITS
+
+
+def words(q: Question, value: Any, choices: list[Choice] | None = None) -> str:
+    """An answer as a person reads it: "Yes", "No", "none", a choice's label, "placeholder".
+
+    The terminal prompt and the chat show defaults and answers with it, never ``True`` or
+    ``[]``.
+    """
+    for c in choices or []:
+        if c.value == value:
+            return c.label
+    if isinstance(value, bool):
+        return "Yes" if value else "No"
+    if isinstance(value, (list, tuple)):
+        return ", ".join(map(str, value)) or "none"
+    if value is None or value == "":
+        if q.key == "certificate_arn":
+            return "placeholder"
+        if q.key == "availability_zones":
+            return "the region's a, b, c"
+        return "none"
+    return str(value)
+
+
+def subnet_prefix(vpc_cidr: str, az_count: int = 3) -> int:
+    """The prefix length of every planned subnet for a VPC block and number of AZs."""
+    return ipaddress.ip_network(vpc_cidr).prefixlen + split_bits(vpc_cidr, az_count)
+
+
+def alb_fits(a: Answers) -> bool:
+    """Whether the planned public subnets are large enough for a load balancer (/27)."""
+    return subnet_prefix(a["vpc_cidr"], a.get("az_count", 2)) <= ALB_MIN_PREFIX
 
 
 def usable(prefix: int) -> int:
@@ -336,11 +373,12 @@ def v_alb(value: Any, a: Answers) -> bool:
             "internet_facing_app: an internet-facing load balancer needs public subnets, "
             "and the tiers have none"
         )
-    if yes and subnet_prefix(a["vpc_cidr"]) > ALB_MIN_PREFIX:
+    if yes and not alb_fits(a):
+        prefix = subnet_prefix(a["vpc_cidr"], a.get("az_count", 2))
         raise AnswerError(
-            f"internet_facing_app: {a['vpc_cidr']} gives /{subnet_prefix(a['vpc_cidr'])} "
-            f"subnets and a load balancer needs /{ALB_MIN_PREFIX} or larger; use a /23 VPC "
-            "or larger"
+            f"internet_facing_app: {a['vpc_cidr']} with {a.get('az_count', 2)} AZs gives "
+            f"/{prefix} subnets and a load balancer needs /{ALB_MIN_PREFIX} or larger; use "
+            "2 AZs, or a /23 VPC or larger"
         )
     return yes
 
@@ -478,7 +516,7 @@ QUESTIONS: list[Question] = [
         "The load balancer is the only thing in public subnets that users reach; the app "
         "servers stay private behind it.",
         "bool",
-        lambda a: _public(a),
+        lambda a: _public(a) and alb_fits(a),
         v_alb,
         applies=_public,
         skipped_when="the tiers have no public subnets",

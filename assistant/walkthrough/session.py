@@ -21,6 +21,7 @@ from assistant.walkthrough.questions import (
     Answers,
     Choice,
     Question,
+    words,
 )
 
 ANSWERS_FORMAT = "vpc-helper-walkthrough"
@@ -53,6 +54,14 @@ class Walkthrough:
     def default(self, key: str) -> Any:
         """The default answer to a question, given the answers so far."""
         return BY_KEY[key].default(self.answers)
+
+    def words(self, key: str, value: Any) -> str:
+        """An answer to ``key`` in words ("Yes", "none", a choice's label)."""
+        return words(BY_KEY[key], value, self.choices(key))
+
+    def default_words(self, key: str) -> str:
+        """The default answer to ``key`` in words, as a prompt or the chat offers it."""
+        return self.words(key, self.default(key))
 
     def choices(self, key: str) -> list[Choice]:
         """The options of a choice question (with costs worked out from earlier answers)."""
@@ -87,6 +96,19 @@ class Walkthrough:
             self.answers = before
         self.answers[key] = stored
         return stored
+
+    def back(self) -> Question | None:
+        """Go back one question: forget the last answer given (and any after it).
+
+        Returns the question to ask again, or None when nothing was answered yet. Used by the
+        chat's Ctrl+B and a terminal's "back".
+        """
+        asked = [q for q in QUESTIONS if q.asked and q.key in self.answers]
+        if not asked:
+            return None
+        last = asked[-1]
+        self.answers = {k: v for k, v in self.answers.items() if _order(k) < _order(last.key)}
+        return last
 
     def take_defaults(self) -> Walkthrough:
         """Answer every remaining question (hidden ones too) with its default."""
@@ -174,16 +196,8 @@ def _order(key: str) -> int:
 
 
 def format_value(q: Question, value: Any, choices: list[Choice] | None = None) -> str:
-    """How a default is shown in a prompt."""
+    """How a default is shown in a terminal prompt: the choice's number and label, or words."""
     for i, c in enumerate(choices or [], 1):
         if c.value == value:
             return f"{i}: {c.label}"
-    if isinstance(value, bool):
-        return "yes" if value else "no"
-    if isinstance(value, list):
-        return ", ".join(map(str, value)) or "none"
-    if value in (None, ""):
-        return {"cidrs": "none", "text": "placeholder" if q.key == "certificate_arn" else "empty"}[
-            q.kind
-        ]
-    return str(value)
+    return words(q, value)

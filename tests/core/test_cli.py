@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 
+import pytest
+
 from assistant.sources.demo import DEMO_DIR
 from tests.helpers import run_cli
 
@@ -96,3 +98,70 @@ def test_wrong_flag_and_both_sources():
 def test_help_mentions_collect_commands():
     r = run_cli("scan", "--help")
     assert r.returncode == 0 and "collect-commands" in r.stdout
+
+
+def test_source_options_before_the_subcommand_work_as_after_it(capsys):
+    from assistant.cli import main
+
+    assert main(["scan", "--snapshot", str(DEMO_DIR), "--format", "json"]) == 1
+    after = capsys.readouterr().out
+    assert main(["--snapshot", str(DEMO_DIR), "scan", "--format", "json"]) == 1
+    before = capsys.readouterr().out
+    assert before == after and json.loads(before)["findings"]
+    # several paths, then the subcommand: the subcommand is not read as one more path
+    assert main(["--snapshot", str(DEMO_DIR), str(DEMO_DIR), "scan", "--format", "json"]) == 1
+    assert json.loads(capsys.readouterr().out)["findings"] == json.loads(after)["findings"]
+    assert main(["--demo", "scan", "--format", "json"]) == 1
+    assert json.loads(capsys.readouterr().out)["findings"]
+
+
+def test_global_vpc_applies_and_conflicts_are_one_line_errors(capsys):
+    from assistant.cli import main
+
+    assert main(["--demo", "--vpc", "vpc-nope", "scan"]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "vpc-nope" in err
+    assert main(["--demo", "rules"]) == 2
+    assert "--demo does not apply to `rules`" in capsys.readouterr().err
+    assert main(["--snapshot", "a.json", "scan", "--snapshot", "b.json"]) == 2
+    assert "given twice" in capsys.readouterr().err
+    with pytest.raises(SystemExit) as e:
+        main(["--snapshot", "scan"])
+    assert e.value.code == 2
+
+
+def test_the_chat_without_a_terminal_is_a_one_line_error():
+    r = run_cli("--demo", input="")
+    assert r.returncode == 2
+    assert r.stderr.count("\n") == 1 and "needs a terminal" in r.stderr
+    assert "\033[" not in r.stdout and r.stdout == ""
+
+
+def test_a_scan_that_could_run_few_rules_is_not_an_all_clear(tmp_path, capsys):
+    from assistant.cli import main
+
+    (tmp_path / "route-tables.json").write_bytes((DEMO_DIR / "route-tables.json").read_bytes())
+    main(["scan", "--snapshot", str(tmp_path / "route-tables.json")])
+    out = capsys.readouterr().out
+    tail = out.split("\nSummary: ", 1)[1]
+    assert tail.startswith("NOT AN ALL-CLEAR: ") and "rules could not run" in tail
+    assert "No findings at or above low." not in out  # never the bare all-clear
+    assert "this is not an all-clear" in out
+    main(["scan", "--demo"])
+    full = capsys.readouterr().out
+    assert "NOT AN ALL-CLEAR" not in full and "not an all-clear" not in full
+
+
+def test_the_summary_counts_rules_not_run_against_the_catalogue():
+    from assistant.engine.rules import load_rules
+    from assistant.models.finding import Diagnosis, NotCheckedItem
+    from assistant.render.text import render_text
+
+    ids = sorted(r.id for r in load_rules())
+    half = len(ids) // 2
+    few = Diagnosis(not_checked=[NotCheckedItem(what="X", reason="r", rules=ids[:half])])
+    most = Diagnosis(not_checked=[NotCheckedItem(what="X", reason="r", rules=ids[: half + 1])])
+    assert "NOT AN ALL-CLEAR" not in render_text(few)  # a near miss: exactly half
+    assert f"NOT AN ALL-CLEAR: {half + 1} of {len(ids)} rules" in render_text(most, width=120)
+    bogus = Diagnosis(not_checked=[NotCheckedItem(what="X", reason="r", rules=["no.such"] * 99)])
+    assert "NOT AN ALL-CLEAR" not in render_text(bogus)  # only catalogue rules count

@@ -155,7 +155,9 @@ def _mermaid_block(md: str) -> str:
 def test_mermaid_diagram_parses_with_mermaid(mermaid_check):
     b = Builder(seed="mm")
     classic(b, azs="abc", data_tier=True)
-    for snap in (demo_snapshot(), b.snapshot(), redact(demo_snapshot())):
+    from tests.helpdesk.test_safe_output import _hostile_snapshot
+
+    for snap in (demo_snapshot(), b.snapshot(), redact(demo_snapshot()), _hostile_snapshot()):
         md = render_markdown(diagnose(snap), topology=Topology(snap))
         result = mermaid_check(_mermaid_block(md))
         assert result == {"ok": True, "type": "flowchart-v2"}, result

@@ -688,6 +688,74 @@ def peering(both_sides: bool) -> Scenario:
     return make
 
 
+# -- near misses beyond the healthy baseline: a look-alike that is fine ------------------------
+def igw_spare_miss() -> Snapshot:
+    """A detached internet gateway no route points at: nothing is broken."""
+    b, _ = base()
+    b.igw(None, name="spare-igw")
+    return b.snapshot()
+
+
+def nat_pending_unrouted_miss() -> Snapshot:
+    """A NAT gateway still being created that no route uses yet."""
+    b, o = base()
+    b.nat(o["public"][0], name="new", state="pending")
+    return b.snapshot()
+
+
+def nat_one_az_miss() -> Snapshot:
+    """One NAT gateway shared by private subnets of a single AZ: no other AZ depends on it."""
+    return base(azs="a", nat_per_az=False)[0].snapshot()
+
+
+def no_s3_isolated_miss() -> Snapshot:
+    """Isolated data subnets without the S3 endpoint: they pay no NAT processing."""
+    b, o = base(data_tier=True)
+    b.instance(o["data"][0], [o["db_sg"]], name="db-1", Role="db")
+    return b.snapshot()
+
+
+def main_rt_nat_miss() -> Snapshot:
+    """The main route table has a default route, but to a NAT gateway: not public."""
+    b, o = base()
+    b.route(b.main_route_table(o["vpc"]), "0.0.0.0/0", o["nat"][0])
+    return b.snapshot()
+
+
+def internal_lb_closed_miss() -> Snapshot:
+    """An internal load balancer whose group admits only the VPC: fine, it is not public."""
+    b, o = base()
+    g = b.security_group(o["vpc"], "internal-alb-sg", ingress=[b.perm(80, "10.0.0.0/16")])
+    lb = b.load_balancer("internal-alb", o["private"], [g], scheme="internal")
+    b.listener(lb, 80, "HTTP", o["tg"])
+    return b.snapshot()
+
+
+def all_public_empty_miss() -> Snapshot:
+    """Every subnet public but no instance yet: nothing is exposed."""
+    b = Builder(seed="flat")
+    vpc = b.vpc("10.9.0.0/16", name="flat")
+    igw = b.igw(vpc)
+    rt = b.route_table(vpc, name="flat-rt")
+    b.route(rt, "0.0.0.0/0", igw)
+    s = b.subnet(vpc, "10.9.0.0/24", "a", name="web-a", map_public_ip=True)
+    b.associate(rt, s)
+    b.flow_log(vpc)
+    return b.snapshot()
+
+
+def eip_attached_miss() -> Snapshot:
+    """An Elastic IP associated with a bastion is in use."""
+    b, o = base()
+    g = b.security_group(o["vpc"], "bastion-sg", ingress=[b.perm(22, "203.0.113.0/24")])
+    iid = b.instance(o["public"][0], [g], name="bastion", Role="bastion")
+    alloc, _ = b.eip(name="bastion-ip")
+    a = b.find("Addresses", "AllocationId", alloc)
+    a["InstanceId"] = iid
+    a["AssociationId"] = b.new_id("eipassoc")
+    return b.snapshot()
+
+
 # rule id -> (scenarios where it fires, near misses where it must not)
 CASES: dict[str, tuple[list[Scenario], list[Scenario]]] = {
     "egress.igw-route-without-public-ip": ([igw_route_fire], [igw_route_miss]),
@@ -695,13 +763,13 @@ CASES: dict[str, tuple[list[Scenario], list[Scenario]]] = {
     "egress.route-blackhole": ([blackhole_fire], [blackhole_miss]),
     "exposure.public-ip-in-private-subnet": ([public_ip_private_fire], [public_ip_private_miss]),
     "exposure.sg-open-admin-port": ([admin_port_fire], [admin_port_miss]),
-    "igw.not-attached": ([igw_detached_fire], [healthy]),
+    "igw.not-attached": ([igw_detached_fire], [healthy, igw_spare_miss]),
     "ingress.lb-in-private-subnets": ([lb_private_fire], [lb_private_miss]),
     "nat.in-private-subnet": ([nat_private_fire], [nat_private_miss]),
-    "nat.not-available": ([nat_pending_fire], [healthy]),
+    "nat.not-available": ([nat_pending_fire], [healthy, nat_pending_unrouted_miss]),
     "nat.no-elastic-ip": ([nat_no_eip_fire, nat_private_internet_fire], [nat_private_transit_miss]),
-    "nat.cross-az": ([shared_nat], [healthy]),
-    "nat.single-point-of-failure": ([shared_nat], [healthy]),
+    "nat.cross-az": ([shared_nat], [healthy, nat_one_az_miss]),
+    "nat.single-point-of-failure": ([shared_nat], [healthy, nat_one_az_miss]),
     "nat.unused": ([nat_unused_fire, nat_private_miss], [healthy, nat_specific_route_miss]),
     "nat.instance-source-dest-check": ([lambda: nat_instance(True)], [lambda: nat_instance(False)]),
     "nacl.blocks-return-traffic": (
@@ -711,7 +779,7 @@ CASES: dict[str, tuple[list[Scenario], list[Scenario]]] = {
     "nacl.blocks-egress-web": ([egress_web_fire], [egress_web_miss, return_miss]),
     "sg.no-egress": ([no_egress_fire, some_egress_low], [web_egress_miss, isolated_no_egress_miss]),
     "vpc.dns-disabled": ([dns_off_fire], [dns_hostnames_off_miss]),
-    "egress.no-s3-endpoint": ([no_s3_fire], [healthy]),
+    "egress.no-s3-endpoint": ([no_s3_fire], [healthy, no_s3_isolated_miss]),
     "egress.ipv6-exposed-instead-of-egress-only": (
         [lambda: ipv6("igw"), lambda: ipv6(None)],
         [lambda: ipv6("eigw"), lambda: ipv6(None, instance=False)],
@@ -745,13 +813,19 @@ CASES: dict[str, tuple[list[Scenario], list[Scenario]]] = {
         [default_sg_in_use_fire, default_sg_open_fire],
         [default_sg_empty_miss, healthy],
     ),
-    "exposure.subnet-auto-assigns-public-ip": ([auto_ip_fire], [healthy]),
+    "exposure.subnet-auto-assigns-public-ip": ([auto_ip_fire], [healthy, bastion_public_miss]),
     "exposure.private-subnet-routes-to-igw": (
         [named_private_public_fire, igw_route_fire],
         [named_mixed_public_miss],
     ),
-    "exposure.main-route-table-public": ([main_public_fire, main_public_all_public_low], [healthy]),
-    "ingress.lb-sg-blocks-listener": ([lb_sg_fire, lb_sg_restricted_low], [healthy]),
+    "exposure.main-route-table-public": (
+        [main_public_fire, main_public_all_public_low],
+        [healthy, main_rt_nat_miss],
+    ),
+    "ingress.lb-sg-blocks-listener": (
+        [lb_sg_fire, lb_sg_restricted_low],
+        [healthy, internal_lb_closed_miss],
+    ),
     "ingress.target-sg-blocks-lb": ([target_sg_fire], [healthy, target_sg_cidr_miss]),
     "ingress.targets-unhealthy": ([unhealthy_fire, unhealthy_some], [healthy, draining_miss]),
     "ingress.lb-no-targets-in-az": ([lb_az(False), nlb_default_low], [lb_az(True), lb_az(None)]),
@@ -780,9 +854,9 @@ CASES: dict[str, tuple[list[Scenario], list[Scenario]]] = {
             ),
         ],
     ),
-    "vpc.no-private-subnets": ([all_public_fire], [healthy]),
+    "vpc.no-private-subnets": ([all_public_fire], [healthy, all_public_empty_miss]),
     "vpc.flow-logs-disabled": ([no_flow_logs_fire], [healthy, subnet_flow_logs_miss]),
-    "eip.unattached": ([eip_fire], [healthy]),
+    "eip.unattached": ([eip_fire], [healthy, eip_attached_miss]),
     "peering.missing-return-route": ([peering(False)], [peering(True)]),
 }
 

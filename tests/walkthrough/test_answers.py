@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ipaddress
 import json
 
 import pytest
@@ -138,8 +139,12 @@ def test_without_public_subnets_nat_alb_and_ipv6_are_not_asked():
 
 def test_load_balancer_needs_room_and_a_certificate_from_its_region():
     with pytest.raises(AnswerError, match="needs /27 or larger"):
-        Walkthrough.from_answers({"vpc_cidr": "10.0.0.0/24", "internet_facing_app": True})
-    ok = Walkthrough.from_answers({"vpc_cidr": "10.0.0.0/24", "internet_facing_app": False})
+        Walkthrough.from_answers(
+            {"vpc_cidr": "10.0.0.0/24", "az_count": 3, "internet_facing_app": True}
+        )
+    ok = Walkthrough.from_answers(
+        {"vpc_cidr": "10.0.0.0/24", "az_count": 3, "internet_facing_app": False}
+    )
     assert ok.answers["vpc_cidr"] == "10.0.0.0/24"
     with pytest.raises(AnswerError, match="its own region"):
         Walkthrough.from_answers(
@@ -225,3 +230,74 @@ def test_a_chat_can_drive_the_conversation_one_question_at_a_time():
     assert 'resource "aws_egress_only_internet_gateway"' in render_plan(plan, "terraform")
     with pytest.raises(ValueError, match="unknown plan format"):
         render_plan(plan, "yaml")
+
+
+VPC_SIZES = [f"10.0.0.0/{n}" for n in range(16, 25)]
+
+
+@pytest.mark.parametrize("cidr", VPC_SIZES)
+@pytest.mark.parametrize("azs", [2, 3])
+@pytest.mark.parametrize("tiers", ["1", "2", "3", "4"])
+def test_enter_for_every_default_works_for_every_vpc_size(cidr, azs, tiers):
+    """Taking the default of every question after the VPC block, AZ count and tiers never
+    gives an answer the next check refuses, and every planned subnet is one AWS accepts."""
+    wt = Walkthrough()
+    given = {"vpc_cidr": cidr, "az_count": str(azs), "tiers": tiers}
+    while (q := wt.next_question(include_hidden=True)) is not None:
+        wt.answer(q.key, given.get(q.key))  # None: Enter, the default
+    plan = wt.plan()
+    assert all(ipaddress.ip_network(s.cidr).prefixlen <= 28 for s in plan.subnets)
+    if plan.alb is not None:
+        for key in plan.alb.subnets:
+            assert ipaddress.ip_network(plan.subnet(key).cidr).prefixlen <= 27
+
+
+def test_a_24_vpc_with_two_azs_keeps_the_load_balancer_with_27_subnets():
+    wt = Walkthrough.from_answers({"vpc_cidr": "10.0.0.0/24"})
+    assert wt.answers["internet_facing_app"] is True
+    plan = wt.plan()
+    assert plan.alb is not None
+    assert {ipaddress.ip_network(s.cidr).prefixlen for s in plan.subnets} == {27}
+    # three AZs do not fit a load balancer: its default is then no, and saying yes says why
+    wt = Walkthrough.from_answers({"vpc_cidr": "10.0.0.0/24", "az_count": 3})
+    assert wt.answers["internet_facing_app"] is False
+    with pytest.raises(AnswerError, match=r"/28 subnets .* use 2 AZs"):
+        Walkthrough.from_answers(
+            {"vpc_cidr": "10.0.0.0/24", "az_count": 3, "internet_facing_app": "yes"}
+        )
+
+
+def test_defaults_are_shown_in_words_never_as_python_values():
+    wt = Walkthrough()
+    seen = {}
+    while (q := wt.next_question(include_hidden=True)) is not None:
+        seen[q.key] = wt.default_words(q.key)
+        assert wt.default_words(q.key) in wt.prompt(q) or not q.asked
+        wt.answer(q.key, None)
+    assert seen["connected_cidrs"] == "none"
+    assert seen["s3_endpoint"] == "Yes" and seen["ipv6"] == "No"
+    assert seen["internet_facing_app"] == "Yes"
+    assert seen["tiers"] == "public + private app" and seen["nat"] == "one shared NAT gateway"
+    assert seen["certificate_arn"] == "placeholder"
+    for text in seen.values():
+        assert text and not any(bad in text for bad in ("True", "False", "[", "(", "None"))
+    assert wt.words("connected_cidrs", ["10.1.0.0/16"]) == "10.1.0.0/16"
+
+
+def test_back_forgets_the_last_answer_and_asks_that_question_again():
+    wt = Walkthrough()
+    assert wt.back() is None
+    wt.answer("name", "shop")
+    wt.answer("region", "eu-west-1")
+    q = wt.next_question()
+    assert q.key == "connected_cidrs"
+    assert wt.back().key == "region"
+    assert wt.answers == {"name": "shop"} and wt.next_question().key == "region"
+    assert wt.back().key == "name" and wt.answers == {}
+    # going back over a question that changed what applies asks in the new order
+    wt = Walkthrough.from_answers({"tiers": ["app"]})
+    while wt.back() is not None and "tiers" in wt.answers:
+        pass
+    assert wt.next_question().key == "tiers"
+    wt.answer("tiers", "1")
+    assert wt.next_question().key == "nat"

@@ -255,3 +255,63 @@ def test_verify_reports_a_broken_route_and_an_extra_nat(aws, tmp_path):
     assert subnet.split()[0] == "WRONG" and "it is public, planned private" in subnet
     assert next(x for x in lines if "subnet shop-private-app-a" in x).split()[0] == "OK"
     assert any(x.split()[:1] == ["EXTRA"] and "NAT gateway nat-" in x for x in lines)
+
+
+def test_a_script_that_fails_half_way_resumes_on_a_rerun_and_its_cleanup_removes_it_all(
+    proxy, tmp_path
+):
+    """Against the moto server, behind a proxy that makes CreateNatGateway fail: the script
+    lists what it made and how to remove it; run again (the cause gone), it resumes with the
+    same VPC and nothing twice; the cleanup file then removes every piece."""
+    import boto3
+
+    answers = dict(ANSWER_SETS["two-azs-one-nat"], internet_facing_app=False)
+    answers.pop("certificate_arn")
+    answers_file = tmp_path / "answers.json"
+    answers_file.write_text(json.dumps(answers))
+    script = tmp_path / "setup.sh"
+    script.write_text(
+        run_cli("walkthrough", "--answers", str(answers_file), "--format", "sh").stdout
+    )
+    env = {"AWS_ENDPOINT_URL": proxy.url}
+
+    proxy.errors["CreateNatGateway"] = (400, "InsufficientAddressCapacity")
+    first = bash(f"bash {script}", tmp_path, env)
+    assert first.returncode != 0
+    report = first.stderr[first.stderr.index("!! Stopped at: ") :]
+    assert report.startswith("!! Stopped at: 5. NAT gateway shop-nat-a in shop-public-a")
+    assert "InsufficientAddressCapacity" in first.stderr
+    ec2 = boto3.client("ec2", region_name="us-east-1")
+    assert ec2.meta.endpoint_url.startswith("http://127.0.0.1")
+    (vpc,) = ec2.describe_vpcs(Filters=[{"Name": "tag:Name", "Values": ["shop-vpc"]}])["Vpcs"]
+    subnets = ec2.describe_subnets(Filters=[{"Name": "vpc-id", "Values": [vpc["VpcId"]]}])
+    assert len(subnets["Subnets"]) == 4
+    for piece in [vpc["VpcId"], *(s["SubnetId"] for s in subnets["Subnets"])]:
+        assert piece in report
+    assert f"ec2 delete-vpc --vpc-id {vpc['VpcId']}" in report.splitlines()[-1]
+    assert f"--endpoint-url {proxy.url} " in report
+
+    proxy.errors.clear()
+    again = bash(f"bash {script}", tmp_path, env)
+    assert again.returncode == 0, again.stderr
+    assert again.stdout.strip().endswith(f"VPC_ID={vpc['VpcId']}")
+    assert again.stderr.count("(recorded, still there; skipped)") >= 7
+    vpcs = ec2.describe_vpcs(Filters=[{"Name": "tag:Name", "Values": ["shop-vpc"]}])["Vpcs"]
+    assert [v["VpcId"] for v in vpcs] == [vpc["VpcId"]]
+    mine = [{"Name": "vpc-id", "Values": [vpc["VpcId"]]}]
+    assert len(ec2.describe_subnets(Filters=mine)["Subnets"]) == 4
+    nats = ec2.describe_nat_gateways(Filters=mine)["NatGateways"]
+    assert [n["State"] for n in nats] == ["available"]
+    assert len(ec2.describe_addresses()["Addresses"]) == 1  # the first run's address, reused
+    ver = run_cli(
+        "walkthrough", "verify", "--endpoint-url", proxy.url, "--region", "us-east-1",
+        "--vpc", vpc["VpcId"], "--answers", str(answers_file),
+    )  # fmt: skip
+    assert ver.returncode == 0, ver.stdout + ver.stderr
+
+    cleanup = bash(f"bash {tmp_path / 'shop-vpc.cleanup.sh'}", tmp_path, env)
+    assert cleanup.returncode == 0, cleanup.stderr
+    assert ec2.describe_vpcs(Filters=[{"Name": "tag:Name", "Values": ["shop-vpc"]}])["Vpcs"] == []
+    assert ec2.describe_addresses()["Addresses"] == []
+    assert ec2.describe_subnets(Filters=mine)["Subnets"] == []
+    assert not (tmp_path / "shop-vpc.state").exists()

@@ -15,6 +15,7 @@ from assistant.topology import intent_of
 from assistant.walkthrough import Walkthrough
 from assistant.walkthrough.costs import estimate, load_prices
 from assistant.walkthrough.plan import build_plan
+from assistant.walkthrough.questions import subnet_prefix
 from assistant.walkthrough.render import plan_sh, plan_terraform, plan_text
 from tests.helpers import run_cli
 
@@ -30,6 +31,7 @@ SETS = {
         "certificate_arn": "arn:aws:acm:us-east-1:123456789012:certificate/abc-123",
     },
     "isolated-only": {"name": "vault", "tiers": ["app"], "vpc_cidr": "192.168.8.0/22"},
+    "small-24": {"name": "tiny", "vpc_cidr": "10.9.9.0/24", "ipv6": True},
     "public-app-no-nat-no-alb": {
         "name": "lab",
         "nat": "none",
@@ -50,7 +52,8 @@ def test_subnets_fit_the_vpc_do_not_overlap_and_follow_the_layout(case):
     nets = [ipaddress.ip_network(s.cidr) for s in p.subnets]
     assert all(n.subnet_of(vpc) for n in nets)
     assert all(not a.overlaps(b) for i, a in enumerate(nets) for b in nets[i + 1 :])
-    assert {n.prefixlen for n in nets} == {vpc.prefixlen + 4}
+    assert {n.prefixlen for n in nets} == {subnet_prefix(p.vpc_cidr, len(p.azs))}
+    assert {n.prefixlen for n in nets} <= {vpc.prefixlen + 3, vpc.prefixlen + 4}
     quarters = list(vpc.subnets(prefixlen_diff=2))
     for s in p.subnets:  # each tier in its own quarter, one block per AZ
         q = {"public": 0, "app": 1, "data": 2}[s.tier]
@@ -153,16 +156,22 @@ def test_script_is_valid_bash_and_every_command_goes_through_the_endpoint_wrappe
     assert 'command aws --region "$REGION" ${AWS_ENDPOINT_URL:+--endpoint-url ' in sh
     r = subprocess.run(["bash", "-n"], input=sh, text=True, capture_output=True)
     assert r.returncode == 0, r.stderr
-    creates = [x for x in sh.splitlines() if re.search(r"aws (ec2|elbv2) (create|allocate)", x)]
-    for line in creates:
-        if "create-route " in line or "create-listener" in line:
-            continue
-        assert "--tag-specifications" in line or "--tags Key=Name" in line, line
-        assert line.split("=", 1)[0].isupper() or line.startswith("aws "), line
+    lines = sh.splitlines()
+    creates = [
+        (lines[i - 1], x)
+        for i, x in enumerate(lines)
+        if re.match(r"^  (ec2|elbv2) (create|allocate)-", x)
+    ]
+    assert len(creates) >= len(p.subnets) + 2
+    for make, line in creates:
+        # each resource is made once, its id kept in a variable, with how to remove it
+        assert re.match(r"^make [A-Z0-9_]+ [a-z]+ '.+' '@aws .+ \{\}.*' \\$", make), make
+        if "create-listener" not in line:
+            assert "--tag-specifications" in line or "--tags Key=Name" in line, line
     # every resource created is captured in a variable the later commands use
-    assert "VPC_ID=$(aws ec2 create-vpc" in sh
+    assert "make VPC_ID vpc 'VPC " in sh
     for s in p.subnets:
-        assert f"{s.key.upper()}_ID=$(aws ec2 create-subnet" in sh
+        assert f"make {s.key.upper()}_ID subnet 'subnet {s.name}'" in sh
         assert f"tags subnet {s.name})" in sh
     if p.nats:
         ids = " ".join(f'"${n.key.upper()}_ID"' for n in p.nats)
@@ -184,12 +193,15 @@ def test_script_ipv6_helper_splits_the_vpc_block_like_ipaddress():
             assert ipaddress.ip_network(r.stdout) == list(net.subnets(new_prefix=64))[n]
 
 
-def test_placeholder_certificate_stops_the_script_until_it_is_set():
+def test_placeholder_certificate_stops_the_script_until_it_is_set(tmp_path):
     sh = plan_sh(plan_for("two-azs-one-nat"))
     assert ': "${CERTIFICATE_ARN:?' in sh
     head = sh[: sh.index("existing=")]
-    r = subprocess.run(["bash", "-c", head], capture_output=True, text=True, env={"PATH": "/bin"})
+    r = subprocess.run(
+        ["bash", "-c", head], capture_output=True, text=True, env={"PATH": "/bin"}, cwd=tmp_path
+    )
     assert r.returncode != 0 and "set CERTIFICATE_ARN" in r.stderr
+    assert list(tmp_path.iterdir()) == []  # stopped before any state file
     given = plan_sh(plan_for("three-azs-per-az-data-ipv6"))
     assert "CERTIFICATE_ARN=${CERTIFICATE_ARN:-arn:aws:acm:us-east-1:" in given
 
@@ -298,6 +310,13 @@ def test_interactive_prompts_go_to_stderr_and_a_bad_answer_is_asked_again():
     assert "! region: 'nowhere' is not an AWS region name" in r.stderr
     assert "Why: " in r.stderr and "[1] none:" in r.stderr
     assert "Costs use us-east-1 prices" in " ".join(plan["warnings"])
+
+
+def test_back_in_the_terminal_changes_the_previous_answer():
+    r = run_cli("walkthrough", "--format", "json", input="back\nshop\nback\nweb\n" + "\n" * 20)
+    assert r.returncode == 0, r.stderr
+    assert json.loads(r.stdout)["name"] == "web"
+    assert "(this is the first question)" in r.stderr
 
 
 def test_input_ending_early_and_bad_files_are_one_line_errors(tmp_path):
