@@ -503,10 +503,13 @@ def test_unreadable_snapshot_becomes_a_message(tmp_path):
 
 
 def test_chat_refuses_demo_with_snapshot():
-    from tests.helpers import run_cli
+    import argparse
 
-    r = run_cli("--demo", "--snapshot", "x.json")
-    assert r.returncode == 2 and "either --demo or --snapshot" in r.stderr
+    from assistant.errors import UserError
+    from assistant.tui.app import run_chat
+
+    with pytest.raises(UserError, match="either --demo or --snapshot"):
+        run_chat(argparse.Namespace(demo=True, snapshot=["x.json"]))
 
 
 def test_setup_walkthrough_in_the_chat_reaches_a_plan(tmp_path):
