@@ -648,3 +648,60 @@ def test_no_answer_path_yields_an_invented_fact(symptom):
                 )
             for name in made["names"]:
                 assert f"({name}" not in blob and f"{name}," not in blob, (path, name, blob)
+
+
+def _egress_with_a_low_and_a_high(b: Builder) -> Builder:
+    """Two private subnets through one NAT gateway in another AZ (LOW nat.cross-az), and a
+    network ACL on one of them that drops the replies (HIGH nacl.blocks-return-traffic)."""
+    vpc = b.vpc("10.6.0.0/16", name="v")
+    igw = b.igw(vpc, name="igw")
+    pub = b.subnet(vpc, "10.6.0.0/24", "b", name="public-b")
+    prt = b.route_table(vpc, name="prt")
+    b.route(prt, "0.0.0.0/0", igw)
+    b.associate(prt, pub)
+    nat = b.nat(pub, name="nat")
+    rt = b.route_table(vpc, name="rt")
+    b.route(rt, "0.0.0.0/0", nat)
+    for n, az in ((1, "a"), (2, "b")):
+        app = b.subnet(vpc, f"10.6.{n}.0/24", az, name=f"private-app-{az}")
+        b.associate(rt, app)
+        b.instance(app, [], name=f"app-{az}")
+        if az == "b":
+            acl = b.nacl(
+                vpc,
+                name="tight",
+                entries=[
+                    {
+                        "RuleNumber": 100,
+                        "Protocol": "6",
+                        "RuleAction": "allow",
+                        "Egress": e,
+                        "CidrBlock": "0.0.0.0/0",
+                        "PortRange": {"From": 443, "To": 443},
+                    }
+                    for e in (True, False)
+                ],
+            )
+            b.nacl_associate(acl, app)
+    return b
+
+
+def test_symptom_view_lists_what_lies_on_the_path_first_by_severity(tmp_path):
+    from assistant.sources.files import dump_snapshot
+
+    snap = _egress_with_a_low_and_a_high(Builder(seed="rank")).snapshot()
+    path = tmp_path / "snap.json"
+    path.write_bytes(dump_snapshot(snap))
+    s = Session(snapshot_paths=[str(path)])
+    s.start()
+    s.send("egress")
+    rules = [f.rule for f in s.findings]
+    assert "nacl.blocks-return-traffic" in rules and "nat.cross-az" in rules
+    assert rules.index("nacl.blocks-return-traffic") < rules.index("nat.cross-az")
+    assert not {"nacl.blocks-return-traffic", "sg.no-egress"} & {f.rule for f in s.others}
+    ranks = [f.severity.rank for f in s.findings]
+    on_path = s._on_path(s.findings)
+    split = sum(1 for f in s.findings if f.key in on_path)
+    assert all(f.key in on_path for f in s.findings[:split])  # the path's findings first,
+    assert ranks[:split] == sorted(ranks[:split], reverse=True)  # each part by severity
+    assert ranks[split:] == sorted(ranks[split:], reverse=True)
