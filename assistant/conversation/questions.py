@@ -56,8 +56,19 @@ def _one(items: list) -> Any:
     return items[0] if len(items) == 1 else None
 
 
-def _focus_instance(p: Snapshot):
-    return _one([i for i in p.Instances if i.State.Name != "terminated"])
+def _focus_instance(p: Snapshot, a: Answers | None = None):
+    """The instance the questions are about: the one picked, or the only one pasted."""
+    live = [i for i in p.Instances if i.State.Name != "terminated"]
+    if a and a.get("focus_instance"):
+        return next((i for i in live if i.InstanceId == a["focus_instance"]), None)
+    return _one(live)
+
+
+def _focus_lb(p: Snapshot, a: Answers | None = None):
+    """The load balancer the questions are about: the one picked, or the only one pasted."""
+    if a and a.get("focus_lb"):
+        return next((lb for lb in p.LoadBalancers if lb.LoadBalancerArn == a["focus_lb"]), None)
+    return _one(p.LoadBalancers)
 
 
 def _default_route(rt):
@@ -94,8 +105,8 @@ def _target(rt) -> str:
     return r.target if r else ""
 
 
-def _instance_route_table(p: Snapshot):
-    inst = _focus_instance(p)
+def _instance_route_table(p: Snapshot, a: Answers | None = None):
+    inst = _focus_instance(p, a)
     rt = _route_table_of(p, inst.SubnetId if inst else None)
     if rt is None and p.has("RouteTables") and inst is None:
         # Without the instance: the one table pasted, or the one with subnets of its own.
@@ -106,7 +117,7 @@ def _instance_route_table(p: Snapshot):
 
 
 def settle_route(p: Snapshot, a: Answers) -> tuple[str, str] | None:
-    rt = _instance_route_table(p)
+    rt = _instance_route_table(p, a)
     if rt is None:
         return None
     kind = _kind_of(rt)
@@ -114,9 +125,9 @@ def settle_route(p: Snapshot, a: Answers) -> tuple[str, str] | None:
     return kind, f"route table {rt.RouteTableId} {tail}"
 
 
-def _route_nat(p: Snapshot) -> tuple[str, str] | None:
+def _route_nat(p: Snapshot, a: Answers | None = None) -> tuple[str, str] | None:
     """(nat id, route state) of the focus route, if it goes to a NAT gateway."""
-    rt = _instance_route_table(p)
+    rt = _instance_route_table(p, a)
     if rt is not None and (r := _default_route(rt)) and target_kind(r.target) == "nat":
         return r.target, r.State
     nat = _one([n for n in p.NatGateways if n.State != "deleted"])
@@ -124,7 +135,7 @@ def _route_nat(p: Snapshot) -> tuple[str, str] | None:
 
 
 def settle_nat_state(p: Snapshot, a: Answers) -> tuple[str, str] | None:
-    found = _route_nat(p)
+    found = _route_nat(p, a)
     if found is None:
         return None
     nat_id, route_state = found
@@ -140,7 +151,7 @@ def settle_nat_state(p: Snapshot, a: Answers) -> tuple[str, str] | None:
 
 
 def settle_nat_subnet(p: Snapshot, a: Answers) -> tuple[str, str] | None:
-    found = _route_nat(p)
+    found = _route_nat(p, a)
     nat = None
     if found:
         nat = next((n for n in p.NatGateways if n.NatGatewayId == found[0]), None)
@@ -159,14 +170,14 @@ def _igw_in_play(p: Snapshot, a: Answers) -> tuple[str, str] | None:
     """(igw id, vpc id) of the internet gateway the answers lead to."""
     rts = []
     if a.get("route") == "igw" or a.get("inst_route") == "igw":
-        rts.append(_instance_route_table(p))
-    found = _route_nat(p)
+        rts.append(_instance_route_table(p, a))
+    found = _route_nat(p, a)
     if a.get("nat_subnet") == "igw" and found:
         nat = next((n for n in p.NatGateways if n.NatGatewayId == found[0]), None)
         if nat:
             rts.append(_route_table_of(p, nat.SubnetId))
     if a.get("lb_subnets") in ("all_igw", "some"):
-        lb = _one(p.LoadBalancers)
+        lb = _focus_lb(p, a)
         if lb:
             rts += [_route_table_of(p, s) for s in lb.subnet_ids]
     for rt in rts:
@@ -187,7 +198,7 @@ def settle_igw(p: Snapshot, a: Answers) -> tuple[str, str] | None:
 
 
 def settle_public_ip(p: Snapshot, a: Answers) -> tuple[str, str] | None:
-    inst = _focus_instance(p) if p.has("Instances") else None
+    inst = _focus_instance(p, a) if p.has("Instances") else None
     if inst is None:
         return None
     ips = inst.public_ips
@@ -198,19 +209,22 @@ def settle_public_ip(p: Snapshot, a: Answers) -> tuple[str, str] | None:
 
 def settle_entry(p: Snapshot, a: Answers) -> tuple[str, str] | None:
     if p.has("LoadBalancers") and p.LoadBalancers:
-        return "lb", f"the app is behind load balancer {p.LoadBalancers[0].LoadBalancerName}"
+        lb = _focus_lb(p, a)
+        if lb is not None:
+            return "lb", f"the app is behind load balancer {lb.LoadBalancerName}"
+        return "lb", f"the app is behind one of the {len(p.LoadBalancers)} load balancers pasted"
     return None
 
 
 def settle_scheme(p: Snapshot, a: Answers) -> tuple[str, str] | None:
-    lb = _one(p.LoadBalancers)
+    lb = _focus_lb(p, a)
     if lb is None:
         return None
     return lb.Scheme, f"{lb.LoadBalancerName} is {lb.Scheme}"
 
 
 def settle_lb_subnets(p: Snapshot, a: Answers) -> tuple[str, str] | None:
-    lb = _one(p.LoadBalancers)
+    lb = _focus_lb(p, a)
     if lb is None or not p.has("RouteTables"):
         return None
     rts = [_route_table_of(p, s) for s in lb.subnet_ids]
@@ -770,6 +784,11 @@ def rule_status(symptom: str, a: Answers, p: Snapshot | None = None) -> Status:
                 st.excluded.add(rid)
         else:
             st.open.add(rid)
+    if p is not None:
+        # With outputs pasted the VPC itself can be checked: a rule off the path the answers
+        # describe may still fire elsewhere in it, so it stays open until its outputs are in.
+        st.open |= st.excluded
+        st.excluded = set()
     return st
 
 
@@ -1112,8 +1131,8 @@ def build_whole(pasted: dict[str, Any]) -> Snapshot:
 def real_ids(symptom: str, p: Snapshot, a: Answers) -> dict[str, str]:
     """Ids of the user's own resources seen in pasted output, by the role they play."""
     out: dict[str, str] = {}
-    inst = _focus_instance(p) if p.has("Instances") else None
-    rt = _instance_route_table(p)
+    inst = _focus_instance(p, a) if p.has("Instances") else None
+    rt = _instance_route_table(p, a)
     if inst is not None:
         out["instance"] = inst.InstanceId
         out["subnet"] = inst.SubnetId or ""
@@ -1124,7 +1143,7 @@ def real_ids(symptom: str, p: Snapshot, a: Answers) -> dict[str, str]:
         subs = [x.SubnetId for x in rt.Associations if x.SubnetId and x.active]
         if not out.get("subnet") and len(subs) == 1:
             out["subnet"] = subs[0] or ""
-    found = _route_nat(p)
+    found = _route_nat(p, a)
     if found and symptom == "egress":
         out["nat"] = found[0]
         nat = next((n for n in p.NatGateways if n.NatGatewayId == found[0]), None)

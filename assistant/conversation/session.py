@@ -133,6 +133,7 @@ class Session:
         self._finish = False  # the user asked to stop the questions and see the diagnosis
         self._pending_path: Any = None  # a path asked at the opening, traced after diagnosis
         self._walk_keys: list[str] = []  # the guided setup's questions answered, in order
+        self._pick_key = "focus_instance"  # what the "which one?" list sets
         self.open_rules: list[str] = []  # question mode: the rules it could not rule out
 
     # -- public API -------------------------------------------------------------------------
@@ -205,7 +206,7 @@ class Session:
             self.turns.append(Turn(role="user", text="(back)"))
         if self.mode == "walkthrough" and self._walk is not None:
             return self._walk_back()
-        if self.step == "results" and self.mode == "questions" and self.history:
+        if self.step in ("results", "pick") and self.mode == "questions" and self.history:
             self.step = "question"
         if self.step != "question" or not self.history:
             return self._say("There is no earlier question to go back to.", choices=self._choices)
@@ -265,6 +266,8 @@ class Session:
             return self._pick_vpc(choice.key if choice else text)
         if step == "question":
             return self._answer(text, choice)
+        if step == "pick":
+            return self._pick_focus(text, choice)
         if step == "results":
             return self._results_choice(text, choice)
         if step == "walkthrough":
@@ -601,10 +604,15 @@ class Session:
                 lines.append(f"- {q.text} {q.label(key)}: {clean_text(why)}.")
                 changed = True
         now_open = {x.id for x in qs.open_questions(self.symptom, self.answers, p)}
-        moot = [qid for qid in was_open if qid not in now_open and qid not in settled]
+        current = self.question.id
+        moot = [current] if current in was_open and current not in now_open else []
+        moot = [qid for qid in moot if qid not in settled]
         self.history.append((settled or moot[:1], name))
         what = ", ".join(qs.command_for(c) for c in this.provided) or "an output I know"
         if not settled and not moot:
+            pick = self._ask_which(p)
+            if pick:
+                return pick
             needs = ", ".join(qs.command_for(c) for c in self.question.collections if not p.has(c))
             why = f"; this question needs {needs}" if needs else ""
             if not needs and self.question.collections:
@@ -619,6 +627,85 @@ class Session:
         if moot:
             lines.append(f"- I read {what}: the rules that need it can decide from it.")
         return self._ask_next(prefix="From what you pasted:\n" + "\n".join(lines))
+
+    def _ask_which(self, p: Snapshot) -> list[Turn]:
+        """Several instances or load balancers pasted: ask which one the questions are about."""
+        from assistant.render.safe import clean
+
+        assert self.question is not None
+        colls = self.question.collections
+        options: list[Choice] = []
+        if "Instances" in colls and "focus_instance" not in self.answers:
+            live = [i for i in p.Instances if i.State.Name != "terminated"]
+            if len(live) > 1:
+                self._pick_key, what = "focus_instance", "instance"
+                options = [
+                    Choice(
+                        key=i.InstanceId,
+                        label=f"{clean(i.name, 60)} ({i.InstanceId}, {i.SubnetId})"
+                        if i.name
+                        else f"{i.InstanceId} ({i.SubnetId})",
+                    )
+                    for i in sorted(live, key=lambda i: (i.name or "~", i.InstanceId))
+                ]
+        if not options and "LoadBalancers" in colls and "focus_lb" not in self.answers:
+            if len(p.LoadBalancers) > 1:
+                self._pick_key, what = "focus_lb", "load balancer"
+                options = [
+                    Choice(
+                        key=lb.LoadBalancerArn,
+                        label=f"{clean(lb.LoadBalancerName, 60)} ({lb.Scheme})",
+                    )
+                    for lb in p.LoadBalancers
+                ]
+        if not options:
+            return []
+        self.step = "pick"
+        return self._say(
+            f"You pasted {len(options)} of them: which {what} is it about?",
+            choices=options + [Choice(key=qs_unknown(), label="I don't know")],
+            kind="question",
+        )
+
+    def _pick_focus(self, text: str, choice: Choice | None) -> list[Turn]:
+        if choice is None:
+            return self._say("Pick one of the list (type its number).", choices=self._choices)
+        self.step = "question"
+        if choice.key == qs_unknown():
+            self.history.append(([], None))
+            return self._ask_next(prefix="Fine: I'll ask in words instead.")
+        self.answers[self._pick_key] = choice.key
+        settled, lines = self._settle_all()
+        self.history.append(([self._pick_key, *settled], None))
+        return self._ask_next(
+            prefix="\n".join(["From what you pasted:", *lines]) if lines else "Noted."
+        )
+
+    def _settle_all(self) -> tuple[list[str], list[str]]:
+        """Answer every question the pasted outputs settle; (ids settled, lines saying how)."""
+        from assistant.conversation import questions as qs
+        from assistant.sources.files import snapshot_from_outputs
+
+        assert self.symptom is not None
+        p = snapshot_from_outputs(self.pasted)
+        settled: list[str] = []
+        lines: list[str] = []
+        changed = True
+        while changed:
+            changed = False
+            for q in qs.QUESTIONS[self.symptom]:
+                if q.id in self.answers or not q.applies(self.answers) or q.settle is None:
+                    continue
+                got = q.settle(p, self.answers)
+                if got is None:
+                    continue
+                key, why = got
+                self.answers[q.id] = key
+                self.concluded[q.id] = why
+                settled.append(q.id)
+                lines.append(f"- {q.text} {q.label(key)}: {clean_text(why)}.")
+                changed = True
+        return settled, lines
 
     def _conclude_questions(self) -> list[Turn]:
         from assistant.conversation import questions as qs
@@ -1148,6 +1235,12 @@ class Session:
 
 
 _CANCEL = Choice(key="cancel", label="Cancel")
+
+
+def qs_unknown() -> str:
+    from assistant.conversation.questions import UNKNOWN
+
+    return UNKNOWN
 
 
 def _default_words(q: Any, value: Any, choices: list[Any]) -> str:

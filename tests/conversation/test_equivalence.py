@@ -70,6 +70,9 @@ def drive(symptom: str, docs: dict[str, list[dict[str, Any]]]) -> Session:
     s.send("questions")
     pasted: set[str] = set()
     for _ in range(80):
+        if s.step == "pick":  # several instances or load balancers pasted: which one
+            s.send("1")
+            continue
         if s.step != "question":
             break
         q = s.question

@@ -705,3 +705,58 @@ def test_symptom_view_lists_what_lies_on_the_path_first_by_severity(tmp_path):
     assert all(f.key in on_path for f in s.findings[:split])  # the path's findings first,
     assert ranks[:split] == sorted(ranks[:split], reverse=True)  # each part by severity
     assert ranks[split:] == sorted(ranks[split:], reverse=True)
+
+
+def _two_private_instances(b: Builder) -> Builder:
+    """One instance behind a NAT gateway in a public subnet, one with no route out."""
+    vpc = b.vpc("10.7.0.0/16", name="v")
+    igw = b.igw(vpc, name="igw")
+    pub = b.subnet(vpc, "10.7.0.0/24", "a", name="public-a")
+    prt = b.route_table(vpc, name="prt")
+    b.route(prt, "0.0.0.0/0", igw)
+    b.associate(prt, pub)
+    nat = b.nat(pub, name="nat")
+    good = b.subnet(vpc, "10.7.1.0/24", "a", name="app-a")
+    grt = b.route_table(vpc, name="good-rt")
+    b.route(grt, "0.0.0.0/0", nat)
+    b.associate(grt, good)
+    bad = b.subnet(vpc, "10.7.2.0/24", "a", name="batch-a")
+    brt = b.route_table(vpc, name="bad-rt")
+    b.associate(brt, bad)
+    b.instance(good, [], name="web-1")
+    b.instance(bad, [], name="batch-1")
+    return b
+
+
+@pytest.mark.parametrize(("which", "route"), [("batch-1", "none"), ("web-1", "nat")])
+def test_a_paste_with_several_instances_asks_which_one(which, route):
+    b = _two_private_instances(Builder(seed="several"))
+    files = b.cli_files()
+    s = questions_session("egress")
+    s.send(orjson.dumps(files["route-tables.json"]).decode())
+    assert s.step == "question" and "route" not in s.answers  # which table is it?
+    turn = s.send(orjson.dumps(files["instances.json"]).decode())[-1]
+    assert s.step == "pick" and "which instance" in turn.text
+    labels = [c.label for c in turn.choices]
+    assert any("web-1" in x for x in labels) and any("batch-1" in x for x in labels)
+    n = next(i for i, x in enumerate(labels, 1) if x.startswith(which))
+    s.send(str(n))
+    assert s.answers["route"] == route and "Question 2" in s.turns[-1].text or s.step == "question"
+    s.send("finish")
+    expected = {"none": {"egress.no-default-route"}, "nat": set()}[route]
+    assert expected <= rules_of(s)
+    # Back undoes the pick and what it settled.
+    s.send("back")
+    s.send("back")
+    assert "focus_instance" not in s.answers and "route" not in s.answers
+
+
+def test_a_paste_that_settles_nothing_says_why_and_skips_no_number():
+    files = one_nat_in_private(Builder(seed="why")).cli_files()
+    s = questions_session("egress")
+    turn = s.send(orjson.dumps(files["vpcs.json"]).decode())[-1]
+    assert "this is aws ec2 describe-vpcs" in turn.text
+    assert "needs aws ec2 describe-instances" in turn.text or "describe-route-tables" in turn.text
+    assert s.question.id == "route"
+    turn = s.send(orjson.dumps(files["route-tables.json"]).decode())[-1]
+    assert s.answers["route"] == "nat" and "Question 2:" in turn.text  # no number skipped
