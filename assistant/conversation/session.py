@@ -722,7 +722,10 @@ class Session:
         self.diagnosis = diagnose(res.snapshot).model_copy(update={"findings": res.findings})
         from assistant.conversation.tree import vpc_tree
 
-        self.tree = vpc_tree(self.snapshot, self.vpc_ids)
+        # The tree shows only what was pasted: the scenario built from answers is not the
+        # user's VPC (its ids, names and AZs are made up).
+        pasted = qs.pasted_snapshot(self.pasted)
+        self.tree = vpc_tree(pasted) if pasted is not None and pasted.Subnets else []
         self.findings = list(res.findings)
         self.others = []
         self.step = "results"

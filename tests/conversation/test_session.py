@@ -760,3 +760,17 @@ def test_a_paste_that_settles_nothing_says_why_and_skips_no_number():
     assert s.question.id == "route"
     turn = s.send(orjson.dumps(files["route-tables.json"]).decode())[-1]
     assert s.answers["route"] == "nat" and "Question 2:" in turn.text  # no number skipped
+
+
+def test_question_mode_tree_shows_only_what_was_pasted():
+    s = questions_session("egress")
+    answer(s, "nat", "available", "nat")
+    assert s.tree == []  # the scenario built from answers is not the user's VPC
+    files = one_nat_in_private(Builder(seed="tree")).cli_files()
+    s = questions_session("egress")
+    for name in ("subnets.json", "route-tables.json"):
+        s.send(orjson.dumps(files[name]).decode())
+    answer(s)
+    shown = str([n.model_dump() for n in s.tree])
+    vpc = files["subnets.json"]["Subnets"][0]["VpcId"]
+    assert vpc in shown and "private-app-a" in shown and "YOUR" not in shown
