@@ -1281,6 +1281,15 @@ _PHRASES = (  # claims the scenario built from answers cannot back, said as cond
     ),
     (" has no public subnet yet: create one", ": if it has no public subnet yet, create one"),
 )
+_PATTERNS = (  # the rule's reasons drawn from the built scenario, said as what the user told
+    (
+        re.compile(
+            r"the subnet looks like it needs the internet: name or tags say [^,]*, or "
+            r"the VPC has a NAT gateway and the subnet runs \d+ instance\(s\)"
+        ),
+        "the subnet needs the internet: you said its instances cannot reach it",
+    ),
+)
 _ID = re.compile(r"\b(?:" + "|".join(_KIND_WORDS) + r")-[0-9a-f]{8,17}\b")
 _ARN = re.compile(r"arn:aws:elasticloadbalancing:[^\s'\"]+")
 
@@ -1325,6 +1334,8 @@ def _say(text: str, made: dict[str, Any], cli: bool) -> str:
         text = text.replace(ph, token if cli else words)
     for old, new in _PHRASES:
         text = text.replace(old, new)
+    for pat, said in _PATTERNS:
+        text = pat.sub(said, text)
     text = _ARN.sub("<load-balancer-arn>" if cli else "your load balancer", text)
     text = _ID.sub(
         lambda m: (

@@ -648,6 +648,7 @@ def test_no_answer_path_yields_an_invented_fact(symptom):
                 )
             for name in made["names"]:
                 assert f"({name}" not in blob and f"{name}," not in blob, (path, name, blob)
+            assert not re.search(r"\b0 instance", blob), (path, blob)  # never counted
 
 
 def _egress_with_a_low_and_a_high(b: Builder) -> Builder:
