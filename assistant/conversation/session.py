@@ -1136,6 +1136,18 @@ class Session:
                     h.detail = re.sub(
                         rf"(?<![\d.]){re.escape(ip)}(?![\d.])", "its public IP", h.detail
                     )
+            from assistant.conversation import questions as qs
+
+            pasted = qs.pasted_snapshot(self.pasted)
+            made = qs._made_up(self.snapshot, set(qs.pasted_ids(pasted)) if pasted else set())
+            for h in t.hops:  # no made-up ids, AZs or ranges: words for what was not named
+                h.detail = qs._say(h.detail, made, False)  # `where` stays: it keys replay
+            for ep in (t.source, t.destination):
+                ep.label = qs._say(ep.label, made, False)
+                if ep.kind == "address":  # an address the scenario picked: not the user's
+                    ep.label = re.sub(
+                        r"^\S+ \(an address in ([^,)]*).*\)$", r"an address in \1", ep.label
+                    )
         if self.diagnosis is not None:
             attach_fixes(t, self.diagnosis)  # the same findings the diagnosis shows
         return self._say(
