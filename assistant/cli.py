@@ -106,9 +106,11 @@ def _global_snapshot_paths(argv: list[str]) -> list[str] | None:
         if in_paths and not tok.startswith("-"):
             out.append(f"--snapshot={tok}")
             continue
+        if in_paths and argv[i - 1] == "--snapshot":
+            out.append("--snapshot")  # no path: let argparse say so
         in_paths = False
         out.append(tok)
-    return out + (["--snapshot"] if in_paths else [])
+    return out + (["--snapshot"] if in_paths and argv[-1] == "--snapshot" else [])
 
 
 def _is_option_value(argv: list[str], i: int) -> bool:
@@ -117,6 +119,8 @@ def _is_option_value(argv: list[str], i: int) -> bool:
 
 
 def _chat(args: argparse.Namespace) -> int:
+    if getattr(args, "demo", False) and getattr(args, "snapshot", None):
+        raise UserError("use either --demo or --snapshot, not both")  # wrong words first
     if not (sys.stdin.isatty() and sys.stdout.isatty()):
         # A full-screen chat on a pipe or without a keyboard would draw escape codes into a
         # file or wait for keys forever.
