@@ -36,11 +36,15 @@ a few questions. I name the rule that explains the problem and show the fix, ste
 | Ctrl+Q | quit (offers to save) |
 
 **Question mode**: each question says why it matters and how to find the answer (console path
-and an `aws ... --query` command). Answer with a number, pick "I don't know", or paste the JSON
-output of an `aws ec2 describe-*` command: I read it and answer every question it settles.
+and an `aws ... --query` command). Answer with a number, pick "I don't know" (I move on to what
+can still decide something), or paste the JSON output of any `aws ... describe-*` command: I
+read it and answer every question it settles. "Stop the questions" ends early; the diagnosis
+then lists what I could not rule out, with the command that would settle each.
 
 **Findings**: pick one (in the chat or the side panel) to see the explanation and numbered fix
 steps. In that view, Enter on a command copies it.
+
+**Opening**: pick a symptom, or type it, like "why can't i-0abc reach the internet".
 
 **Paths**: once a VPC is read, ask in plain words, like "can shop-app-b1 reach the internet?",
 "is i-0abc reachable from the internet on port 22", "can users reach shop-alb" or "can i-0abc
