@@ -1,7 +1,11 @@
-"""The golden conversations kept in ``transcripts/``: ``python -m assistant.conversation.golden``.
+"""The golden conversations kept in ``transcripts/``.
+
+Regenerate them (after a rule's text or the chat changed) with one command::
+
+    .venv/bin/python -m assistant.conversation.golden
 
 Each is driven through a real :class:`Session` and saved like the chat saves it; the tests
-replay every one against today's rules.
+replay every one against today's rules and fail when a golden is stale (see ``stale``).
 """
 
 from __future__ import annotations
@@ -32,6 +36,8 @@ def _questions(symptom: str, *answers: str) -> Session:
     s.send("questions")
     for a in answers:
         s.send(a)
+    if s.step == "question" and symptom != "whole":
+        s.send("finish")  # the rest is listed as not ruled out
     return s
 
 
@@ -105,6 +111,22 @@ def write(directory: Path = GOLDEN_DIR) -> list[Path]:
     for name, session in conversations().items():
         md, js = save(session, directory / f"{name}.json")
         out += [md, js]
+    return out
+
+
+def _normal(md: str) -> str:
+    return "\n".join(ln for ln in md.splitlines() if not ln.startswith("- vpc-helper "))
+
+
+def stale(directory: Path = GOLDEN_DIR) -> list[str]:
+    """Names of the goldens whose saved conversation differs from what the chat says today."""
+    from assistant.conversation.transcript import to_markdown
+
+    out = []
+    for name, session in conversations().items():
+        path = directory / f"{name}.md"
+        if not path.exists() or _normal(path.read_text()) != _normal(to_markdown(session)):
+            out.append(name)
     return out
 
 

@@ -298,3 +298,111 @@ def trace_summary(t: Trace, assumed: str | None = None) -> str:
             "have (marked ?)."
         )
     return "\n".join(x for x in (q, a, assumed) if x)
+
+
+def _hop_ids(t: Trace) -> set[str]:
+    out: set[str] = set()
+    for h in t.hops:
+        out.update(h.resources)
+        if h.where:
+            out.add(h.where.split(" ")[0])
+        out.update(re.findall(r"\b(?:subnet|rtb|nat|igw|acl|sg|eni|i|vpc)-[0-9a-z]+\b", h.detail))
+    for ep in (t.source, t.destination):
+        out.update(x for x in (ep.id, ep.subnet_id, ep.vpc_id) if x)
+    return out
+
+
+def symptom_path_resources(symptom: str, tracer) -> set[str]:  # noqa: ANN001
+    """The resource ids a symptom's own path passes through, traced with the public API.
+
+    Egress: from each private subnet (one instance each) to the internet on 443. Ingress: from
+    the internet to each load balancer on 443 (or to public instances). Others: nothing.
+    """
+    snap = tracer.snapshot
+    resolve = tracer.resolver.resolve
+    pairs: list[tuple[str, str]] = []
+    if symptom == "egress":
+        pairs = [(i.InstanceId, INTERNET) for i in path_instances(snap, True, True)[:6]]
+    elif symptom == "ingress":
+        pairs = [(INTERNET, lb.LoadBalancerName) for lb in snap.LoadBalancers[:6]]
+        if not pairs:
+            pairs = [(INTERNET, i.InstanceId) for i in path_instances(snap) if i.public_ips][:6]
+    out: set[str] = set()
+    for a, b in pairs:
+        t = tracer.trace_endpoints(resolve(a), resolve(b), DEFAULT_PORT, "6")
+        out |= _hop_ids(t)
+    return out
+
+
+_WHY = re.compile(
+    r"^(?:why|how come)\s+(?:can't|cannot|can not|doesn't|does not|won't|isn't|is not|"
+    r"couldn't|can)\s+(?P<rest>.+)$",
+    re.I,
+)
+_EXPOSED_PORT = re.compile(
+    r"\bport\s*(?P<port>\d{1,5})\b.*\b(?:open|exposed|reachable|accessible)\b"
+    r"|\b(?:open|exposed)\b.*\bport\s*(?P<port2>\d{1,5})\b",
+    re.I,
+)
+_KEYWORDS = (  # (symptom, words that point to it), checked in this order
+    ("setup", ("set up", "setup", "new vpc", "create a vpc", "design", "plan a")),
+    ("exposure", ("exposed", "open to the world", "open to the internet", "ssh open", "secure")),
+    (
+        "egress",
+        (
+            "reach the internet",
+            "apt",
+            "docker pull",
+            "pip install",
+            "download",
+            "outbound",
+            "egress",
+            "yum",
+            "npm install",
+            "internet access",
+        ),
+    ),
+    ("ingress", ("users", "my app", "website", "site", "load balancer", "alb", "502", "503")),
+    ("whole", ("whole", "everything", "audit", "check my vpc", "all of it")),
+)
+
+
+@dataclass(frozen=True)
+class Opening:
+    """What a question typed at the opening asks: the symptom, and a path to trace if any."""
+
+    symptom: str
+    path: PathQuestion | None = None
+    port: int | None = None  # "is port 22 open to the world"
+
+
+def understand_opening(text: str) -> Opening | None:
+    """The symptom (and path) a typed opening question speaks of, or None when unclear.
+
+    "why can't i-0abc reach the internet" -> egress, a path from i-0abc to the internet;
+    "is port 22 open to the world" -> exposure; "can users reach my-alb" -> ingress, a path
+    from the internet to my-alb.
+    """
+    t = " ".join(text.strip().rstrip("?!. ").split())
+    if not t:
+        return None
+    m = _WHY.match(t)
+    if m:
+        rest = m.group("rest")
+        rest = re.sub(r"^(.+?)\s+(?:reach|access|connect to|get to)\b", r"\1 reach", rest)
+        t = f"can {rest}"
+    e = _EXPOSED_PORT.search(t)
+    if e and re.search(r"\b(world|internet|anyone|everyone|public)\b", t, re.I):
+        return Opening("exposure", port=int(e.group("port") or e.group("port2")))
+    pq = parse_path_question(t)
+    if pq is not None:
+        if pq.destination == INTERNET:
+            return Opening("egress", pq)
+        if pq.source == INTERNET:
+            return Opening("ingress", pq)
+        return Opening("ingress" if pq.port in (80, 443) else "whole", pq)
+    low = t.lower()
+    for symptom, words in _KEYWORDS:
+        if any(re.search(rf"(?<![\w-]){re.escape(w)}(?![\w-])", low) for w in words):
+            return Opening(symptom)
+    return None

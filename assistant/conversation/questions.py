@@ -9,6 +9,7 @@ Pasted ``aws ... describe-*`` output settles questions through the ``settle`` fu
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -38,7 +39,8 @@ class Question:
     applies: Callable[[Answers], bool] = lambda a: True
     settle: Settle | None = None
     rules: tuple[str, ...] = ()  # rules this answer feeds (named when it is unknown)
-    collections: tuple[str, ...] = ()  # for paste questions: the collection it asks for
+    collections: tuple[str, ...] = ()  # the outputs whose paste settles it
+    after: tuple[str, ...] = ()  # the questions whose answers decide whether it applies
 
     def all_choices(self) -> list[tuple[str, str]]:
         return [*self.choices, (UNKNOWN, "I don't know")]
@@ -54,8 +56,19 @@ def _one(items: list) -> Any:
     return items[0] if len(items) == 1 else None
 
 
-def _focus_instance(p: Snapshot):
-    return _one([i for i in p.Instances if i.State.Name != "terminated"])
+def _focus_instance(p: Snapshot, a: Answers | None = None):
+    """The instance the questions are about: the one picked, or the only one pasted."""
+    live = [i for i in p.Instances if i.State.Name != "terminated"]
+    if a and a.get("focus_instance"):
+        return next((i for i in live if i.InstanceId == a["focus_instance"]), None)
+    return _one(live)
+
+
+def _focus_lb(p: Snapshot, a: Answers | None = None):
+    """The load balancer the questions are about: the one picked, or the only one pasted."""
+    if a and a.get("focus_lb"):
+        return next((lb for lb in p.LoadBalancers if lb.LoadBalancerArn == a["focus_lb"]), None)
+    return _one(p.LoadBalancers)
 
 
 def _default_route(rt):
@@ -92,8 +105,8 @@ def _target(rt) -> str:
     return r.target if r else ""
 
 
-def _instance_route_table(p: Snapshot):
-    inst = _focus_instance(p)
+def _instance_route_table(p: Snapshot, a: Answers | None = None):
+    inst = _focus_instance(p, a)
     rt = _route_table_of(p, inst.SubnetId if inst else None)
     if rt is None and p.has("RouteTables") and inst is None:
         # Without the instance: the one table pasted, or the one with subnets of its own.
@@ -104,7 +117,7 @@ def _instance_route_table(p: Snapshot):
 
 
 def settle_route(p: Snapshot, a: Answers) -> tuple[str, str] | None:
-    rt = _instance_route_table(p)
+    rt = _instance_route_table(p, a)
     if rt is None:
         return None
     kind = _kind_of(rt)
@@ -112,9 +125,9 @@ def settle_route(p: Snapshot, a: Answers) -> tuple[str, str] | None:
     return kind, f"route table {rt.RouteTableId} {tail}"
 
 
-def _route_nat(p: Snapshot) -> tuple[str, str] | None:
+def _route_nat(p: Snapshot, a: Answers | None = None) -> tuple[str, str] | None:
     """(nat id, route state) of the focus route, if it goes to a NAT gateway."""
-    rt = _instance_route_table(p)
+    rt = _instance_route_table(p, a)
     if rt is not None and (r := _default_route(rt)) and target_kind(r.target) == "nat":
         return r.target, r.State
     nat = _one([n for n in p.NatGateways if n.State != "deleted"])
@@ -122,7 +135,7 @@ def _route_nat(p: Snapshot) -> tuple[str, str] | None:
 
 
 def settle_nat_state(p: Snapshot, a: Answers) -> tuple[str, str] | None:
-    found = _route_nat(p)
+    found = _route_nat(p, a)
     if found is None:
         return None
     nat_id, route_state = found
@@ -138,7 +151,7 @@ def settle_nat_state(p: Snapshot, a: Answers) -> tuple[str, str] | None:
 
 
 def settle_nat_subnet(p: Snapshot, a: Answers) -> tuple[str, str] | None:
-    found = _route_nat(p)
+    found = _route_nat(p, a)
     nat = None
     if found:
         nat = next((n for n in p.NatGateways if n.NatGatewayId == found[0]), None)
@@ -157,14 +170,14 @@ def _igw_in_play(p: Snapshot, a: Answers) -> tuple[str, str] | None:
     """(igw id, vpc id) of the internet gateway the answers lead to."""
     rts = []
     if a.get("route") == "igw" or a.get("inst_route") == "igw":
-        rts.append(_instance_route_table(p))
-    found = _route_nat(p)
+        rts.append(_instance_route_table(p, a))
+    found = _route_nat(p, a)
     if a.get("nat_subnet") == "igw" and found:
         nat = next((n for n in p.NatGateways if n.NatGatewayId == found[0]), None)
         if nat:
             rts.append(_route_table_of(p, nat.SubnetId))
     if a.get("lb_subnets") in ("all_igw", "some"):
-        lb = _one(p.LoadBalancers)
+        lb = _focus_lb(p, a)
         if lb:
             rts += [_route_table_of(p, s) for s in lb.subnet_ids]
     for rt in rts:
@@ -185,7 +198,7 @@ def settle_igw(p: Snapshot, a: Answers) -> tuple[str, str] | None:
 
 
 def settle_public_ip(p: Snapshot, a: Answers) -> tuple[str, str] | None:
-    inst = _focus_instance(p) if p.has("Instances") else None
+    inst = _focus_instance(p, a) if p.has("Instances") else None
     if inst is None:
         return None
     ips = inst.public_ips
@@ -196,19 +209,22 @@ def settle_public_ip(p: Snapshot, a: Answers) -> tuple[str, str] | None:
 
 def settle_entry(p: Snapshot, a: Answers) -> tuple[str, str] | None:
     if p.has("LoadBalancers") and p.LoadBalancers:
-        return "lb", f"the app is behind load balancer {p.LoadBalancers[0].LoadBalancerName}"
+        lb = _focus_lb(p, a)
+        if lb is not None:
+            return "lb", f"the app is behind load balancer {lb.LoadBalancerName}"
+        return "lb", f"the app is behind one of the {len(p.LoadBalancers)} load balancers pasted"
     return None
 
 
 def settle_scheme(p: Snapshot, a: Answers) -> tuple[str, str] | None:
-    lb = _one(p.LoadBalancers)
+    lb = _focus_lb(p, a)
     if lb is None:
         return None
     return lb.Scheme, f"{lb.LoadBalancerName} is {lb.Scheme}"
 
 
 def settle_lb_subnets(p: Snapshot, a: Answers) -> tuple[str, str] | None:
-    lb = _one(p.LoadBalancers)
+    lb = _focus_lb(p, a)
     if lb is None or not p.has("RouteTables"):
         return None
     rts = [_route_table_of(p, s) for s in lb.subnet_ids]
@@ -313,6 +329,7 @@ IGW_ATTACHED = dict(
     choices=(("yes", "Yes, attached to this VPC"), ("no", "No: detached or another VPC")),
     settle=settle_igw,
     rules=("igw.not-attached",),
+    collections=("InternetGateways", "RouteTables"),
 )
 
 PUBLIC_IP = dict(
@@ -323,6 +340,7 @@ PUBLIC_IP = dict(
     "--query 'Reservations[].Instances[].PublicIpAddress'",
     choices=(("yes", "Yes"), ("no", "No, private addresses only")),
     settle=settle_public_ip,
+    collections=("Instances",),
 )
 
 EGRESS: tuple[Question, ...] = (
@@ -341,6 +359,7 @@ EGRESS: tuple[Question, ...] = (
         ),
         settle=settle_route,
         rules=("egress.no-default-route", "egress.igw-route-without-public-ip"),
+        collections=("Instances", "RouteTables"),
     ),
     Question(
         id="nat_state",
@@ -358,7 +377,9 @@ EGRESS: tuple[Question, ...] = (
         ),
         applies=lambda a: a.get("route") == "nat",
         settle=settle_nat_state,
-        rules=("nat.not-available", "egress.route-blackhole", "nat.in-private-subnet"),
+        rules=("nat.not-available", "egress.route-blackhole"),
+        after=("route",),
+        collections=("NatGateways",),
     ),
     Question(
         id="nat_subnet",
@@ -376,22 +397,26 @@ EGRESS: tuple[Question, ...] = (
             ("none", "There is no 0.0.0.0/0 route"),
         ),
         applies=lambda a: (
-            a.get("route") == "nat" and a.get("nat_state") in ("available", "pending")
+            a.get("route") == "nat" and a.get("nat_state") in ("available", "pending", UNKNOWN)
         ),
         settle=settle_nat_subnet,
         rules=("nat.in-private-subnet",),
+        after=("route", "nat_state"),
+        collections=("NatGateways", "RouteTables"),
     ),
     Question(
         id="igw_attached",
         applies=lambda a: (
             a.get("route") == "igw" or (a.get("route") == "nat" and a.get("nat_subnet") == "igw")
         ),
+        after=("route", "nat_subnet"),
         **IGW_ATTACHED,
     ),
     Question(
         id="public_ip",
         applies=lambda a: a.get("route") == "igw" and a.get("igw_attached") != "no",
         rules=("egress.igw-route-without-public-ip",),
+        after=("route", "igw_attached"),
         **PUBLIC_IP,
     ),
 )
@@ -409,6 +434,7 @@ INGRESS: tuple[Question, ...] = (
             ("instance", "Straight to an instance's public IP or DNS name"),
         ),
         settle=settle_entry,
+        collections=("LoadBalancers",),
     ),
     Question(
         id="lb_scheme",
@@ -421,6 +447,8 @@ INGRESS: tuple[Question, ...] = (
         applies=lambda a: a.get("entry") == "lb",
         settle=settle_scheme,
         rules=("ingress.lb-in-private-subnets",),
+        after=("entry",),
+        collections=("LoadBalancers",),
     ),
     Question(
         id="lb_subnets",
@@ -439,6 +467,8 @@ INGRESS: tuple[Question, ...] = (
         applies=lambda a: a.get("entry") == "lb" and a.get("lb_scheme") == "internet-facing",
         settle=settle_lb_subnets,
         rules=("ingress.lb-in-private-subnets",),
+        after=("entry", "lb_scheme"),
+        collections=("LoadBalancers", "RouteTables"),
     ),
     Question(
         id="inst_route",
@@ -456,6 +486,8 @@ INGRESS: tuple[Question, ...] = (
         applies=lambda a: a.get("entry") == "instance",
         settle=lambda p, a: settle_route(p, a),
         rules=("exposure.public-ip-in-private-subnet", "egress.igw-route-without-public-ip"),
+        after=("entry",),
+        collections=("Instances", "RouteTables"),
     ),
     Question(
         id="igw_attached",
@@ -463,12 +495,14 @@ INGRESS: tuple[Question, ...] = (
             (a.get("entry") == "lb" and a.get("lb_subnets") in ("all_igw", "some"))
             or (a.get("entry") == "instance" and a.get("inst_route") == "igw")
         ),
+        after=("entry", "lb_subnets", "inst_route"),
         **IGW_ATTACHED,
     ),
     Question(
         id="public_ip",
         applies=lambda a: a.get("entry") == "instance" and a.get("igw_attached") != "no",
         rules=("egress.igw-route-without-public-ip", "exposure.public-ip-in-private-subnet"),
+        after=("entry", "igw_attached"),
         **PUBLIC_IP,
     ),
 )
@@ -491,6 +525,7 @@ EXPOSURE: tuple[Question, ...] = (
         ),
         settle=settle_sg_open,
         rules=("exposure.sg-open-admin-port",),
+        collections=("SecurityGroups",),
     ),
     Question(
         id="sg_reachable",
@@ -503,6 +538,8 @@ EXPOSURE: tuple[Question, ...] = (
         applies=lambda a: a.get("sg_open") in ("ssh", "rdp", "both"),
         settle=settle_sg_reachable,
         rules=("exposure.sg-open-admin-port",),
+        after=("sg_open",),
+        collections=("Instances", "Subnets", "RouteTables"),
     ),
     Question(
         id="private_public_ip",
@@ -516,6 +553,7 @@ EXPOSURE: tuple[Question, ...] = (
         choices=(("yes", "Yes"), ("no", "No")),
         settle=settle_private_public_ip,
         rules=("exposure.public-ip-in-private-subnet",),
+        collections=("Instances", "Subnets", "RouteTables"),
     ),
 )
 
@@ -567,27 +605,266 @@ QUESTIONS: dict[str, tuple[Question, ...]] = {
 }
 
 
-def decided_rules(symptom: str) -> set[str] | None:
-    """The rules a symptom's questions decide (None: every rule, for pasted outputs).
+# The rules that speak to each symptom: question mode decides each of them (by an answer, a
+# pasted output, or by saying it could not), and the symptom view lists their findings first.
+SYMPTOM_RULES: dict[str, frozenset[str]] = {
+    "egress": frozenset(
+        {
+            "egress.no-default-route",
+            "egress.route-blackhole",
+            "egress.igw-route-without-public-ip",
+            "egress.ipv6-exposed-instead-of-egress-only",
+            "egress.no-s3-endpoint",
+            "nat.not-available",
+            "nat.in-private-subnet",
+            "nat.no-elastic-ip",
+            "nat.cross-az",
+            "nat.single-point-of-failure",
+            "nat.unused",
+            "nat.instance-source-dest-check",
+            "igw.not-attached",
+            "nacl.blocks-egress-web",
+            "nacl.blocks-return-traffic",
+            "sg.no-egress",
+            "vpc.dns-disabled",
+        }
+    ),
+    "ingress": frozenset(
+        {
+            "ingress.lb-in-private-subnets",
+            "ingress.no-https-listener",
+            "ingress.lb-sg-blocks-listener",
+            "ingress.target-sg-blocks-lb",
+            "ingress.targets-unhealthy",
+            "ingress.lb-no-targets-in-az",
+            "ingress.nacl-blocks-web",
+            "ingress.public-instance-without-public-ip",
+            "ingress.app-unreachable-in-private-subnet",
+            "igw.not-attached",
+            "egress.igw-route-without-public-ip",
+            "exposure.public-ip-in-private-subnet",
+        }
+    ),
+    "exposure": frozenset(
+        {
+            "exposure.sg-open-admin-port",
+            "exposure.sg-open-database-port",
+            "exposure.sg-open-all-ports",
+            "exposure.default-sg-has-rules",
+            "exposure.nacl-open-admin-port",
+            "exposure.public-ip-in-private-subnet",
+            "exposure.backend-in-public-subnet",
+            "exposure.private-subnet-routes-to-igw",
+            "exposure.main-route-table-public",
+            "exposure.subnet-auto-assigns-public-ip",
+        }
+    ),
+}
 
-    In question mode only these are reported: the scenario built from the answers is
-    complete only for what was asked, so another rule firing on it would be an artefact.
+# A rule no question feeds can still be off the path the answers describe: (question, answers
+# under which the rule speaks to the symptom). Known other answers leave it out.
+SCOPE: dict[str, tuple[str, frozenset[str]]] = {
+    **{
+        r: ("route", frozenset({"nat"}))
+        for r in (
+            "nat.cross-az",
+            "nat.no-elastic-ip",
+            "nat.single-point-of-failure",
+            "nat.unused",
+            "egress.no-s3-endpoint",
+        )
+    },
+    "nat.instance-source-dest-check": ("route", frozenset({"other"})),
+    **{
+        r: ("entry", frozenset({"lb"}))
+        for r in (
+            "ingress.no-https-listener",
+            "ingress.lb-sg-blocks-listener",
+            "ingress.target-sg-blocks-lb",
+            "ingress.targets-unhealthy",
+            "ingress.lb-no-targets-in-az",
+        )
+    },
+    "ingress.public-instance-without-public-ip": ("entry", frozenset({"instance"})),
+}
+
+# The order in which outputs are asked for when no question in words can decide a rule.
+PASTE_ORDER = (
+    "Instances",
+    "Subnets",
+    "RouteTables",
+    "NatGateways",
+    "InternetGateways",
+    "SecurityGroups",
+    "NetworkAcls",
+    "LoadBalancers",
+    "Listeners",
+    "TargetGroups",
+    "TargetHealth",
+    "Vpcs",
+    "VpcAttributes",
+    "VpcEndpoints",
+    "NetworkInterfaces",
+    "Addresses",
+    "FlowLogs",
+    "VpcPeeringConnections",
+)
+
+
+def command_for(coll: str) -> str:
+    """The AWS CLI command whose output fills a collection."""
+    from assistant.engine.diagnose import COMMAND_FOR
+
+    if coll == "VpcAttributes":
+        return "aws ec2 describe-vpc-attribute --vpc-id <vpc-id> --attribute enableDnsSupport"
+    return COMMAND_FOR.get(coll, coll)
+
+
+def symptom_rules(symptom: str) -> set[str] | None:
+    """The rule ids that speak to a symptom (None: every rule)."""
+    found = SYMPTOM_RULES.get(symptom)
+    return set(found) if found is not None else None
+
+
+def decided_rules(symptom: str) -> set[str] | None:
+    """Kept for callers of the earlier API: every rule of the symptom."""
+    return symptom_rules(symptom)
+
+
+def _rules_by_id() -> dict[str, Any]:
+    from assistant.engine import load_rules
+
+    return {r.id: r for r in load_rules()}
+
+
+def _excluded(symptom: str, q: Question, a: Answers) -> bool:
+    """Whether ``q`` cannot apply whatever the open or unknown answers it depends on turn out."""
+    if q.applies(a):
+        return False
+    free = [g for g in q.after if a.get(g) in (None, UNKNOWN)]
+    options: list[Answers] = [dict(a)]
+    for g in free:
+        gq = find_question(symptom, g)
+        keys = [k for k, _ in gq.choices] if gq else []
+        options = [{**o, g: k} for o in options for k in keys] or options
+    return not any(q.applies(o) for o in options)
+
+
+@dataclass
+class Status:
+    """Where each rule of a symptom stands: decided by a paste, by answers, off the path, open."""
+
+    paste: set[str] = field(default_factory=set)
+    answers: set[str] = field(default_factory=set)
+    excluded: set[str] = field(default_factory=set)
+    open: set[str] = field(default_factory=set)
+
+
+def rule_status(symptom: str, a: Answers, p: Snapshot | None = None) -> Status:
+    """Which rules of the symptom are decided, and how, given the answers and pasted outputs."""
+    st = Status()
+    by_id = _rules_by_id()
+    for rid in sorted(symptom_rules(symptom) or ()):
+        rule = by_id.get(rid)
+        if rule is None:
+            continue
+        if p is not None and all(p.has(n) for n in rule.needs):
+            st.paste.add(rid)
+            continue
+        feeding = [q for q in QUESTIONS[symptom] if rid in q.rules]
+        scope = SCOPE.get(rid)
+        if scope and a.get(scope[0]) not in (None, UNKNOWN) and a[scope[0]] not in scope[1]:
+            st.excluded.add(rid)
+        elif not feeding or any(a.get(q.id) == UNKNOWN for q in feeding):
+            st.open.add(rid)
+        elif all(q.id in a or _excluded(symptom, q, a) for q in feeding):
+            if any(q.id in a for q in feeding):
+                st.answers.add(rid)
+            else:
+                st.excluded.add(rid)
+        else:
+            st.open.add(rid)
+    if p is not None:
+        # With outputs pasted the VPC itself can be checked: a rule off the path the answers
+        # describe may still fire elsewhere in it, so it stays open until its outputs are in.
+        st.open |= st.excluded
+        st.excluded = set()
+    return st
+
+
+def _paste_question(symptom: str, coll: str, rules: list[str]) -> Question:
+    by_id = _rules_by_id()
+    words = "; ".join(by_id[r].summary.rstrip(".") for r in rules if r in by_id)
+    cmd = command_for(coll)
+    return Question(
+        id=f"paste_{coll}",
+        text=f"Paste the output of `{cmd}` (the whole JSON).",
+        why=f"It decides: {words}.",
+        console=_CONSOLE.get(coll, "AWS console"),
+        command=f"{cmd} --output json",
+        choices=(("skip", "Skip: I can't run this one"),),
+        settle=_paste_settle(coll),
+        rules=tuple(rules),
+        collections=(coll,),
+    )
+
+
+_CONSOLE = {coll: console for coll, _cmd, console in _PASTES} | {
+    "NetworkAcls": "VPC console > Network ACLs",
+    "Listeners": "EC2 console > Load balancers > (the load balancer) > Listeners",
+    "TargetGroups": "EC2 console > Target groups",
+    "TargetHealth": "EC2 console > Target groups > (the group) > Targets",
+    "VpcAttributes": "VPC console > Your VPCs > (the VPC) > DNS resolution",
+    "VpcEndpoints": "VPC console > Endpoints",
+    "NetworkInterfaces": "EC2 console > Network interfaces",
+    "Addresses": "EC2 console > Elastic IPs",
+}
+
+
+def open_questions(symptom: str, a: Answers, p: Snapshot | None = None) -> list[Question]:
+    """The questions that can still decide a rule of the symptom, in the order they are asked.
+
+    A question in words comes first while one of its rules is open; then, for each rule no
+    answer can decide, the outputs it needs (a question whose rules are all decided, or off
+    the path, is never asked).
     """
     if symptom == "whole":
-        return None
-    return {r for q in QUESTIONS[symptom] for r in q.rules}
+        return [q for q in QUESTIONS[symptom] if q.id not in a]
+    st = rule_status(symptom, a, p)
+    qs_ = [q for q in QUESTIONS[symptom] if q.id not in a]
+
+    def useful(q: Question, depth: int = 0) -> bool:
+        # It decides an open rule, or a question that does depends on its answer.
+        if set(q.rules) & st.open:
+            return True
+        return depth < 5 and any(q.id in q2.after and useful(q2, depth + 1) for q2 in qs_)
+
+    out = [q for q in qs_ if q.applies(a) and useful(q)]
+    by_id = _rules_by_id()
+    asked_words = {r for q in out for r in q.rules}
+    wanted: dict[str, list[str]] = {}
+    for rid in sorted(st.open - asked_words):
+        for need in by_id[rid].needs:
+            if (p is None or not p.has(need)) and a.get(f"paste_{need}") is None:
+                wanted.setdefault(need, []).append(rid)
+    for coll in sorted(wanted, key=lambda c: PASTE_ORDER.index(c) if c in PASTE_ORDER else 99):
+        out.append(_paste_question(symptom, coll, wanted[coll]))
+    return out
 
 
-def next_question(symptom: str, answers: Answers) -> Question | None:
-    """The first question still open for the answers so far, or None: the rules can conclude."""
-    for q in QUESTIONS[symptom]:
-        if q.id not in answers and q.applies(answers):
-            return q
-    return None
+def next_question(
+    symptom: str, answers: Answers, pasted: Snapshot | None = None
+) -> Question | None:
+    """The next question that can still change the outcome, or None: the rules can conclude."""
+    found = open_questions(symptom, answers, pasted)
+    return found[0] if found else None
 
 
 def find_question(symptom: str, qid: str) -> Question | None:
-    return next((q for q in QUESTIONS[symptom] if q.id == qid), None)
+    found = next((q for q in QUESTIONS[symptom] if q.id == qid), None)
+    if found is None and qid.startswith("paste_") and symptom != "whole":
+        return _paste_question(symptom, qid.removeprefix("paste_"), [])
+    return found
 
 
 # -- answers -> snapshot ------------------------------------------------------------------------
@@ -723,8 +1000,12 @@ def build_egress(a: Answers, real: dict[str, str] | None = None) -> Snapshot:
     if route in ("igw", "other", "none"):
         _route_to(sc, vpc, rt, route, igw)
     elif route == "nat":
-        if state in ("available", "pending", "failed", "deleting"):
+        placed = state == UNKNOWN and nat_subnet not in (None, UNKNOWN)
+        if state in ("available", "pending", "failed", "deleting") or placed:
+            # With its state unknown but its subnet answered, the gateway is placed as if
+            # available; the state's own rules stay open (see rule_status).
             sc.known.add("NatGateways")
+            state = state if state != UNKNOWN else "available"
             if nat_subnet == "nat":
                 home = app
             else:
@@ -850,8 +1131,8 @@ def build_whole(pasted: dict[str, Any]) -> Snapshot:
 def real_ids(symptom: str, p: Snapshot, a: Answers) -> dict[str, str]:
     """Ids of the user's own resources seen in pasted output, by the role they play."""
     out: dict[str, str] = {}
-    inst = _focus_instance(p) if p.has("Instances") else None
-    rt = _instance_route_table(p)
+    inst = _focus_instance(p, a) if p.has("Instances") else None
+    rt = _instance_route_table(p, a)
     if inst is not None:
         out["instance"] = inst.InstanceId
         out["subnet"] = inst.SubnetId or ""
@@ -862,7 +1143,7 @@ def real_ids(symptom: str, p: Snapshot, a: Answers) -> dict[str, str]:
         subs = [x.SubnetId for x in rt.Associations if x.SubnetId and x.active]
         if not out.get("subnet") and len(subs) == 1:
             out["subnet"] = subs[0] or ""
-    found = _route_nat(p)
+    found = _route_nat(p, a)
     if found and symptom == "egress":
         out["nat"] = found[0]
         nat = next((n for n in p.NatGateways if n.NatGatewayId == found[0]), None)
@@ -894,3 +1175,212 @@ def build_snapshot(
         real = real_ids(symptom, snapshot_from_outputs(pasted), answers)
     builders = {"egress": build_egress, "ingress": build_ingress, "exposure": build_exposure}
     return builders[symptom](answers, real)
+
+
+# -- the diagnosis of question mode ----------------------------------------------------------
+
+
+@dataclass
+class QuestionResult:
+    """What question mode concludes: findings, and the rules it could not rule out."""
+
+    findings: list[Any]
+    open: list[tuple[str, str, str]]  # (rule id, the rule in words, the command that settles it)
+    snapshot: Snapshot
+    status: Status
+
+
+def pasted_snapshot(pasted: dict[str, Any] | None) -> Snapshot | None:
+    """The snapshot the pasted outputs make (None when nothing was pasted)."""
+    if not pasted:
+        return None
+    from assistant.sources.files import snapshot_from_outputs
+
+    snap = snapshot_from_outputs(pasted)
+    snap.source = "your pasted outputs"
+    return snap
+
+
+def question_result(
+    symptom: str, answers: Answers, pasted: dict[str, Any] | None = None
+) -> QuestionResult:
+    """The findings of question mode: each rule decided by a paste speaks from the pasted
+    outputs, each rule decided by answers from the scenario they describe; the rest is open."""
+    from assistant.engine import diagnose
+
+    built = build_snapshot(symptom, answers, pasted)
+    if symptom == "whole":
+        d = diagnose(built)
+        return QuestionResult(list(d.findings), [], built, Status())
+    p = pasted_snapshot(pasted)
+    st = rule_status(symptom, answers, p)
+    findings = []
+    if p is not None and st.paste:
+        findings += [f for f in diagnose(p).findings if f.rule in st.paste]
+    if st.answers:
+        real = set(pasted_ids(p)) if p is not None else set()
+        findings += [
+            plain_words(f, built, real) for f in diagnose(built).findings if f.rule in st.answers
+        ]
+    findings.sort(key=lambda f: (-f.severity.rank, f.rule, f.resources))
+    by_id = _rules_by_id()
+    still: list[tuple[str, str, str]] = []
+    for rid in sorted(st.open, key=lambda r: (-by_id[r].severity.rank, r)):
+        rule = by_id[rid]
+        missing = [n for n in rule.needs if p is None or not p.has(n)]
+        cmd = " and ".join(command_for(n) for n in missing) if missing else rule.check or ""
+        still.append((rid, rule.summary, cmd))
+    return QuestionResult(findings, still, built, st)
+
+
+# -- findings from answers speak only of what the user gave ------------------------------------
+
+# What each built resource is called when the user never named it: words in sentences, a
+# placeholder in commands.
+ROLE_WORDS = {
+    "vpc": "your VPC",
+    "subnet": "your instance's subnet",
+    "route_table": "that subnet's route table",
+    "instance": "your instance",
+    "nat": "your NAT gateway",
+    "nat_eip": "the NAT gateway's Elastic IP",
+    "nat_subnet": "the NAT gateway's subnet",
+    "nat_route_table": "the NAT subnet's route table",
+    "igw": "your internet gateway",
+    "lb_subnet_a": "one of the load balancer's subnets",
+    "lb_subnet_b": "another of the load balancer's subnets",
+    "lb_rt_a": "that subnet's route table",
+    "lb_rt_b": "that subnet's route table",
+    "security_group": "your open security group",
+    "public_subnet": "your public subnet",
+    "private_subnet": "your private subnet",
+    "exposed_instance": "the instance with the open group",
+    "private_instance": "the instance with the public IP",
+}
+_KIND_WORDS = {
+    "nat": ("the NAT gateway", "<nat-gateway-id>"),
+    "eni": ("its network interface", "<network-interface-id>"),
+    "i": ("the instance", "<instance-id>"),
+    "subnet": ("the subnet", "<subnet-id>"),
+    "rtb": ("the route table", "<route-table-id>"),
+    "sg": ("the security group", "<security-group-id>"),
+    "igw": ("the internet gateway", "<internet-gateway-id>"),
+    "vpc": ("the VPC", "<vpc-id>"),
+    "eipalloc": ("its Elastic IP", "<allocation-id>"),
+    "tgw": ("the transit gateway", "<transit-gateway-id>"),
+    "acl": ("its network ACL", "<network-acl-id>"),
+}
+_PHRASES = (  # claims the scenario built from answers cannot back, said as conditions
+    (
+        "; the VPC has none yet, so create that subnet first",
+        " (if the VPC has none, create that subnet first)",
+    ),
+    (
+        "The VPC has no available NAT gateway in a public subnet: create one",
+        "If the VPC has no available NAT gateway in a public subnet, create one",
+    ),
+    (" has no public subnet yet: create one", ": if it has no public subnet yet, create one"),
+)
+_PATTERNS = (  # the rule's reasons drawn from the built scenario, said as what the user told
+    (
+        re.compile(
+            r"the subnet looks like it needs the internet: name or tags say [^,]*, or "
+            r"the VPC has a NAT gateway and the subnet runs \d+ instance\(s\)"
+        ),
+        "the subnet needs the internet: you said its instances cannot reach it",
+    ),
+)
+_ID = re.compile(r"\b(?:" + "|".join(_KIND_WORDS) + r")-[0-9a-f]{8,17}\b")
+_ARN = re.compile(r"arn:aws:elasticloadbalancing:[^\s'\"]+")
+
+
+def pasted_ids(p: Snapshot) -> list[str]:
+    """Every id-shaped string in the pasted outputs (they are the user's own)."""
+    return sorted(set(_ID.findall(orjson.dumps(p.model_dump(mode="json")).decode())))
+
+
+def _made_up(built: Snapshot, real: set[str]) -> dict[str, Any]:
+    """What the scenario built from answers invented: ids, names, AZs, ranges, addresses."""
+    blob = orjson.dumps(built.model_dump(mode="json")).decode()
+    ids = {i for i in _ID.findall(blob) if i not in real and "YOUR" not in i}
+    names: set[str] = set()
+    for coll in (
+        "Vpcs",
+        "Subnets",
+        "RouteTables",
+        "NatGateways",
+        "InternetGateways",
+        "Instances",
+        "SecurityGroups",
+    ):
+        for r in getattr(built, coll):
+            n = getattr(r, "name", None)
+            if n and n not in real:
+                names.add(n)
+    names |= {g.GroupName for g in built.SecurityGroups if g.GroupName}
+    names |= {lb.LoadBalancerName for lb in built.LoadBalancers}
+    azs = {s.AvailabilityZone for s in built.Subnets if s.AvailabilityZone}
+    cidrs = {s.CidrBlock for s in built.Subnets if s.CidrBlock} | {
+        v.CidrBlock for v in built.Vpcs if v.CidrBlock
+    }
+    ips = set(re.findall(r"\b\d{1,3}(?:\.\d{1,3}){3}\b", blob)) - {"0.0.0.0"}
+    return {"ids": ids, "names": names, "azs": azs, "cidrs": cidrs, "ips": ips}
+
+
+def _say(text: str, made: dict[str, Any], cli: bool) -> str:
+    for role, words in ROLE_WORDS.items():
+        ph = PLACEHOLDERS[role]
+        token = "<" + words.replace("'s", "").replace(" ", "-").lower() + "-id>"
+        text = text.replace(ph, token if cli else words)
+    for old, new in _PHRASES:
+        text = text.replace(old, new)
+    for pat, said in _PATTERNS:
+        text = pat.sub(said, text)
+    text = _ARN.sub("<load-balancer-arn>" if cli else "your load balancer", text)
+    text = _ID.sub(
+        lambda m: (
+            _KIND_WORDS[m.group(0).split("-")[0]][1 if cli else 0]
+            if m.group(0) in made["ids"]
+            else m.group(0)
+        ),
+        text,
+    )
+    for az in sorted(made["azs"], key=len, reverse=True):
+        text = re.sub(rf"\(([^()]*), {re.escape(az)}\)", "", text)  # " (name, us-east-1a)"
+        text = re.sub(rf"(?<![\w-]){re.escape(az)}(?![\w-])", "<az>" if cli else "its AZ", text)
+    for cidr in made["cidrs"]:
+        text = text.replace(cidr, "<cidr>" if cli else "its address range")
+    for ip in made["ips"]:
+        text = re.sub(rf"(?<![\d.]){re.escape(ip)}(?![\d.])", "<ip>" if cli else "an address", text)
+    for name in sorted(made["names"], key=len, reverse=True):
+        text = text.replace(f" ({name})", "")
+        if "-" in name:
+            text = re.sub(rf"(?<![\w-]){re.escape(name)}(?![\w-])", "it", text)
+    return re.sub(r" {2,}", " ", text).replace(" ,", ",").replace(" )", ")")
+
+
+def plain_words(f: Any, built: Snapshot, real: set[str]) -> Any:
+    """A finding from the answers' scenario, speaking only of what the user gave: built
+    resources become words ("your NAT gateway") in sentences and placeholders in commands;
+    made-up names, AZs, address ranges and addresses are left out."""
+    made = _made_up(built, real)
+    fix = [
+        st.model_copy(
+            update={
+                "action": _say(st.action, made, False),
+                "console": _say(st.console, made, False) if st.console else st.console,
+                "cli": [_say(c, made, True) for c in st.cli],
+                "terraform": _say(st.terraform, made, True) if st.terraform else st.terraform,
+            }
+        )
+        for st in f.fix
+    ]
+    return f.model_copy(
+        update={
+            "title": _say(f.title, made, False),
+            "evidence": [_say(e, made, False) for e in f.evidence],
+            "explanation": _say(f.explanation, made, False),
+            "fix": fix,
+            "check": _say(f.check, made, True) if f.check else f.check,
+        }
+    )

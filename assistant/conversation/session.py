@@ -54,25 +54,16 @@ REGIONS = ["us-east-1", "us-east-2", "us-west-2", "eu-west-1", "eu-central-1", "
 
 def shown_rules(symptom: str, mode: str | None) -> set[str] | None:
     """The rules whose findings a conversation shows (None: all of them)."""
-    if mode == "questions":
-        from assistant.conversation.questions import decided_rules
-
-        return decided_rules(symptom)
     return relevant_rules(symptom)
 
 
 def relevant_rules(symptom: str) -> set[str] | None:
-    """Rule ids that speak to a symptom (its areas plus what its questions feed); None: all."""
-    from assistant.conversation import questions as qs
-    from assistant.engine import load_rules
+    """Rule ids that speak to a symptom (the same in every mode); None: every rule."""
+    from assistant.conversation.questions import symptom_rules
 
-    sym = SYMPTOM_BY_KEY[symptom]
-    if sym.areas is None:
+    if SYMPTOM_BY_KEY[symptom].areas is None:
         return None
-    ids = {r.id for r in load_rules() if r.area in sym.areas}
-    for q in qs.QUESTIONS.get(symptom, ()):
-        ids.update(q.rules)
-    return ids
+    return symptom_rules(symptom)
 
 
 def aws_profiles() -> list[str]:
@@ -139,6 +130,11 @@ class Session:
         self._choices: list[Choice] = []
         self._path: dict[str, Any] = {}  # the path being asked step by step: src, dst
         self._tracer: Any = None  # a Tracer over self.snapshot, built on first use
+        self._finish = False  # the user asked to stop the questions and see the diagnosis
+        self._pending_path: Any = None  # a path asked at the opening, traced after diagnosis
+        self._walk_keys: list[str] = []  # the guided setup's questions answered, in order
+        self._pick_key = "focus_instance"  # what the "which one?" list sets
+        self.open_rules: list[str] = []  # question mode: the rules it could not rule out
 
     # -- public API -------------------------------------------------------------------------
     @classmethod
@@ -165,7 +161,7 @@ class Session:
 
     @property
     def can_go_back(self) -> bool:
-        return self.step == "question" and bool(self.history)
+        return (self.step == "question" and bool(self.history)) or bool(self._walk_keys)
 
     def start(self) -> list[Turn]:
         """The opening: what is wrong?"""
@@ -191,12 +187,13 @@ class Session:
             return []
         choice = self._match_choice(text)
         shown = choice.label if choice else text
-        if choice is None and text[:1] in "[{":
+        if choice is None and text[:1] in ("[", "{") and self.step != "walkthrough":
             shown = f"(pasted {len(text)} characters of JSON)"
         self.turns.append(Turn(role="user", text=shown))
-        if text.lower() in ("back", "/back"):
+        said = (choice.key if choice else text).lower()
+        if said in ("back", "/back"):
             return self.back(record=False)
-        if text.lower() in ("restart", "/restart", "start over"):
+        if said in ("restart", "/restart", "start over"):
             return self._restart()
         try:
             return self._dispatch(text, choice)
@@ -207,11 +204,14 @@ class Session:
         """Go back one question and forget its answer (and whatever a paste settled with it)."""
         if record:
             self.turns.append(Turn(role="user", text="(back)"))
-        if self.step == "results" and self.mode == "questions" and self.history:
+        if self.mode == "walkthrough" and self._walk is not None:
+            return self._walk_back()
+        if self.step in ("results", "pick") and self.mode == "questions" and self.history:
             self.step = "question"
         if self.step != "question" or not self.history:
             return self._say("There is no earlier question to go back to.", choices=self._choices)
         ids, paste = self.history.pop()
+        self._finish = False
         for qid in ids:
             self.answers.pop(qid, None)
             self.concluded.pop(qid, None)
@@ -252,7 +252,7 @@ class Session:
         step = self.step
         if step == "symptom":
             if choice is None:
-                return self._say("Pick one of these (type its number):", choices=self._choices)
+                return self._opening(text)
             return self._pick_symptom(choice.key)
         if step == "source":
             if choice is None:
@@ -266,6 +266,8 @@ class Session:
             return self._pick_vpc(choice.key if choice else text)
         if step == "question":
             return self._answer(text, choice)
+        if step == "pick":
+            return self._pick_focus(text, choice)
         if step == "results":
             return self._results_choice(text, choice)
         if step == "walkthrough":
@@ -275,6 +277,26 @@ class Session:
         return self._say("Let's start over.", choices=self._choices) + self._restart()
 
     # -- symptom and source ---------------------------------------------------------------------
+    def _opening(self, text: str) -> list[Turn]:
+        """A question typed at the opening: go to its symptom (and trace its path, if any)."""
+        from assistant.conversation.paths import understand_opening
+
+        op = understand_opening(text)
+        if op is None:
+            return self._say(
+                "Pick one of these (type its number), or ask in your own words, like "
+                '"why can\'t i-0abc reach the internet" or "is port 22 open to the world":',
+                choices=self._choices,
+            )
+        self._pending_path = op.path
+        what = SYMPTOM_BY_KEY[op.symptom].label
+        if op.path is not None:
+            ends = f"{op.path.source} to {op.path.destination}".replace("internet", "the internet")
+            what += f" (and I'll trace the path from {ends} once I have read your VPC)"
+        elif op.port is not None:
+            what += f" (port {op.port} in particular)"
+        return self._say(f"I understood: {what}.") + self._pick_symptom(op.symptom)
+
     def _pick_symptom(self, key: str) -> list[Turn]:
         self.symptom = key
         if key == "setup":
@@ -447,19 +469,34 @@ class Session:
         return self._diagnose()
 
     # -- question mode --------------------------------------------------------------------------
+    def _pasted_snap(self) -> Snapshot | None:
+        from assistant.conversation import questions as qs
+
+        return qs.pasted_snapshot(self.pasted) if self.symptom != "whole" else None
+
+    def _question_number(self) -> int:
+        """Numbered by the questions answered (a paste that settled nothing skips no number)."""
+        return 1 + sum(1 for ids, _ in self.history if ids)
+
     def _ask_next(self, prefix: str = "") -> list[Turn]:
         from assistant.conversation import questions as qs
 
         assert self.symptom is not None
-        q = qs.next_question(self.symptom, self.answers)
+        q = (
+            None
+            if self._finish
+            else qs.next_question(self.symptom, self.answers, self._pasted_snap())
+        )
         if q is None:
             out = self._say(prefix) if prefix else []
             return out + self._conclude_questions()
         self.step = "question"
         self.question = q
-        n = len(self.history) + 1
+        n = self._question_number()
         text = (prefix + "\n\n" if prefix else "") + f"Question {n}: {q.text}"
         choices = [Choice(key=k, label=label) for k, label in q.all_choices()]
+        if self.symptom != "whole":
+            choices.append(_FINISH)
         return self._say(
             text,
             choices=choices,
@@ -475,7 +512,7 @@ class Session:
 
         q = self.question
         assert q is not None and self.symptom is not None
-        if choice is None and text[:1] in "[{":
+        if choice is None and text[:1] in ("[", "{"):
             return self._paste(text)
         if choice is None:
             return self._say(
@@ -484,19 +521,22 @@ class Session:
                 kind="question",
                 question=q.id,
             )
+        if choice.key == _FINISH.key:
+            self._finish = True
+            self.history.append(([], None))
+            return self._ask_next()
         self.answers[q.id] = choice.key
         self.history.append(([q.id], None))
         prefix = ""
-        if choice.key == qs.UNKNOWN:
+        if choice.key in (qs.UNKNOWN, "skip"):
             prefix = "Fine. " + self._unknown_effect(q)
         return self._ask_next(prefix=prefix)
 
     def _unknown_effect(self, q: qs.Question) -> str:
-
         if q.rules:
             return (
-                f"Without it I cannot check {', '.join(sorted(set(q.rules)))}; "
-                "I'll say so in the diagnosis and go on with what I can check."
+                f"Without it I cannot rule out {', '.join(sorted(set(q.rules)))}; "
+                "I'll say so at the end and go on with what can still be decided."
             )
         if q.collections:
             return (
@@ -520,8 +560,7 @@ class Session:
                 choices=self._choices,
                 kind="error",
             )
-        name = f"pasted-{len(self.pasted) + 1}.json"
-        if isinstance(data, list):
+        if isinstance(data, list) or not isinstance(data, dict):
             return self._say(
                 "That output was cut down by --query, so I can't tell what it describes. Run the "
                 "command without --query (or with --output json) and paste that, or pick an "
@@ -529,8 +568,23 @@ class Session:
                 choices=self._choices,
                 kind="error",
             )
+        name = f"pasted-{len(self.pasted) + 1}.json"
+        if "TargetHealthDescriptions" in data and "TargetGroupArn" not in data:
+            # The output does not say its target group: the one pasted without health yet.
+            before = snapshot_from_outputs(self.pasted) if self.pasted else None
+            groups = [
+                g.TargetGroupName
+                for g in (before.TargetGroups if before else [])
+                if g.TargetGroupArn not in before.TargetHealth  # type: ignore[union-attr]
+            ]
+            if groups:
+                name = f"target-health-{groups[0]}.json"
+        this = snapshot_from_outputs({name: data})  # SnapshotError (a UserError): a message
         trial = {**self.pasted, name: data}
-        p = snapshot_from_outputs(trial)  # SnapshotError (a UserError) becomes a message
+        p = snapshot_from_outputs(trial)
+        was_open = [
+            x.id for x in qs.open_questions(self.symptom, self.answers, self._pasted_snap())
+        ]
         self.pasted = trial
         settled: list[str] = []
         lines: list[str] = []
@@ -547,25 +601,160 @@ class Session:
                 self.answers[q.id] = key
                 self.concluded[q.id] = why
                 settled.append(q.id)
-                lines.append(f"- {q.text} {q.label(key)}: {why}.")
+                lines.append(f"- {q.text} {q.label(key)}: {clean_text(why)}.")
                 changed = True
-        self.history.append((settled, name))
-        if not settled:
+        now_open = {x.id for x in qs.open_questions(self.symptom, self.answers, p)}
+        current = self.question.id
+        moot = [current] if current in was_open and current not in now_open else []
+        moot = [qid for qid in moot if qid not in settled]
+        self.history.append((settled or moot[:1], name))
+        what = ", ".join(qs.command_for(c) for c in this.provided) or "an output I know"
+        if not settled and not moot:
+            pick = self._ask_which(p)
+            if pick:
+                return pick
+            needs = ", ".join(qs.command_for(c) for c in self.question.collections if not p.has(c))
+            why = f"; this question needs {needs}" if needs else ""
+            if not needs and self.question.collections:
+                why = "; it does not say which one is yours: pick an answer"
             return self._say(
-                "Thanks, I read it, but it does not settle this question. "
-                "Pick an answer, or paste the output of the command shown.",
+                f"Thanks, I read it (this is {what}) and keep it for the rules, but it does not "
+                f"settle this question{why}. Pick an answer, or paste that output.",
                 choices=self._choices,
                 kind="question",
                 question=self.question.id,
             )
+        if moot:
+            lines.append(f"- I read {what}: the rules that need it can decide from it.")
         return self._ask_next(prefix="From what you pasted:\n" + "\n".join(lines))
+
+    def _ask_which(self, p: Snapshot) -> list[Turn]:
+        """Several instances or load balancers pasted: ask which one the questions are about."""
+        from assistant.render.safe import clean
+
+        assert self.question is not None
+        colls = self.question.collections
+        options: list[Choice] = []
+        if "Instances" in colls and "focus_instance" not in self.answers:
+            live = [i for i in p.Instances if i.State.Name != "terminated"]
+            if len(live) > 1:
+                self._pick_key, what = "focus_instance", "instance"
+                options = [
+                    Choice(
+                        key=i.InstanceId,
+                        label=f"{clean(i.name, 60)} ({i.InstanceId}, {i.SubnetId})"
+                        if i.name
+                        else f"{i.InstanceId} ({i.SubnetId})",
+                    )
+                    for i in sorted(live, key=lambda i: (i.name or "~", i.InstanceId))
+                ]
+        if not options and "LoadBalancers" in colls and "focus_lb" not in self.answers:
+            if len(p.LoadBalancers) > 1:
+                self._pick_key, what = "focus_lb", "load balancer"
+                options = [
+                    Choice(
+                        key=lb.LoadBalancerArn,
+                        label=f"{clean(lb.LoadBalancerName, 60)} ({lb.Scheme})",
+                    )
+                    for lb in p.LoadBalancers
+                ]
+        if not options:
+            return []
+        self.step = "pick"
+        return self._say(
+            f"You pasted {len(options)} of them: which {what} is it about?",
+            choices=options + [Choice(key=qs_unknown(), label="I don't know")],
+            kind="question",
+        )
+
+    def _pick_focus(self, text: str, choice: Choice | None) -> list[Turn]:
+        if choice is None:
+            return self._say("Pick one of the list (type its number).", choices=self._choices)
+        self.step = "question"
+        if choice.key == qs_unknown():
+            self.history.append(([], None))
+            return self._ask_next(prefix="Fine: I'll ask in words instead.")
+        self.answers[self._pick_key] = choice.key
+        settled, lines = self._settle_all()
+        self.history.append(([self._pick_key, *settled], None))
+        return self._ask_next(
+            prefix="\n".join(["From what you pasted:", *lines]) if lines else "Noted."
+        )
+
+    def _settle_all(self) -> tuple[list[str], list[str]]:
+        """Answer every question the pasted outputs settle; (ids settled, lines saying how)."""
+        from assistant.conversation import questions as qs
+        from assistant.sources.files import snapshot_from_outputs
+
+        assert self.symptom is not None
+        p = snapshot_from_outputs(self.pasted)
+        settled: list[str] = []
+        lines: list[str] = []
+        changed = True
+        while changed:
+            changed = False
+            for q in qs.QUESTIONS[self.symptom]:
+                if q.id in self.answers or not q.applies(self.answers) or q.settle is None:
+                    continue
+                got = q.settle(p, self.answers)
+                if got is None:
+                    continue
+                key, why = got
+                self.answers[q.id] = key
+                self.concluded[q.id] = why
+                settled.append(q.id)
+                lines.append(f"- {q.text} {q.label(key)}: {clean_text(why)}.")
+                changed = True
+        return settled, lines
 
     def _conclude_questions(self) -> list[Turn]:
         from assistant.conversation import questions as qs
 
         assert self.symptom is not None
-        self.snapshot = qs.build_snapshot(self.symptom, self.answers, self.pasted)
-        return self._diagnose(from_answers=True)
+        if self.symptom == "whole":
+            self.snapshot = qs.build_snapshot(self.symptom, self.answers, self.pasted)
+            return self._diagnose(from_answers=True)
+        from assistant.engine import diagnose
+
+        res = qs.question_result(self.symptom, self.answers, self.pasted)
+        self.snapshot = res.snapshot
+        # The path trace ties its blocked hops to these findings (and only these).
+        self.diagnosis = diagnose(res.snapshot).model_copy(update={"findings": res.findings})
+        from assistant.conversation.tree import vpc_tree
+
+        # The tree shows only what was pasted: the scenario built from answers is not the
+        # user's VPC (its ids, names and AZs are made up).
+        pasted = qs.pasted_snapshot(self.pasted)
+        self.tree = vpc_tree(pasted) if pasted is not None and pasted.Subnets else []
+        self.findings = list(res.findings)
+        self.others = []
+        self.step = "results"
+        lines = []
+        if self.findings:
+            lines.append(
+                f"From {self._source_name()}, I found {len(self.findings)} problem(s) that can "
+                "explain this. Pick one to see why and how to fix it:"
+            )
+        if res.open:
+            lines.append(
+                "I could not rule out:"
+                if self.findings
+                else "None of the rules I could decide found a problem, but I could not rule out:"
+            )
+            for rid, words, cmd in res.open:
+                lines.append(f"- {words} ({rid}); to settle it: {cmd}")
+        elif not self.findings:
+            lines.append(
+                f"From {self._source_name()}, every rule for this symptom was decided and none "
+                "found a problem: nothing found."
+            )
+        self.open_rules = [rid for rid, _, _ in res.open]
+        return self._say(
+            "\n".join(lines),
+            choices=self._result_choices(),
+            kind="diagnosis",
+            updates=["tree", "findings"],
+        )
 
     # -- diagnosis -------------------------------------------------------------------------------
     def _diagnose(self, from_answers: bool = False) -> list[Turn]:
@@ -579,7 +768,11 @@ class Session:
 
         self.tree = vpc_tree(self.snapshot, self.vpc_ids)
         wanted = shown_rules(self.symptom, self.mode)
-        self.findings = [f for f in d.findings if wanted is None or f.rule in wanted]
+        mine = [f for f in d.findings if wanted is None or f.rule in wanted]
+        on_path = self._on_path(mine)
+        self.findings = [f for f in mine if f.key in on_path] + [
+            f for f in mine if f.key not in on_path
+        ]
         self.others = []
         if not from_answers:  # a scenario built from answers holds nothing else to show
             self.others = [f for f in d.findings if wanted is not None and f.rule not in wanted]
@@ -592,7 +785,13 @@ class Session:
         self.step = "results"
         source = self._source_name()
         lines = []
-        if self.findings:
+        n_path = sum(1 for f in self.findings if f.key in on_path)
+        if self.findings and on_path and n_path < len(self.findings):
+            lines.append(
+                f"From {source}, I found {len(self.findings)} problem(s) that can explain this; "
+                f"the first {n_path} lie on the path itself. Pick one to see why and how to fix it:"
+            )
+        elif self.findings:
             lines.append(
                 f"From {source}, I found {len(self.findings)} problem(s) that can explain this. "
                 "Pick one to see why and how to fix it:"
@@ -606,12 +805,28 @@ class Session:
                 lines.append(f"- {n.what}: {n.reason}{rules}")
         if self.others:
             lines.append(f"I also found {len(self.others)} other problem(s) in this VPC.")
-        return self._say(
+        out = self._say(
             "\n".join(lines),
             choices=self._result_choices(),
             kind="diagnosis",
             updates=["tree", "findings"],
         )
+        pq, self._pending_path = self._pending_path, None
+        if pq is not None and self._can_trace():
+            out += self._path_question(pq)
+        return out
+
+    def _on_path(self, findings: list[Finding]) -> set[str]:
+        """Keys of the findings on the symptom's path (see ``paths.symptom_path_resources``)."""
+        from assistant.conversation.paths import symptom_path_resources
+
+        if self.snapshot is None or not findings:
+            return set()
+        try:
+            where = symptom_path_resources(self.symptom or "", self._get_tracer())
+        except Exception:  # a path that cannot be traced ranks nothing first
+            return set()
+        return {f.key for f in findings if set(f.resources) & where}
 
     def _result_choices(self) -> list[Choice]:
         out = [
@@ -921,6 +1136,18 @@ class Session:
                     h.detail = re.sub(
                         rf"(?<![\d.]){re.escape(ip)}(?![\d.])", "its public IP", h.detail
                     )
+            from assistant.conversation import questions as qs
+
+            pasted = qs.pasted_snapshot(self.pasted)
+            made = qs._made_up(self.snapshot, set(qs.pasted_ids(pasted)) if pasted else set())
+            for h in t.hops:  # no made-up ids, AZs or ranges: words for what was not named
+                h.detail = qs._say(h.detail, made, False)  # `where` stays: it keys replay
+            for ep in (t.source, t.destination):
+                ep.label = qs._say(ep.label, made, False)
+                if ep.kind == "address":  # an address the scenario picked: not the user's
+                    ep.label = re.sub(
+                        r"^\S+ \(an address in ([^,)]*).*\)$", r"an address in \1", ep.label
+                    )
         if self.diagnosis is not None:
             attach_fixes(t, self.diagnosis)  # the same findings the diagnosis shows
         return self._say(
@@ -941,6 +1168,7 @@ class Session:
             )
         self.mode = "walkthrough"
         self._walk = Walkthrough()
+        self._walk_keys = []
         self.step = "walkthrough"
         return (
             self._say(
@@ -970,16 +1198,33 @@ class Session:
             Choice(key=str(n), label=f"{c.label}: {c.detail}" if c.detail else c.label)
             for n, c in enumerate(wt.choices(q.key), 1)
         ]
+        if q.kind == "bool" and not options:
+            options = [Choice(key="yes", label="Yes"), Choice(key="no", label="No")]
         default = wt.default(q.key)
-        shown = next((c.label for c in wt.choices(q.key) if c.value == default), default)
-        if shown in (None, ""):
-            shown = "none"
         options.append(
-            Choice(key="(default)", label=f"Use the default ({shown}): Enter on an empty line")
+            Choice(
+                key="(default)",
+                label=f"Use the default ({_default_words(q, default, wt.choices(q.key))}): "
+                "Enter on an empty line",
+            )
         )
         out = self._say(q.text, choices=options, kind="question", question=q.key, why=q.why)
         self._free_text = q.kind in ("text", "cidr", "cidrs", "int")
         return out
+
+    def _walk_back(self) -> list[Turn]:
+        """The guided setup: forget the last answer (and what was derived after it), ask again."""
+        if not self._walk_keys:
+            return self._say("There is no earlier question to go back to.", choices=self._choices)
+        from assistant.walkthrough.session import _order
+
+        key = self._walk_keys.pop()
+        self._walk.answers = {
+            k: v for k, v in self._walk.answers.items() if _order(k) < _order(key)
+        }
+        self.walkthrough_answers = None
+        self.step = "walkthrough"
+        return self._say("Back one question.") + self._walk_ask()
 
     def _walk_send(self, text: str) -> list[Turn]:
         from assistant.walkthrough import AnswerError
@@ -991,8 +1236,11 @@ class Session:
         if q.kind == "int" and text.strip().isdigit():
             choice = None  # a number typed for a number question is the value, not a choice
         value = None if (choice and choice.key == "(default)") else (choice.key if choice else text)
+        if q.kind == "bool" and isinstance(value, str) and value.lower() in ("yes", "no"):
+            value = value.lower() == "yes"
         try:
             self._walk.answer(q.key, value)
+            self._walk_keys.append(q.key)
         except AnswerError as e:
             free = self._free_text
             out = self._say(f"{e}", kind="error", choices=self._choices, why=q.why)
@@ -1002,6 +1250,38 @@ class Session:
 
 
 _CANCEL = Choice(key="cancel", label="Cancel")
+
+
+def qs_unknown() -> str:
+    from assistant.conversation.questions import UNKNOWN
+
+    return UNKNOWN
+
+
+def _default_words(q: Any, value: Any, choices: list[Any]) -> str:
+    """A default as a person says it: "Yes", "none", a choice's label, never True or []."""
+    for c in choices:
+        if c.value == value:
+            return c.label
+    if isinstance(value, bool):
+        return "Yes" if value else "No"
+    if isinstance(value, list | tuple):
+        return ", ".join(map(str, value)) or "none"
+    if value in (None, ""):
+        return "a placeholder" if getattr(q, "key", "") == "certificate_arn" else "none"
+    return str(value)
+
+
+_FINISH = Choice(key="finish", label="Stop the questions: show what you can conclude")
+
+
+def clean_text(text: str) -> str:
+    """Untrusted text (from a paste) made safe for a terminal."""
+    from assistant.render.safe import clean
+
+    return clean(text)
+
+
 _ASSUMED_443 = (
     "I assumed port 443 (HTTPS, what apt, docker pull and most APIs use); ask "
     '"... on 80" for another port.'

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import BaseModel, Field
 
-from assistant.models.finding import Finding
-from assistant.trace.model import Trace
+# A Finding and a Trace ride along as they are: the chat's first screen must not pay for
+# importing the models, the rules or the tracer (see bench/tui_startup.py).
 
 
 class Choice(BaseModel):
@@ -34,8 +34,8 @@ class Turn(BaseModel):
     why: str | None = None
     console: str | None = None
     command: str | None = None
-    finding: Finding | None = None
-    trace: Trace | None = None  # a path trace, hop by hop, with the findings that fix it
+    finding: Any = None  # an assistant.models.finding.Finding
+    trace: Any = None  # an assistant.trace.model.Trace: a path, hop by hop, with its fixes
     updates: list[str] = Field(default_factory=list)
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 import argparse
 import threading
 from collections.abc import Iterable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from rich.text import Text
 from textual import on, work
@@ -24,8 +24,11 @@ from textual.widgets.option_list import Option
 
 from assistant.conversation.session import Session
 from assistant.conversation.turns import TreeNode, Turn
-from assistant.trace.model import Trace
+from assistant.render.safe import clean
 from assistant.tui.screens import FindingScreen, HelpScreen, QuitScreen, SaveScreen
+
+if TYPE_CHECKING:
+    from assistant.trace.model import Trace
 
 BADGE_STYLE = {
     "public": "bold green",
@@ -68,25 +71,31 @@ class Failed(Message):
         super().__init__()
 
 
+def safe(text: object, limit: int | None = 20000) -> str:
+    """Untrusted text for the screen: control characters escaped, long values cut. Shown
+    through ``Text`` (never markup), so ``[bold]`` in a name shows literally."""
+    return clean(text, limit=limit, keep_newlines=True)
+
+
 def turn_text(turn: Turn) -> Text:
     """One chat message as styled text (no markup parsing of user or AWS text)."""
     t = Text()
     if turn.role == "user":
         t.append("you  ", style="bold cyan")
-        t.append(turn.text)
+        t.append(safe(turn.text))
         return t
     style = "bold red" if turn.kind == "error" else "bold green"
     t.append("vpc-helper  ", style=style)
-    t.append(turn.text)
+    t.append(safe(turn.text))
     if turn.why:
         t.append("\nWhy: ", style="bold")
-        t.append(turn.why)
+        t.append(safe(turn.why))
     if turn.console:
         t.append("\nFind it: ", style="bold")
-        t.append(turn.console)
+        t.append(safe(turn.console))
     if turn.command:
         t.append("\n")
-        t.append(turn.command, style="italic")
+        t.append(safe(turn.command), style="italic")
         t.append("\nOr paste the JSON the command prints without --query.", style="dim")
     if turn.trace is not None:
         t.append("\n\n")
@@ -94,12 +103,12 @@ def turn_text(turn: Turn) -> Text:
     if turn.finding is not None:
         f = turn.finding
         t.append("\n\n")
-        t.append(f.explanation)
+        t.append(safe(f.explanation))
         t.append("\nFix:", style="bold")
         for n, step in enumerate(f.fix, 1):
-            t.append(f"\n {n}. {step.action}")
+            t.append(f"\n {n}. {safe(step.action)}")
             for c in step.cli:
-                t.append(f"\n      {c}", style="italic")
+                t.append(f"\n      {safe(c)}", style="italic")
         t.append(
             "\nTo copy a command: select the finding in the side panel, then Enter on it.",
             style="dim",
@@ -118,12 +127,12 @@ def trace_text(trace: Trace) -> Text:
         sev = f.severity.value
         t.append("\n\n")
         t.append(f"{SEVERITY_SHORT[sev]} {f.rule}", style=SEVERITY_STYLE[sev])
-        t.append(f": {f.title}")
+        t.append(f": {safe(f.title)}")
         t.append("\nFix:", style="bold")
         for n, step in enumerate(f.fix, 1):
-            t.append(f"\n {n}. {step.action}")
+            t.append(f"\n {n}. {safe(step.action)}")
             for c in step.cli:
-                t.append(f"\n      {c}", style="italic")
+                t.append(f"\n      {safe(c)}", style="italic")
     return t
 
 
@@ -162,7 +171,7 @@ class ChatInput(Input):
         event.stop()
         joined = " ".join(line.strip() for line in text.splitlines() if line.strip())
         app = self.app
-        if joined[:1] in "[{" and not self.value and isinstance(app, ChatApp):
+        if joined[:1] in ("[", "{") and not self.value and isinstance(app, ChatApp):
             app.submit(joined)
             return
         self.insert_text_at_cursor(joined)
@@ -173,6 +182,7 @@ class ChatInput(Input):
             if (
                 isinstance(app, ChatApp)
                 and app.session.digits_pick
+                and len(app.session.choices) <= 9  # more: type the number, then Enter
                 and app.pick_number(int(event.character))
             ):
                 event.stop()
@@ -190,6 +200,7 @@ class ChatScreen(Screen):
                 yield ChatLog(id="log")
                 yield Static("", id="status")
                 yield OptionList(id="choices")
+                yield Static("", id="more")
                 yield ChatInput(placeholder="Type, pick a number, or paste JSON", id="input")
             with Vertical(id="side"):
                 yield Static("VPC", classes="side-title")
@@ -201,6 +212,7 @@ class ChatScreen(Screen):
     def on_mount(self) -> None:
         self.query_one("#input", Input).focus()
         self.query_one("#choices", OptionList).display = False
+        self.query_one("#more", Static).display = False
         self.app.begin()  # type: ignore[attr-defined]
 
 
@@ -211,7 +223,9 @@ class ChatApp(App):
     SUB_TITLE = "VPC connectivity assistant"
     CSS_PATH = "chat.tcss"
     BINDINGS = [
-        Binding("ctrl+q", "quit_chat", "Quit", id="quit", tooltip="Quit (offers to save)"),
+        Binding(
+            "ctrl+q", "quit", "Quit", id="quit", tooltip="Quit (offers to save)", priority=True
+        ),
         Binding("f1", "help", "Help", id="help", tooltip="Show the help screen"),
         Binding("ctrl+s", "save", "Save", id="save", tooltip="Save the transcript"),
         Binding("ctrl+b", "back", "Back", id="back", tooltip="Go back one question"),
@@ -227,6 +241,7 @@ class ChatApp(App):
         self.session.progress = self._progress_from_thread
         self.save_dir = save_dir
         self.saved = False
+        self._saved_upto = 0  # turns saved so far: later user turns are unsaved
         self.busy = False
         self.session_threads: list[str] = []  # threads that ran session work (tests look)
 
@@ -271,8 +286,12 @@ class ChatApp(App):
         log = self.chat_screen().query_one(ChatLog)
         if shown is None:
             shown = text.strip()
-            if shown[:1] in "[{":
+            if shown[:1] in ("[", "{") and self.session.step != "walkthrough":
                 shown = f"(pasted {len(shown)} characters of JSON)"
+            elif not shown:  # Enter on an empty line: the default
+                shown = next(
+                    (c.label for c in self.session.choices if c.key == "(default)"), "(default)"
+                )
         log.add(Turn(role="user", text=shown))
         self._run(text)
 
@@ -320,9 +339,34 @@ class ChatApp(App):
     def _render_choices(self, screen: Screen) -> None:
         box = screen.query_one("#choices", OptionList)
         box.clear_options()
-        for n, c in enumerate(self.session.choices, 1):
-            box.add_option(Option(Text.assemble((f"{n} ", "bold"), c.label), id=c.key))
-        box.display = bool(self.session.choices)
+        choices = self.session.choices
+        width = len(str(len(choices)))
+        for n, c in enumerate(choices, 1):
+            box.add_option(
+                Option(Text.assemble((f"{n:>{width}} ", "bold"), safe(c.label)), id=c.key)
+            )
+        box.display = bool(choices)
+        box.highlighted = 0 if choices else None
+        self.call_after_refresh(self._render_more, screen)
+
+    def _render_more(self, screen: Screen) -> None:
+        """Say how many choices lie below the visible ones, and how to reach them."""
+        box = screen.query_one("#choices", OptionList)
+        more = screen.query_one("#more", Static)
+        choices = self.session.choices
+        shown = max(box.scrollable_content_region.height, 0) if box.display else 0
+        hidden = len(choices) - shown
+        keys = "type its number and Enter" if len(choices) > 9 else "or press its number"
+        if choices and hidden > 0:
+            more.update(
+                Text(f"↓ {hidden} more: Tab to the list and scroll with ↑/↓, {keys}", style="dim")
+            )
+            more.display = True
+        elif len(choices) > 9:
+            more.update(Text("More than 9 choices: type the number and Enter", style="dim"))
+            more.display = True
+        else:
+            more.display = False
 
     def _render_tree(self, screen: Screen) -> None:
         tree = screen.query_one("#tree", Tree)
@@ -332,10 +376,10 @@ class ChatApp(App):
         tree.root.expand()
 
         def add(parent, node: TreeNode) -> None:  # noqa: ANN001
-            label = Text(node.label)
+            label = Text(safe(node.label, 200))
             if node.badge:
                 label = Text.assemble(
-                    (f"[{node.badge}] ", BADGE_STYLE.get(node.badge, "")), node.label
+                    (f"[{node.badge}] ", BADGE_STYLE.get(node.badge, "")), safe(node.label, 200)
                 )
             if node.children:
                 child = parent.add(label, expand=True)
@@ -415,7 +459,9 @@ class ChatApp(App):
         self.theme = "textual-light" if self.theme == "textual-dark" else "textual-dark"
 
     def action_save(self) -> None:
-        self.push_screen(SaveScreen(self.save_dir or "transcripts/"), self._save_to)
+        from assistant.conversation.transcript import default_dir
+
+        self.push_screen(SaveScreen(self.save_dir or str(default_dir())), self._save_to)
 
     def _save_to(self, target: str | None) -> None:
         if target is None:
@@ -426,13 +472,22 @@ class ChatApp(App):
         try:
             md, js = save(self.session, target or None)
         except UserError as e:
-            self.notify(str(e), severity="error")
+            self.notify(safe(e, 300), severity="error", markup=False)
             return
         self.saved = True
-        self.notify(f"Saved {md} and {js}", title="Transcript saved")
+        self._saved_upto = len(self.session.turns)
+        self.notify(f"Saved {safe(md)} and {safe(js)}", title="Transcript saved", markup=False)
+
+    async def action_quit(self) -> None:
+        """Ctrl+Q and the palette's Quit, from every screen: offer to save unsaved turns."""
+        self.action_quit_chat()
+
+    def unsaved(self) -> bool:
+        """Whether the conversation holds user turns not saved since."""
+        return any(t.role == "user" for t in self.session.turns[self._saved_upto :])
 
     def action_quit_chat(self) -> None:
-        if self.saved or not any(t.role == "user" for t in self.session.turns):
+        if not self.unsaved() or isinstance(self.screen, QuitScreen):
             self.exit(0)
             return
         self.push_screen(QuitScreen(), self._quit_answer)
@@ -445,7 +500,12 @@ class ChatApp(App):
             self.exit(0)
 
     def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
-        yield from super().get_system_commands(screen)
+        for cmd in super().get_system_commands(screen):
+            if cmd.title == "Quit":  # ours offers to save first
+                cmd = SystemCommand(
+                    "Quit", "Quit (offers to save unsaved turns)", self.action_quit_chat
+                )
+            yield cmd
         yield SystemCommand(
             "Save transcript", "Save the chat as Markdown and JSON", self.action_save
         )
@@ -465,6 +525,13 @@ def run_chat(args: argparse.Namespace) -> int:
 
     if getattr(args, "demo", False) and getattr(args, "snapshot", None):
         raise UserError("use either --demo or --snapshot, not both")
+    import sys
+
+    if not (sys.stdin.isatty() and sys.stdout.isatty()):
+        raise UserError(
+            "the chat needs a terminal (stdin and stdout); for scripts use a subcommand, "
+            "e.g. `vpc-helper scan --demo`"
+        )
     app = ChatApp(Session.from_args(args))
     app.run()
     return int(app.return_code or 0)

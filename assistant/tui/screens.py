@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
@@ -11,7 +13,8 @@ from textual.screen import ModalScreen
 from textual.widgets import Button, Input, OptionList, Static
 from textual.widgets.option_list import Option
 
-from assistant.models.finding import Finding
+if TYPE_CHECKING:
+    from assistant.models.finding import Finding
 
 HELP = """\
 # vpc-helper chat
@@ -21,10 +24,10 @@ a few questions. I name the rule that explains the problem and show the fix, ste
 
 | Key | Does |
 |---|---|
-| 1-9 | pick a quick reply (when the input line is empty) |
+| 1-9 | pick a quick reply on an empty line (more than 9: type the number, Enter) |
 | Enter | send what you typed |
 | Esc | back to the input line / close this screen |
-| Ctrl+B | go back one question and change the answer |
+| Ctrl+B | go back one question and change the answer (also in the guided setup) |
 | PageUp / PageDown | scroll the conversation (the input line keeps focus) |
 | Ctrl+S | save the transcript (Markdown + JSON) |
 | F1 | this help |
@@ -33,11 +36,15 @@ a few questions. I name the rule that explains the problem and show the fix, ste
 | Ctrl+Q | quit (offers to save) |
 
 **Question mode**: each question says why it matters and how to find the answer (console path
-and an `aws ... --query` command). Answer with a number, pick "I don't know", or paste the JSON
-output of an `aws ec2 describe-*` command: I read it and answer every question it settles.
+and an `aws ... --query` command). Answer with a number, pick "I don't know" (I move on to what
+can still decide something), or paste the JSON output of any `aws ... describe-*` command: I
+read it and answer every question it settles. "Stop the questions" ends early; the diagnosis
+then lists what I could not rule out, with the command that would settle each.
 
 **Findings**: pick one (in the chat or the side panel) to see the explanation and numbered fix
 steps. In that view, Enter on a command copies it.
+
+**Opening**: pick a symptom, or type it, like "why can't i-0abc reach the internet".
 
 **Paths**: once a VPC is read, ask in plain words, like "can shop-app-b1 reach the internet?",
 "is i-0abc reachable from the internet on port 22", "can users reach shop-alb" or "can i-0abc
@@ -45,8 +52,9 @@ reach i-0def on 5432", or pick "Trace a path". I follow the path hop by hop (✓
 ? not known) with the configuration line that decides each hop, and the fix when it is blocked.
 Shift+Tab (twice) to the chat, then PageUp/PageDown, to read a long answer.
 
-**Transcripts** go to `transcripts/` as `.md` and `.json`; `vpc-helper replay FILE.json` re-runs
-one against today's rules (and its path traces).
+**Transcripts** (Ctrl+S) go to your data directory (`~/.local/share/vpc-helper/chats` on
+Linux; set `VPC_HELPER_CHAT_DIR` to choose) as `.md` and `.json`; `vpc-helper replay FILE.json`
+re-runs one against today's rules (and its path traces).
 """
 
 

@@ -29,16 +29,26 @@ def rules_of(session: Session) -> set[str]:
     return {f.rule for f in session.findings}
 
 
-def scan_rules(snapshot, symptom: str, questions: bool = False) -> set[str]:
-    """The rules a scan names for a symptom (only those question mode decides, if asked)."""
-    wanted = qs.decided_rules(symptom) if questions else relevant_rules(symptom)
+def decided(session: Session) -> set[str]:
+    """The rules question mode decided (by answers or pastes) in this conversation."""
+    st = qs.rule_status(session.symptom or "", session.answers, qs.pasted_snapshot(session.pasted))
+    return st.paste | st.answers
+
+
+def scan_rules(snapshot, symptom: str, only: set[str] | None = None) -> set[str]:
+    """The rules a scan names for a symptom (only those in ``only``, if given)."""
+    wanted = relevant_rules(symptom) if only is None else only
     return {f.rule for f in diagnose(snapshot).findings if wanted is None or f.rule in wanted}
 
 
-def answer(session: Session, *keys: str) -> None:
+def answer(session: Session, *keys: str, finish: bool = True) -> None:
+    """Answer the questions in words, then stop the questions (the rest is listed as open)."""
     for k in keys:
         assert session.step == "question", session.turns[-1].text
         session.send(k)
+    if finish and session.step == "question":
+        session.send("finish")
+    assert not finish or session.step == "results"
 
 
 def questions_session(symptom: str) -> Session:
@@ -138,7 +148,10 @@ def test_question_has_why_how_and_i_dont_know():
     q = s.turns[-1]
     assert q.kind == "question" and q.why and q.console
     assert "aws ec2 describe-route-tables" in q.command and "--query" in q.command
-    assert q.choices[-1].label == "I don't know"
+    assert [c.label for c in q.choices][-2:] == [
+        "I don't know",
+        "Stop the questions: show what you can conclude",
+    ]
 
 
 def test_egress_demo_nat_situation_by_hand_names_the_scan_rule():
@@ -146,14 +159,21 @@ def test_egress_demo_nat_situation_by_hand_names_the_scan_rule():
     answer(s, "nat", "available", "nat")  # the route goes to a NAT gateway in this very subnet
     assert s.step == "results"
     assert rules_of(s) == {"nat.in-private-subnet"}
-    assert "nat.in-private-subnet" in scan_rules(build_demo().snapshot(), "egress", True)
+    assert "nat.in-private-subnet" in scan_rules(build_demo().snapshot(), "egress")
 
 
-def test_question_mode_stops_once_rules_can_conclude():
+def test_questions_that_cannot_change_the_outcome_are_not_asked():
     s = questions_session("egress")
-    answer(s, "none")
-    assert s.step == "results" and rules_of(s) == {"egress.no-default-route"}
-    assert len([t for t in s.turns if t.kind == "question"]) == 1
+    answer(s, "none", finish=False)
+    # With no 0.0.0.0/0 route, nothing about a NAT or an internet gateway can change the
+    # diagnosis: those questions are skipped, and only what can still decide a rule is asked.
+    asked = [t.question for t in s.turns if t.kind == "question"]
+    assert not {"nat_state", "nat_subnet", "igw_attached", "public_ip"} & set(asked)
+    assert s.step == "question" and s.question.id.startswith("paste_")
+    st = qs.rule_status("egress", s.answers)
+    assert "nat.not-available" in st.excluded and "nacl.blocks-return-traffic" in st.open
+    s.send("finish")
+    assert rules_of(s) == {"egress.no-default-route"}
 
 
 def test_ingress_question_mode():
@@ -211,21 +231,48 @@ def test_i_dont_know_says_what_cannot_be_concluded_and_moves_on():
     s = questions_session("egress")
     s.send("nat")
     turn = s.send("unknown")[-1]
-    assert s.step == "results"
-    said = "\n".join(t.text for t in s.turns[-3:])
-    assert "cannot check" in said and "nat.not-available" in said
-    assert "Not checked" in turn.text
+    # It moves on to the next question that can still decide something: where the NAT sits.
+    assert s.step == "question" and s.question.id == "nat_subnet"
+    assert "cannot rule out" in turn.text and "nat.not-available" in turn.text
+    assert "Question 3" in turn.text
+    s.send("nat")
+    while s.step == "question":
+        s.send("skip" if s.question.id.startswith("paste_") else "unknown")
+    end = s.turns[-1].text
+    assert rules_of(s) == {"nat.in-private-subnet"}
+    assert "I could not rule out" in end and "nat.not-available" in end
+    assert "nothing found" not in end
+
+
+@pytest.mark.parametrize("symptom", ["egress", "ingress", "exposure"])
+def test_no_symptom_ends_in_nothing_found_while_a_rule_is_open(symptom):
+    s = questions_session(symptom)
+    first = s.question.choices[0][0]
+    s.send(first)
+    while s.step == "question":
+        s.send("skip" if s.question.id.startswith("paste_") else "unknown")
+    end = s.turns[-1].text
+    assert s.open_rules and "I could not rule out" in end and "nothing found" not in end
+    for rid in s.open_rules:  # each in words, with the command that would settle it
+        line = next(x for x in end.splitlines() if f"({rid})" in x)
+        assert "to settle it: aws " in line
+    assert set(s.open_rules) | decided(s) | qs.rule_status(symptom, s.answers).excluded == (
+        qs.symptom_rules(symptom)
+    )
 
 
 def test_back_changes_an_answer():
     s = questions_session("egress")
     answer(s, "nat", "available", "nat")
     assert rules_of(s) == {"nat.in-private-subnet"}
+    s.send("back")  # undoes "stop the questions"
+    assert s.step == "question" and s.question.id.startswith("paste_")
     s.send("back")
     assert s.step == "question" and s.question.id == "nat_subnet"
     s.send("back")
     assert s.question.id == "nat_state"
     s.send("failed")
+    s.send("finish")
     assert rules_of(s) == {"nat.not-available"}
 
 
@@ -260,6 +307,7 @@ def test_paste_settles_every_question_it_can_and_says_so():
     s.send(orjson.dumps(files["nat-gateways.json"]).decode())
     # The NAT output settles its state and (with the route tables) where it sits.
     assert s.answers["nat_state"] == "available" and s.answers["nat_subnet"] == "nat"
+    s.send("finish")
     assert s.step == "results" and rules_of(s) == {"nat.in-private-subnet"}
     assert "sits in" in "\n".join(t.text for t in s.turns)
     # The finding names the user's own resources, as pasted, not made-up ones.
@@ -348,7 +396,7 @@ def test_egress_answers_by_hand_name_the_same_rules_as_a_scan(name):
     s = questions_session("egress")
     answer(s, *keys)
     assert s.step == "results"
-    assert rules_of(s) == scan_rules(snap, "egress", questions=True)
+    assert rules_of(s) == scan_rules(snap, "egress", only=decided(s))
 
 
 @pytest.mark.parametrize("name", list(_scenarios()))
@@ -367,8 +415,8 @@ def test_egress_pasting_the_situation_names_the_same_rules_as_a_scan(name):
         if s.step != "question":
             break
         s.send(orjson.dumps(files[f]).decode())
-    assert s.step == "results", s.turns[-1].text
-    assert rules_of(s) == scan_rules(b.snapshot(), "egress", questions=True)
+    answer(s)
+    assert rules_of(s) == scan_rules(b.snapshot(), "egress", only=decided(s))
     # Pasted ids carry into the findings: the same rule on the same resources as the scan.
     scan = {f.key for f in diagnose(b.snapshot()).findings if f.rule in rules_of(s)}
     assert {f.key for f in s.findings} == scan
@@ -455,10 +503,13 @@ def test_unreadable_snapshot_becomes_a_message(tmp_path):
 
 
 def test_chat_refuses_demo_with_snapshot():
-    from tests.helpers import run_cli
+    import argparse
 
-    r = run_cli("--demo", "--snapshot", "x.json")
-    assert r.returncode == 2 and "either --demo or --snapshot" in r.stderr
+    from assistant.errors import UserError
+    from assistant.tui.app import run_chat
+
+    with pytest.raises(UserError, match="either --demo or --snapshot"):
+        run_chat(argparse.Namespace(demo=True, snapshot=["x.json"]))
 
 
 def test_setup_walkthrough_in_the_chat_reaches_a_plan(tmp_path):
@@ -514,3 +565,213 @@ def test_question_mode_never_shows_made_up_ids(symptom, keys):
         text = " ".join([f.title, *f.resources, *(c for st in f.fix for c in st.cli)])
         assert not made_up.search(text), text
         assert any("YOUR" in r or "THE-" in r or "LOAD-BALANCER" in r for r in f.resources)
+
+
+@pytest.mark.parametrize(
+    ("typed", "symptom", "traced"),
+    [
+        ("why can't shop-app-b1 reach the internet", "egress", "not reachable"),
+        ("Why cannot shop-app-b1 access the internet?", "egress", "not reachable"),
+        ("is port 22 open to the world", "exposure", None),
+        ("can users reach shop-alb", "ingress", "reachable"),
+        ("apt install hangs on my server", "egress", None),
+    ],
+)
+def test_typed_questions_at_the_opening_are_understood(typed, symptom, traced):
+    s = Session(demo=True)
+    s.start()
+    out = s.send(typed)
+    assert s.symptom == symptom and out[0].text.startswith("I understood:")
+    assert any(t.kind == "diagnosis" for t in out)
+    traces = [t.trace for t in out if t.trace is not None]
+    if traced is None:
+        assert not traces
+    else:
+        assert [t.verdict for t in traces] == [traced]
+
+
+def test_unclear_opening_text_asks_again_with_examples():
+    s = Session()
+    s.start()
+    turn = s.send("hello there")[-1]
+    assert s.step == "symptom" and "in your own words" in turn.text and len(turn.choices) == 5
+
+
+def test_opening_question_without_a_vpc_asks_how_to_read_it_then_traces():
+    s = Session()
+    s.start()
+    s.send("why can't shop-app-b1 reach the internet")
+    assert s.step == "source" and s.symptom == "egress"
+    out = s.send("demo")
+    assert [t.trace.verdict for t in out if t.trace is not None] == ["not reachable"]
+
+
+def _answer_paths(symptom: str, limit: int = 60) -> list[list[str]]:
+    """Every sequence of answers in words (depth first, bounded), ending where words end."""
+    out: list[list[str]] = []
+
+    def walk(prefix: list[str]) -> None:
+        if len(out) >= limit:
+            return
+        s = questions_session(symptom)
+        for k in prefix:
+            s.send(k)
+        q = s.question
+        if s.step != "question" or q is None or q.id.startswith("paste_"):
+            out.append(prefix)
+            return
+        for key, _ in q.all_choices():
+            walk([*prefix, key])
+
+    walk([])
+    return out
+
+
+@pytest.mark.parametrize("symptom", ["egress", "ingress", "exposure"])
+def test_no_answer_path_yields_an_invented_fact(symptom):
+    import re
+
+    for path in _answer_paths(symptom):
+        s = questions_session(symptom)
+        answer(s, *path)
+        made = qs._made_up(s.snapshot, set())
+        for f in s.findings:
+            texts = [f.title, *f.evidence, f.explanation, f.check or ""]
+            texts += [x for st in f.fix for x in (st.action, st.console or "", *st.cli)]
+            blob = "\n".join(texts)
+            assert "YOUR" not in blob and "THE-" not in blob, (path, blob)
+            for fact in made["ids"] | made["azs"] | made["cidrs"] | made["ips"]:
+                assert not re.search(rf"(?<![\w.-]){re.escape(fact)}(?![\w-])", blob), (
+                    path,
+                    fact,
+                    blob,
+                )
+            for name in made["names"]:
+                assert f"({name}" not in blob and f"{name}," not in blob, (path, name, blob)
+            assert not re.search(r"\b0 instance", blob), (path, blob)  # never counted
+
+
+def _egress_with_a_low_and_a_high(b: Builder) -> Builder:
+    """Two private subnets through one NAT gateway in another AZ (LOW nat.cross-az), and a
+    network ACL on one of them that drops the replies (HIGH nacl.blocks-return-traffic)."""
+    vpc = b.vpc("10.6.0.0/16", name="v")
+    igw = b.igw(vpc, name="igw")
+    pub = b.subnet(vpc, "10.6.0.0/24", "b", name="public-b")
+    prt = b.route_table(vpc, name="prt")
+    b.route(prt, "0.0.0.0/0", igw)
+    b.associate(prt, pub)
+    nat = b.nat(pub, name="nat")
+    rt = b.route_table(vpc, name="rt")
+    b.route(rt, "0.0.0.0/0", nat)
+    for n, az in ((1, "a"), (2, "b")):
+        app = b.subnet(vpc, f"10.6.{n}.0/24", az, name=f"private-app-{az}")
+        b.associate(rt, app)
+        b.instance(app, [], name=f"app-{az}")
+        if az == "b":
+            acl = b.nacl(
+                vpc,
+                name="tight",
+                entries=[
+                    {
+                        "RuleNumber": 100,
+                        "Protocol": "6",
+                        "RuleAction": "allow",
+                        "Egress": e,
+                        "CidrBlock": "0.0.0.0/0",
+                        "PortRange": {"From": 443, "To": 443},
+                    }
+                    for e in (True, False)
+                ],
+            )
+            b.nacl_associate(acl, app)
+    return b
+
+
+def test_symptom_view_lists_what_lies_on_the_path_first_by_severity(tmp_path):
+    from assistant.sources.files import dump_snapshot
+
+    snap = _egress_with_a_low_and_a_high(Builder(seed="rank")).snapshot()
+    path = tmp_path / "snap.json"
+    path.write_bytes(dump_snapshot(snap))
+    s = Session(snapshot_paths=[str(path)])
+    s.start()
+    s.send("egress")
+    rules = [f.rule for f in s.findings]
+    assert "nacl.blocks-return-traffic" in rules and "nat.cross-az" in rules
+    assert rules.index("nacl.blocks-return-traffic") < rules.index("nat.cross-az")
+    assert not {"nacl.blocks-return-traffic", "sg.no-egress"} & {f.rule for f in s.others}
+    ranks = [f.severity.rank for f in s.findings]
+    on_path = s._on_path(s.findings)
+    split = sum(1 for f in s.findings if f.key in on_path)
+    assert all(f.key in on_path for f in s.findings[:split])  # the path's findings first,
+    assert ranks[:split] == sorted(ranks[:split], reverse=True)  # each part by severity
+    assert ranks[split:] == sorted(ranks[split:], reverse=True)
+
+
+def _two_private_instances(b: Builder) -> Builder:
+    """One instance behind a NAT gateway in a public subnet, one with no route out."""
+    vpc = b.vpc("10.7.0.0/16", name="v")
+    igw = b.igw(vpc, name="igw")
+    pub = b.subnet(vpc, "10.7.0.0/24", "a", name="public-a")
+    prt = b.route_table(vpc, name="prt")
+    b.route(prt, "0.0.0.0/0", igw)
+    b.associate(prt, pub)
+    nat = b.nat(pub, name="nat")
+    good = b.subnet(vpc, "10.7.1.0/24", "a", name="app-a")
+    grt = b.route_table(vpc, name="good-rt")
+    b.route(grt, "0.0.0.0/0", nat)
+    b.associate(grt, good)
+    bad = b.subnet(vpc, "10.7.2.0/24", "a", name="batch-a")
+    brt = b.route_table(vpc, name="bad-rt")
+    b.associate(brt, bad)
+    b.instance(good, [], name="web-1")
+    b.instance(bad, [], name="batch-1")
+    return b
+
+
+@pytest.mark.parametrize(("which", "route"), [("batch-1", "none"), ("web-1", "nat")])
+def test_a_paste_with_several_instances_asks_which_one(which, route):
+    b = _two_private_instances(Builder(seed="several"))
+    files = b.cli_files()
+    s = questions_session("egress")
+    s.send(orjson.dumps(files["route-tables.json"]).decode())
+    assert s.step == "question" and "route" not in s.answers  # which table is it?
+    turn = s.send(orjson.dumps(files["instances.json"]).decode())[-1]
+    assert s.step == "pick" and "which instance" in turn.text
+    labels = [c.label for c in turn.choices]
+    assert any("web-1" in x for x in labels) and any("batch-1" in x for x in labels)
+    n = next(i for i, x in enumerate(labels, 1) if x.startswith(which))
+    s.send(str(n))
+    assert s.answers["route"] == route and "Question 2" in s.turns[-1].text or s.step == "question"
+    s.send("finish")
+    expected = {"none": {"egress.no-default-route"}, "nat": set()}[route]
+    assert expected <= rules_of(s)
+    # Back undoes the pick and what it settled.
+    s.send("back")
+    s.send("back")
+    assert "focus_instance" not in s.answers and "route" not in s.answers
+
+
+def test_a_paste_that_settles_nothing_says_why_and_skips_no_number():
+    files = one_nat_in_private(Builder(seed="why")).cli_files()
+    s = questions_session("egress")
+    turn = s.send(orjson.dumps(files["vpcs.json"]).decode())[-1]
+    assert "this is aws ec2 describe-vpcs" in turn.text
+    assert "needs aws ec2 describe-instances" in turn.text or "describe-route-tables" in turn.text
+    assert s.question.id == "route"
+    turn = s.send(orjson.dumps(files["route-tables.json"]).decode())[-1]
+    assert s.answers["route"] == "nat" and "Question 2:" in turn.text  # no number skipped
+
+
+def test_question_mode_tree_shows_only_what_was_pasted():
+    s = questions_session("egress")
+    answer(s, "nat", "available", "nat")
+    assert s.tree == []  # the scenario built from answers is not the user's VPC
+    files = one_nat_in_private(Builder(seed="tree")).cli_files()
+    s = questions_session("egress")
+    for name in ("subnets.json", "route-tables.json"):
+        s.send(orjson.dumps(files[name]).decode())
+    answer(s)
+    shown = str([n.model_dump() for n in s.tree])
+    vpc = files["subnets.json"]["Subnets"][0]["VpcId"]
+    assert vpc in shown and "private-app-a" in shown and "YOUR" not in shown

@@ -22,7 +22,7 @@ def finished_questions_session() -> Session:
     s.start()
     s.send("1")
     s.send("questions")
-    for a in ("nat", "available", "nat"):
+    for a in ("nat", "available", "nat", "finish"):
         s.send(a)
     return s
 
@@ -117,3 +117,107 @@ def test_transcript_of_a_demo_holds_the_facts():
     data = orjson.loads((ROOT / "transcripts" / "egress-demo.json").read_bytes())
     assert data["facts"]["Vpcs"] and data["mode"] == "demo"
     assert Path(ROOT / "transcripts" / "egress-demo.md").read_text().count("create-nat-gateway")
+
+
+def test_goldens_are_not_stale():
+    from assistant.conversation.golden import stale
+
+    # Regenerate with: .venv/bin/python -m assistant.conversation.golden
+    assert stale() == []
+
+
+def test_a_golden_with_another_text_is_stale(tmp_path):
+    import shutil
+
+    from assistant.conversation.golden import GOLDEN_DIR, stale
+
+    for p in GOLDEN_DIR.glob("*.md"):
+        shutil.copy(p, tmp_path / p.name)
+    md = tmp_path / "egress-demo.md"
+    md.write_text(md.read_text().replace("nat.in-private-subnet", "nat.somewhere-else", 1))
+    assert stale(tmp_path) == ["egress-demo"]
+
+
+@pytest.mark.parametrize(
+    ("change", "kind"),
+    [
+        (lambda d: d.update(answers="not a mapping"), "AttributeError"),
+        (lambda d: d.update(finding_keys=[7]), "TypeError"),
+        (lambda d: d.update(finding_keys=[[]]), "IndexError"),
+        (lambda d: d.update(noticed=[{"rule": "x"}]), "KeyError"),
+        (lambda d: d.update(traces=[{"from": "a"}]), "KeyError"),
+    ],
+)
+def test_a_malformed_transcript_is_one_line_naming_the_file(tmp_path, change, kind):
+    name = "egress-questions.json" if kind == "AttributeError" else "egress-trace-demo.json"
+    data = orjson.loads((ROOT / "transcripts" / name).read_bytes())
+    change(data)
+    bad = tmp_path / "bad.json"
+    bad.write_bytes(orjson.dumps(data))
+    with pytest.raises(UserError):
+        replay(load(bad))
+    r = run_cli("replay", str(bad))
+    assert r.returncode == 2 and r.stderr.count("\n") == 1, r.stderr
+    assert str(bad) in r.stderr and "malformed" in r.stderr and "Traceback" not in r.stderr
+
+
+def test_replay_reports_each_file_and_skips_setup_answers(tmp_path):
+    import shutil
+
+    for name in ("egress-demo.json", "setup.answers.json", "exposure-demo.json"):
+        shutil.copy(ROOT / "transcripts" / name, tmp_path / name)
+    (tmp_path / "broken.json").write_text("[1]")
+    r = run_cli("replay", str(tmp_path / "*.json"))
+    assert r.returncode == 2, r.stdout + r.stderr
+    assert f"{tmp_path / 'egress-demo.json'}: matches" in r.stdout
+    assert f"{tmp_path / 'exposure-demo.json'}: matches" in r.stdout
+    assert "setup.answers.json: a setup answers file" in r.stdout
+    assert "broken.json" in r.stderr and r.stderr.count("\n") == 1
+
+
+def test_replay_prints_what_a_user_notices_differs(tmp_path):
+    data = orjson.loads((ROOT / "transcripts" / "egress-demo.json").read_bytes())
+    data["noticed"][0]["severity"] = "low"
+    data["noticed"][0]["fix"][0][0] = "Do something else"
+    f = tmp_path / "t.json"
+    f.write_bytes(orjson.dumps(data))
+    r = run_cli("replay", str(f))
+    assert r.returncode == 1
+    rule = data["noticed"][0]["rule"]
+    assert f"~ {rule}: severity low -> " in r.stdout
+    assert f"~ {rule}: the fix steps differ:" in r.stdout and "-Do something else" in r.stdout
+
+
+def test_replay_of_questions_compares_what_was_not_ruled_out(tmp_path):
+    data = orjson.loads((ROOT / "transcripts" / "egress-questions.json").read_bytes())
+    assert data["not_checked"]  # the questions were stopped early: some rules stay open
+    data["not_checked"] = []
+    f = tmp_path / "t.json"
+    f.write_bytes(orjson.dumps(data))
+    result = replay(load(f))
+    assert not result["matches"] and any("not ruled out" in c for c in result["changed"])
+
+
+def test_setup_golden_reruns_the_walkthrough_and_compares_the_plan(tmp_path):
+    data = orjson.loads((ROOT / "transcripts" / "setup.json").read_bytes())
+    assert data["plan"] and replay(data)["matches"]
+    answers = data["walkthrough_answers"]
+    answers["az_count"] = 3 if answers.get("az_count") != 3 else 2
+    result = replay(data)
+    assert not result["matches"] and result["changed"][0] == "the plan differs:"
+
+
+def test_a_bare_secret_key_typed_in_the_chat_is_scrubbed(tmp_path):
+    secret = "wJalrXUtnFEMIK7MDENGbPxRfiCYEXAMPLEKEY12"
+    assert len(secret) == 40
+    s = Session()
+    s.start()
+    s.send("1")
+    s.send("questions")
+    s.send(f"my key is {secret}")
+    md, js = save(s, tmp_path)
+    for p in (md, js):
+        assert secret not in p.read_text()
+    # Near misses are kept: ids, a 40-character hex digest, a 39-character token.
+    for keep in ("a" * 40, "0123456789abcdef0123456789abcdef01234567", secret[:39], "subnet-0abc"):
+        assert scrub(f"x {keep} y") == f"x {keep} y"

@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from hypothesis import HealthCheck, Phase, given, settings
+from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from assistant.canonical import canonical
@@ -35,8 +35,7 @@ ROOT = Path(__file__).resolve().parents[2]
 PER_EXAMPLE = (4, 6)  # mutations applied to each example
 EXAMPLES = {"scan_own": 220, "scan_cli": 180, "trace": 150, "diff": 100, "redact": 150}
 EXAMPLES["replay"] = 150
-# Counted without replay while it is marked xfail below.
-MIN_MUTATIONS = PER_EXAMPLE[0] * sum(n for k, n in EXAMPLES.items() if k != "replay")
+MIN_MUTATIONS = PER_EXAMPLE[0] * sum(EXAMPLES.values())
 RAW = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
 
 
@@ -200,16 +199,7 @@ def _replay(path: Path) -> None:
 
 
 @pytest.mark.filterwarnings("ignore::hypothesis.errors.HypothesisWarning")
-@pytest.mark.xfail(
-    strict=True,
-    reason="malformed transcripts crash `replay` (IndexError, TypeError, ValidationError in "
-    "conversation/transcript.py replay()): the chat engineer's item of #12 section 5",
-)
-@settings(
-    fuzz(EXAMPLES["replay"]),
-    phases=[Phase.explicit, Phase.generate],  # a known failure: no time spent shrinking it
-    report_multiple_bugs=False,
-)
+@settings(fuzz(EXAMPLES["replay"]))
 @given(st.integers(0, max(len(TRANSCRIPTS) - 1, 0)).flatmap(lambda i: mutated(TRANSCRIPTS[i])))
 def test_replay_of_a_mutated_transcript_never_crashes(tmp_path_factory, doc):
     path = tmp_path_factory.mktemp("replay") / "t.json"

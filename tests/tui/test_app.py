@@ -79,7 +79,11 @@ def test_question_mode_symptom_by_keys(number):
             assert app.session.mode == "questions"
             assert "Why:" in log_text(app)
             await keys(app, pilot, *answers)
+            if app.session.step == "question":  # stop the questions: the rest stays open
+                n = [c.key for c in app.session.choices].index("finish") + 1
+                await keys(app, pilot, str(n))
             assert rule in {f.rule for f in app.session.findings}
+            assert "I could not rule out" in log_text(app)
 
     run(go())
 
@@ -363,3 +367,165 @@ def test_typed_path_question_shows_the_blocked_hop_and_traces_in_a_worker(monkey
 
     run(go())
     assert calls and ui not in calls and "MainThread" not in calls, calls
+
+
+def test_chat_without_a_terminal_exits_2_with_a_message():
+    import time
+
+    from tests.helpers import run_cli
+
+    start = time.monotonic()
+    r = run_cli("--demo", input="")
+    assert r.returncode == 2 and "needs a terminal" in r.stderr and r.stderr.count("\n") == 1
+    assert "Traceback" not in r.stderr and time.monotonic() - start < 30
+
+
+@pytest.mark.parametrize("where", ["finding", "help", "chat"])
+def test_ctrl_q_quits_from_every_screen_and_offers_to_save(tmp_path, where):
+    async def go():
+        app = ChatApp(Session(demo=True), save_dir=str(tmp_path))
+        async with app.run_test(size=SIZE) as pilot:
+            await settle(app, pilot)
+            await keys(app, pilot, "1")
+            if where == "finding":
+                await keys(app, pilot, "1")
+                assert isinstance(app.screen, FindingScreen)
+            elif where == "help":
+                await keys(app, pilot, "f1")
+                assert isinstance(app.screen, HelpScreen)
+            await keys(app, pilot, "ctrl+q")
+            assert isinstance(app.screen, QuitScreen)  # unsaved turns: offered to save
+            await keys(app, pilot, "n")
+        return app.return_code
+
+    assert run(go()) == 0
+    assert not list(Path(tmp_path).glob("*.json"))
+
+
+def test_quit_after_saving_does_not_ask_until_new_turns():
+    async def go(tmp: str):
+        app = ChatApp(Session(demo=True), save_dir=tmp)
+        async with app.run_test(size=SIZE) as pilot:
+            await settle(app, pilot)
+            await keys(app, pilot, "1", "ctrl+s", "enter")
+            assert app.saved and not app.unsaved()
+            await keys(app, pilot, "1")  # a new turn after saving
+            assert app.unsaved()
+            await keys(app, pilot, "escape", "ctrl+q")
+            assert isinstance(app.screen, QuitScreen)
+
+    import tempfile
+
+    with tempfile.TemporaryDirectory() as tmp:
+        run(go(tmp))
+
+
+def test_command_palette_quit_offers_to_save():
+    async def go():
+        app = ChatApp(Session(demo=True))
+        async with app.run_test(size=SIZE) as pilot:
+            await settle(app, pilot)
+            await keys(app, pilot, "1")
+            quit_cmd = next(c for c in app.get_system_commands(app.screen) if c.title == "Quit")
+            quit_cmd.callback()
+            await settle(app, pilot)
+            assert isinstance(app.screen, QuitScreen)
+            await keys(app, pilot, "escape")
+            assert not isinstance(app.screen, QuitScreen)
+
+    run(go())
+
+
+def test_every_quick_reply_is_reachable_at_80x24():
+    async def go():
+        app = ChatApp(Session(demo=True))
+        async with app.run_test(size=(80, 24)) as pilot:
+            await settle(app, pilot)
+            await keys(app, pilot, "1")
+            choices = app.session.choices
+            box = app.chat_screen().query_one("#choices")
+            more = app.chat_screen().query_one("#more")
+            visible = box.scrollable_content_region.height
+            assert visible < len(choices)  # the list is cut: a visible hint says so
+            assert more.display and f"{len(choices) - visible} more" in str(more.render())
+            # Beyond 9 choices, a number is typed and sent with Enter.
+            others = [c.key for c in choices].index("others") + 1
+            await keys(app, pilot, str(others))
+            choices = app.session.choices
+            assert len(choices) >= 10 and "number and Enter" in str(more.render())
+            last = len(choices)
+            assert choices[-1].key == "restart"
+            await keys(app, pilot, *str(last), "enter")
+            assert app.session.step == "symptom"
+
+    run(go())
+
+
+def test_untrusted_text_shows_escaped_and_literally():
+    from assistant.conversation.turns import Turn as T
+    from assistant.tui.app import turn_text
+
+    shown = turn_text(T(role="assistant", text="vpc [bold]evil[/bold] \x1b]52;c;AAAA\x07 x"))
+    plain = shown.plain
+    assert "[bold]evil[/bold]" in plain and "\x1b" not in plain and "\\x1b" in plain
+    assert not any(
+        span.style == "bold" for span in shown.spans if "evil" in plain[span.start : span.end]
+    )
+
+
+def test_chats_are_saved_under_the_user_data_directory(tmp_path, monkeypatch):
+    from assistant.conversation.transcript import default_dir, save
+    from tests.helpers import ROOT
+
+    monkeypatch.delenv("VPC_HELPER_CHAT_DIR", raising=False)
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "data"))
+    monkeypatch.chdir(ROOT)  # run from the repository root, as a developer would
+    assert default_dir() == tmp_path / "data" / "vpc-helper" / "chats"
+    s = Session(demo=True)
+    s.start()
+    s.send("1")
+    md, js = save(s)
+    assert js.parent == tmp_path / "data" / "vpc-helper" / "chats"
+    assert ROOT / "transcripts" not in js.parents
+
+
+def test_a_question_typed_at_the_opening_goes_to_its_symptom_and_path():
+    async def go():
+        app = ChatApp(Session(demo=True))
+        async with app.run_test(size=SIZE) as pilot:
+            await settle(app, pilot)
+            await pilot.press(*"why can't shop-app-b1 reach the internet")
+            await keys(app, pilot, "enter")
+            assert app.session.symptom == "egress"
+            text = log_text(app)
+            assert "I understood:" in text and "blocked at the NAT gateway's route table" in text
+
+    run(go())
+
+
+def test_guided_setup_defaults_in_words_enter_and_ctrl_b():
+    async def go():
+        app = ChatApp(Session())
+        async with app.run_test(size=SIZE) as pilot:
+            await settle(app, pilot)
+            await keys(app, pilot, "5")
+            assert app.session.mode == "walkthrough"
+            seen = []
+            for _ in range(30):
+                if app.session.step != "walkthrough":
+                    break
+                seen.append(app.session.choices[-1].label)
+                await keys(app, pilot, "enter")  # the default
+            text = log_text(app)
+            assert "pasted 0 characters" not in text and "Use the default (main)" in text
+            labels = " ".join(seen)
+            assert "(True)" not in labels and "(False)" not in labels and "([])" not in labels
+            assert "Use the default (Yes)" in labels and "Use the default (none)" in labels
+            assert app.session.step == "results" and "Here is the plan" in text
+            await keys(app, pilot, "ctrl+b")  # back to the last question
+            assert app.session.step == "walkthrough"
+            last = app.session._walk.next_question().key
+            await keys(app, pilot, "ctrl+b")
+            assert app.session._walk.next_question().key != last
+
+    run(go())

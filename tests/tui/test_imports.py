@@ -64,3 +64,27 @@ def test_starting_the_chat_does_not_import_boto3():
     r = _run(code)
     assert r.returncode == 0, r.stderr
     assert r.stdout.split() == ["True", "False", "False"], r.stdout
+
+
+def test_the_first_screen_imports_only_what_it_needs():
+    # The opening needs Textual and the session; the rules engine, the tracer, the loaders
+    # and the walkthrough wait until a symptom is picked (bench/tui_startup.py times it).
+    code = (
+        "import asyncio, sys\n"
+        "from assistant.tui.app import ChatApp\n"
+        "from assistant.conversation.session import Session\n"
+        "async def main():\n"
+        "    app = ChatApp(Session(demo=True))\n"
+        "    async with app.run_test(size=(100, 30)) as pilot:\n"
+        "        await app.workers.wait_for_complete()\n"
+        "        await pilot.pause()\n"
+        "        assert app.session.choices\n"
+        "asyncio.run(main())\n"
+        "heavy = ('assistant.engine', 'assistant.trace', 'assistant.sources', "
+        "'assistant.walkthrough', 'assistant.conversation.questions', 'durable', 'boto3')\n"
+        "print(sorted(m for m in sys.modules if m.split('.')[0] in heavy or "
+        "any(m == h or m.startswith(h + '.') for h in heavy)))\n"
+    )
+    r = _run(code)
+    assert r.returncode == 0, r.stderr
+    assert r.stdout.strip() == "[]", r.stdout

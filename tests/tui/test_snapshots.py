@@ -26,6 +26,8 @@ def _presses(*keys: str):
         for k in keys:
             await pilot.press(k)
             await _settle(pilot)
+        await pilot.pause(0.1)  # the "more" hint is measured after the choices are laid out
+        await _settle(pilot)
 
     return run_before
 
@@ -56,7 +58,7 @@ def test_question_mode_result_light(snap_compare):
     assert snap_compare(
         ChatApp(Session()),
         terminal_size=SIZE,
-        run_before=_presses("f2", "1", "2", "1", "1", "2"),
+        run_before=_presses("f2", "1", "2", "1", "1", "2", "3"),  # 3: stop the questions
     )
 
 
