@@ -135,9 +135,7 @@ def test_fixing_the_allowing_hop_makes_the_intent_hold():
 
 
 # -- built scenarios: a data tier, two environments --------------------------------------------
-def two_envs(
-    db_open: bool = False, acl_blocks_443: bool = False, peered: bool = False, back=False
-):
+def two_envs(db_open: bool = False, acl_blocks_443: bool = False, peered: bool = False, back=False):
     b = Builder(seed="envs")
     prod = classic(b, name="prod", data_tier=True)
     dev = classic(b, name="dev", cidr="10.1.0.0/16", app_per_az=1)
