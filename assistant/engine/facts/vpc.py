@@ -21,7 +21,8 @@ def vpc_facts(topo: Topology) -> Iterator[Fact]:
         if e.VpcEndpointType == "Gateway" and e.ServiceName.endswith(".s3"):
             if (e.State or "available").lower() == "available":
                 s3_rts.update(e.RouteTableIds)
-    region = snap.region or "<region>"
+    # a snapshot of several regions joins them with commas: each VPC names its own region
+    region = snap.region if snap.region and "," not in snap.region else "<region>"
     for vid, vpc in topo.vpcs.items():
         views = topo.views_by_vpc.get(vid, [])
         n_inst = sum(len(topo.instances_by_subnet.get(v.subnet_id, [])) for v in views)
@@ -45,7 +46,7 @@ def vpc_facts(topo: Topology) -> Iterator[Fact]:
             "name": vpc.name,
             "cidr": vpc.CidrBlock,
             "is_default_vpc": vpc.IsDefault,
-            "region": region,
+            "region": vpc.region or region,
             "dns_support": dns,
             "dns_hostnames": {None: "unknown", True: "on", False: "off"}[vpc.EnableDnsHostnames],
             "dns_hostnames_on": vpc.EnableDnsHostnames is True,
