@@ -20,6 +20,8 @@ examples:
   vpc-helper trace --demo --from shop-app-b1 --to internet --port 443
   vpc-helper trace --demo --from internet --to shop-alb --port 443
   vpc-helper trace --snapshot ./outputs --from i-0abc --to i-0def --port 5432
+  vpc-helper trace --demo --from shop-app-b1 --to internet --protocol icmp
+  vpc-helper trace --snapshot ./outputs --from i-0abc --to 203.0.113.7 --protocol gre
 
 exit codes: 0 reachable, 1 not reachable (or undecided: a hop marked ?), 2 error
 """
@@ -43,8 +45,17 @@ def register(sub) -> None:
     p.add_argument(
         "--to", dest="destination", required=True, metavar="ENDPOINT", help="where it goes"
     )
-    p.add_argument("--port", type=int, required=True, help="destination port")
-    p.add_argument("--protocol", choices=["tcp", "udp"], default="tcp")
+    p.add_argument(
+        "--port",
+        type=int,
+        help="destination port (tcp, udp); for icmp the ICMP type (default 8, echo)",
+    )
+    p.add_argument(
+        "--protocol",
+        default="tcp",
+        help="tcp (default), udp, icmp, all (-1), or another protocol by name or number "
+        "(gre, 47): ports apply to tcp and udp only",
+    )
     p.add_argument("--format", choices=["text", "json"], default="text")
     p.add_argument(
         "--no-fixes", action="store_true", help="do not run the scan to attach fix steps"

@@ -99,10 +99,17 @@ def perm_text(p: IpPermission, inbound: bool) -> str:
     proto = PROTO_NAMES.get(proto_number(p.IpProtocol), p.IpProtocol)
     lo, hi = p.port_range()
     ports = "all ports" if (lo, hi) == (0, 65535) else str(lo) if lo == hi else f"{lo}-{hi}"
+    if proto_number(p.IpProtocol) in ("1", "58"):
+        ports = "all types" if p.FromPort in (None, -1) else f"type {p.FromPort}"
+    elif proto_number(p.IpProtocol) == "-1":
+        proto, ports = "all traffic", ""
+    elif proto_number(p.IpProtocol) not in ("6", "17"):
+        ports = ""
     peers = [r.CidrIp for r in p.IpRanges] + [r.CidrIpv6 for r in p.Ipv6Ranges]
     peers += [u.GroupId or "" for u in p.UserIdGroupPairs]
     peers += [x.PrefixListId for x in p.PrefixListIds]
-    return f"{proto} {ports} {'from' if inbound else 'to'} {', '.join(peers) or 'nothing'}"
+    what = f"{proto} {ports}" if ports else proto
+    return f"{what} {'from' if inbound else 'to'} {', '.join(peers) or 'nothing'}"
 
 
 def ports_text(lo: int, hi: int) -> str:
@@ -118,5 +125,29 @@ class HopBase:
     proto: str
     proto_name: str
     port: int
+    icmp: tuple[int, int] | None = None  # (type, code) of ICMP traffic
     _rt_nets: dict[str, list[tuple[ipaddress.IPv4Network, Route]]]
     _served: dict[str, set[int]]
+
+
+# ICMP queries and their replies (RFC 792): echo, timestamp, information, address mask.
+ICMP_REPLIES = {8: 0, 13: 14, 15: 16, 17: 18}
+ICMP_NAMES = {0: "echo reply", 8: "echo", 13: "timestamp", 14: "timestamp reply"}
+NAT_PROTOCOLS = ("6", "17", "1")  # what a NAT gateway translates: TCP, UDP, ICMP
+
+
+def flow_text(proto: str, port: int, icmp: tuple[int, int] | None = None) -> str:
+    """'tcp 443', 'icmp echo (type 8)', 'protocol 47 (gre)', 'all traffic'."""
+    if proto in ("6", "17"):
+        return f"{PROTO_NAMES[proto]} {port}"
+    if proto == "1":
+        t = icmp[0] if icmp else port
+        name = ICMP_NAMES.get(t)
+        return f"icmp {name} (type {t})" if name else f"icmp type {t}"
+    if proto == "-1":
+        return "all traffic"
+    name = OTHER_PROTOCOLS.get(proto)
+    return f"protocol {proto}" + (f" ({name})" if name else "")
+
+
+OTHER_PROTOCOLS = {"47": "gre", "50": "esp", "51": "ah", "132": "sctp", "4": "ipip"}

@@ -4,13 +4,16 @@ from __future__ import annotations
 
 from assistant.models.snapshot import (
     NetworkAcl,
+    NetworkAclEntry,
 )
 from assistant.policy import (
     EPHEMERAL,
     INTERNET_V4,
+    PROTO_NAMES,
     acl_blocked,
     acl_decision,
     acl_segments,
+    proto_number,
 )
 from assistant.topology import (
     PRIVATE,
@@ -19,14 +22,17 @@ from assistant.topology import (
 )
 from assistant.trace.base import (
     ADMIN_PORTS,
+    ICMP_REPLIES,
     WEB_PORTS,
     HopBase,
     catalogue_rule,
+    flow_text,
     ports_text,
 )
 from assistant.trace.model import (
     FAIL,
     FORWARD,
+    INFO,
     PASS,
     RETURN,
     UNKNOWN,
@@ -80,6 +86,8 @@ class NaclHops(HopBase):
             )
             return Hop(step=step, status=UNKNOWN, where=subnet_id, detail=why, direction=direction)
         where = f"{acl.NetworkAclId} ({subnet_label(self.topo, subnet_id)})"
+        if self.proto not in ("6", "17"):
+            return self._acl_portless(acl, subnet_id, egress, peer, peer_label, step, direction)
         if lo == hi:
             seg = acl_decision(acl, egress, self.proto, lo, peer)
             rule = None
@@ -116,6 +124,53 @@ class NaclHops(HopBase):
             detail=f"{detail} [{peer_label}; replies use ephemeral {ports_text(lo, hi)}]",
             direction=direction,
             rule=self._acl_rule(acl, subnet_id, egress, lo, hi, peer),
+            resources=[acl.NetworkAclId, subnet_id],
+        )
+
+    def _acl_portless(
+        self,
+        acl: NetworkAcl,
+        subnet_id: str,
+        egress: bool,
+        peer: str,
+        peer_label: str,
+        step: str,
+        direction: str,
+    ) -> Hop:
+        """An ACL hop for ICMP or a protocol without ports: the reply to an ICMP query is its
+        reply type (echo 8 -> echo reply 0), not ephemeral ports; other protocols come back
+        as the same protocol."""
+        icmp = self.icmp
+        where = f"{acl.NetworkAclId} ({subnet_label(self.topo, subnet_id)})"
+        if direction == RETURN and icmp is not None:
+            reply = ICMP_REPLIES.get(icmp[0])
+            if reply is None:
+                return Hop(
+                    step=step,
+                    status=INFO,
+                    where=where,
+                    detail=f"{flow_text('1', icmp[0])} has no reply: nothing to check",
+                    direction=direction,
+                )
+            icmp = (reply, 0)
+        traffic = flow_text(self.proto, icmp[0] if icmp else 0, icmp)
+        seg = acl_decision(acl, egress, self.proto, 0, peer, icmp)
+        e = seg.entry
+        if e is None:
+            detail = f"{acl.NetworkAclId}: no entry matches {traffic}, so it is denied"
+        else:
+            num = "*" if e.RuleNumber == 32767 else str(e.RuleNumber)
+            detail = (
+                f"{acl.NetworkAclId} {'outbound' if egress else 'inbound'} rule {num}: "
+                f"{e.RuleAction} {_entry_text(e)} {'to' if egress else 'from'} "
+                f"{e.CidrBlock or e.Ipv6CidrBlock} (decides {traffic})"
+            )
+        return Hop(
+            step=step,
+            status=PASS if seg.allowed else FAIL,
+            where=where,
+            detail=f"{detail} [{peer_label}]",
+            direction=direction,
             resources=[acl.NetworkAclId, subnet_id],
         )
 
@@ -166,3 +221,18 @@ class NaclHops(HopBase):
                 out |= self._open_webports_text(self.topo.groups_of[inst.InstanceId])
         self._served[subnet_id] = out
         return out
+
+
+def _entry_text(e: NetworkAclEntry) -> str:
+    """An ACL entry's traffic: 'all traffic', 'tcp ports 80-80', 'icmp type 8', 'protocol 47'."""
+    proto = proto_number(e.Protocol)
+    if proto == "-1":
+        return "all traffic"
+    if proto in ("1", "58"):
+        t = e.IcmpTypeCode.Type if e.IcmpTypeCode else None
+        return f"{PROTO_NAMES[proto]} " + ("all types" if t in (None, -1) else f"type {t}")
+    if proto in ("6", "17"):
+        lo = e.PortRange.From if e.PortRange and e.PortRange.From is not None else 0
+        hi = e.PortRange.To if e.PortRange and e.PortRange.To is not None else 65535
+        return f"{PROTO_NAMES[proto]} ports {lo}-{hi}"
+    return f"protocol {proto}"

@@ -18,8 +18,10 @@ from assistant.topology import (
     target_kind,
 )
 from assistant.trace.base import (
+    NAT_PROTOCOLS,
     HopBase,
     catalogue_rule,
+    flow_text,
 )
 from assistant.trace.endpoints import (
     Endpoint,
@@ -57,6 +59,17 @@ class NatHops(HopBase):
             )
             return [Hop(step="NAT gateway", status=UNKNOWN, where=nat_id, detail=why)]
         res = [nat_id] + ([rt_id] if rt_id else []) + [src.subnet_id]
+        if self.proto not in NAT_PROTOCOLS:
+            return [
+                Hop(
+                    step="NAT gateway",
+                    status=FAIL,
+                    where=nat_id,
+                    detail=f"a NAT gateway passes only TCP, UDP and ICMP: "
+                    f"{flow_text(self.proto, self.port)} sent to {nat_id} is dropped",
+                    resources=[nat_id],
+                )
+            ]
         if nat.State != "available":
             extra = f" ({nat.FailureCode}: {nat.FailureMessage})" if nat.FailureCode else ""
             gone = nat.State == "deleted"  # the scan counts a deleted target as a blackhole

@@ -27,8 +27,7 @@ def render_trace_text(t: Trace, colour: bool = False, width: int = 100) -> str:
         return f"{_COLOUR[status]}{text}{_RESET}" if colour else text
 
     lines = [
-        f"Trace {clean(t.protocol)}/{t.port} from {clean(t.source.label)} "
-        f"to {clean(t.destination.label)}",
+        f"Trace {_flow(t)} from {clean(t.source.label)} to {clean(t.destination.label)}",
         "",
     ]
     section = None
@@ -48,7 +47,7 @@ def render_trace_text(t: Trace, colour: bool = False, width: int = 100) -> str:
             lines.append(f"      see: {h.rule}")
     lines.append("")
     if t.verdict == REACHABLE:
-        lines.append(paint(PASS, f"REACHABLE: {t.protocol}/{t.port} gets through and back."))
+        lines.append(paint(PASS, f"REACHABLE: {_flow(t)} gets through and back."))
     elif t.verdict == UNKNOWN:
         lines.append(
             paint(
@@ -78,3 +77,12 @@ def render_trace_text(t: Trace, colour: bool = False, width: int = 100) -> str:
         if rule not in covered:
             lines.append(f"How to fix: vpc-helper explain {rule}")
     return "\n".join(lines).rstrip() + "\n"
+
+
+def _flow(t: Trace) -> str:
+    """'tcp/443', 'icmp/8' (the ICMP type), 'gre', 'all'."""
+    from assistant.render.safe import clean
+
+    if t.protocol in ("tcp", "udp", "icmp"):
+        return f"{clean(t.protocol)}/{t.port}"
+    return clean(t.protocol)

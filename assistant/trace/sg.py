@@ -21,6 +21,7 @@ from assistant.trace.base import (
     WEB_PORTS,
     HopBase,
     catalogue_rule,
+    flow_text,
     perm_text,
 )
 from assistant.trace.endpoints import (
@@ -70,13 +71,15 @@ class SecurityGroupHops(HopBase):
         if groups is None:
             return Hop(step=step, status=UNKNOWN, where=ep.id, detail=why)
         ids = [g.GroupId for g in groups]
-        m = sg_match(groups, inbound, self.proto, port, peer, peer_groups or ())
+        m = sg_match(groups, inbound, self.proto, port, peer, peer_groups or (), self.icmp)
         if m is not None:
             hop = Hop(
                 step=step,
                 status=PASS,
                 where=m.group.GroupId,
-                detail=m.describe(inbound),
+                detail=m.describe(inbound)
+                if self.proto in ("6", "17")
+                else _match_text(m, inbound),
                 resources=[m.group.GroupId],
             )
             if inbound and from_internet and m.source in OPEN_SOURCES:
@@ -88,7 +91,7 @@ class SecurityGroupHops(HopBase):
             detail = f"{ep.label} has no security group, so nothing is allowed"
         else:
             detail = (
-                f"no rule of {', '.join(ids)} allows {self.proto_name} {port} "
+                f"no rule of {', '.join(ids)} allows {flow_text(self.proto, port, self.icmp)} "
                 f"{'from' if inbound else 'to'} {peer_label}"
             )
             present = [
@@ -122,6 +125,8 @@ class SecurityGroupHops(HopBase):
         proto = proto_number(p.IpProtocol)
         if proto == ALL or (proto in ("6", "17") and p.port_range() == (0, 65535)):
             return catalogue_rule("exposure.sg-open-all-ports")
+        if proto not in ("6", "17") or self.proto not in ("6", "17"):
+            return None
         if port in ADMIN_PORTS:
             return catalogue_rule("exposure.sg-open-admin-port")
         if proto == "6" and port in DB_PORTS:
@@ -150,3 +155,12 @@ class SecurityGroupHops(HopBase):
         if len(groups) != len(src.group_ids) or not groups:
             return False
         return not any(sg_match(groups, False, "6", self.port, dst) for dst in OPEN_SOURCES)
+
+
+def _match_text(m: SgMatch, inbound: bool) -> str:
+    """The group rule that lets ICMP or another portless protocol through, with its peer."""
+    what = perm_text(m.permission, inbound).rsplit(" from " if inbound else " to ", 1)[0]
+    return (
+        f"{m.group.GroupId} ({m.group.GroupName}) {'inbound' if inbound else 'outbound'}: "
+        f"allow {what} {'from' if inbound else 'to'} {m.source}"
+    )

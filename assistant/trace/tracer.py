@@ -21,14 +21,17 @@ from assistant.policy import (
     PROTO_NAMES,
     proto_number,
 )
+from assistant.render.safe import clean
 from assistant.topology import (
     Topology,
     target_kind,
 )
 from assistant.trace.base import (
     NOT_FOLLOWED,
+    OTHER_PROTOCOLS,
     TRACE_RULES,
     catalogue_rule,
+    flow_text,
 )
 from assistant.trace.endpoint import EndpointHops
 from assistant.trace.endpoints import (
@@ -84,13 +87,25 @@ class Tracer(
         self._rt_nets: dict[str, list[tuple[ipaddress.IPv4Network, Route]]] = {}
         self._served: dict[str, set[int]] = {}
 
-    def trace(self, source: str, destination: str, port: int, protocol: str = "tcp") -> Trace:
-        """Can ``source`` reach ``destination`` on ``protocol``/``port``? Hop by hop."""
-        proto = proto_number(protocol)
-        if proto not in ("6", "17"):
-            raise UserError(f"protocol {protocol!r}: only tcp and udp can be traced")
-        if not 1 <= port <= 65535:
-            raise UserError(f"port {port}: must be between 1 and 65535")
+    def trace(
+        self, source: str, destination: str, port: int | None, protocol: str = "tcp"
+    ) -> Trace:
+        """Can ``source`` reach ``destination`` on ``protocol``/``port``? Hop by hop.
+
+        ``protocol`` is tcp, udp, icmp (``port`` is then the ICMP type, echo by default), a
+        protocol number or name (47 / gre) or all (-1); ports apply to tcp and udp only."""
+        proto = parse_protocol(protocol)
+        if proto in ("6", "17"):
+            if port is None:
+                raise UserError(f"--port is needed for {PROTO_NAMES[proto]}")
+            if not 1 <= port <= 65535:
+                raise UserError(f"port {port}: must be between 1 and 65535")
+        elif proto == "1":
+            port = 8 if port is None else port
+            if not 0 <= port <= 255:
+                raise UserError(f"ICMP type {port}: must be between 0 and 255")
+        else:
+            port = 0  # no ports: the protocol alone decides
         src = self.resolver.resolve(source)
         dst = self.resolver.resolve(destination)
         return self.trace_endpoints(src, dst, port, proto)
@@ -100,9 +115,15 @@ class Tracer(
             raise UserError("a load balancer can only be the destination of a trace (--to)")
         if src.outside and dst.outside:
             raise UserError("both ends are outside the VPCs: one end must be in the snapshot")
+        if dst.kind == LB and proto not in ("6", "17"):
+            raise UserError(
+                f"a load balancer listens on tcp or udp ports: {flow_text(proto, port)} "
+                "cannot be traced to it"
+            )
         self.proto = proto
-        self.proto_name = PROTO_NAMES.get(proto, proto)
+        self.proto_name = PROTO_NAMES.get(proto) or OTHER_PROTOCOLS.get(proto) or proto
         self.port = port
+        self.icmp = (port, 0) if proto == "1" else None
         t = Trace(
             source=src.info(),
             destination=dst.info(),
@@ -286,6 +307,23 @@ class Tracer(
         return hops
 
 
+def parse_protocol(protocol: str | int) -> str:
+    """The protocol number of ``tcp``/``udp``/``icmp``/``gre``/``47``/``all``/``-1``.
+
+    Raises UserError for anything else (and for icmpv6: the trace is IPv4 only)."""
+    p = str(protocol).strip().lower()
+    names = {v: k for k, v in OTHER_PROTOCOLS.items()}
+    proto = names.get(p) or proto_number(p)
+    if proto == "58":
+        raise UserError("protocol icmpv6: the trace follows IPv4 only (use icmp)")
+    if proto == "-1" or (proto.isdigit() and 0 <= int(proto) <= 255):
+        return str(int(proto)) if proto != "-1" else proto
+    raise UserError(
+        f"protocol {clean(str(protocol), 40)!r}: use tcp, udp, icmp, all, a name such as gre, "
+        "or a number 0-255"
+    )
+
+
 def _never_routed(ip: str) -> bool:
     """A private (RFC 1918), shared (RFC 6598) or link-local address: the internet drops it."""
     a = ipaddress.ip_address(ip)
@@ -299,7 +337,7 @@ _PRIVATE_NETS = tuple(
 
 
 def trace(
-    snapshot: Snapshot, source: str, destination: str, port: int, protocol: str = "tcp"
+    snapshot: Snapshot, source: str, destination: str, port: int | None, protocol: str = "tcp"
 ) -> Trace:
     """One trace over a snapshot (builds the indexes; use :class:`Tracer` for many)."""
     return Tracer(snapshot).trace(source, destination, port, protocol)

@@ -18,6 +18,8 @@ from collections import deque
 from typing import Any
 
 EPH = (1024, 65535)
+ICMP_REPLY = {8: 0, 13: 14, 15: 16, 17: 18}  # ICMP query type -> its reply type
+NAT_PASSES = ("6", "17", "1")  # a NAT gateway translates TCP, UDP and ICMP only
 
 
 def _net(c: str):
@@ -34,8 +36,13 @@ def _inside(peer: str | None, cidr: str | None) -> bool:
 
 
 def _proto_ok(rule_proto: str, proto: str) -> bool:
-    rp = {"tcp": "6", "udp": "17", "all": "-1"}.get(str(rule_proto), str(rule_proto))
+    rp = {"tcp": "6", "udp": "17", "icmp": "1", "all": "-1"}.get(str(rule_proto), str(rule_proto))
     return rp in ("-1", proto)
+
+
+def _icmp_ok(rule_type: int | None, proto: str, icmp_type: int) -> bool:
+    """For ICMP traffic (the "port" is its type): a rule of type -1/None, or that type."""
+    return proto != "1" or rule_type in (None, -1) or rule_type == icmp_type
 
 
 def nacl_allows(acl: dict, egress: bool, proto: str, lo: int, hi: int, peer: str | None) -> bool:
@@ -57,6 +64,9 @@ def nacl_allows(acl: dict, egress: bool, proto: str, lo: int, hi: int, peer: str
             pr = e.get("PortRange")
             if str(e["Protocol"]) != "-1" and pr and not pr["From"] <= port <= pr["To"]:
                 continue
+            ic = e.get("IcmpTypeCode") or {}
+            if str(e["Protocol"]) != "-1" and not _icmp_ok(ic.get("Type"), proto, port):
+                continue
             verdict = e["RuleAction"]
             break
         if verdict != "allow":
@@ -76,7 +86,12 @@ def sg_allows(
         for p in g["IpPermissions" if inbound else "IpPermissionsEgress"]:
             if not _proto_ok(p["IpProtocol"], proto):
                 continue
-            if str(p["IpProtocol"]) != "-1" and not p["FromPort"] <= port <= p["ToPort"]:
+            if str(p["IpProtocol"]) == "-1":
+                pass
+            elif proto == "1":
+                if not _icmp_ok(p.get("FromPort"), proto, port):
+                    continue
+            elif proto in ("6", "17") and not p["FromPort"] <= port <= p["ToPort"]:
                 continue
             if any(_inside(peer, r["CidrIp"]) for r in p.get("IpRanges", [])):
                 return True
@@ -188,7 +203,10 @@ class Oracle:
         lowest port, highest port) of the request or the reply."""
         if ph == "req":
             return self.s_ip, self.s, self.t_ip, self.t, self.port, self.port
-        return self.t_ip, self.t, self.s_ip, self.s, EPH[0], EPH[1]
+        lo, hi = EPH if self.proto in ("6", "17") else (self.port, self.port)
+        if self.proto == "1":  # the reply to an ICMP query is its reply type
+            lo = hi = ICMP_REPLY[self.port]
+        return self.t_ip, self.t, self.s_ip, self.s, lo, hi
 
     def edges(self, node: tuple) -> list[tuple[tuple, str]]:
         """Nodes: start, host (an instance sends), leave/enter (a subnet's ACL), rt (a subnet's
@@ -252,6 +270,7 @@ class Oracle:
                 n = self.nat[t]
                 c = (
                     n["State"] == "available"
+                    and proto in NAT_PASSES
                     and n["ConnectivityType"] == "public"
                     and any(x.get("PublicIp") for x in n["NatGatewayAddresses"])
                 )
