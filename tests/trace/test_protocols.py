@@ -161,8 +161,12 @@ def test_the_command_takes_icmp_without_a_port_and_refuses_a_bad_protocol_in_one
         "trace", "--demo", "--from", "shop-app-b1", "--to", "internet", "--protocol", "icmp"
     )
     assert r.returncode in (0, 1) and "Trace icmp/8" in r.stdout, r.stderr
-    for extra in (["--protocol", "bogus"], ["--protocol", "udp"]):
-        r = run_cli("trace", "--demo", "--from", "shop-app-b1", "--to", "internet", *extra)
+    for to, extra in (
+        ("internet", ["--protocol", "bogus"]),
+        ("internet", ["--protocol", "udp"]),  # udp needs a port
+        ("shop-alb", ["--protocol", "icmp"]),  # a load balancer listens on ports only
+    ):
+        r = run_cli("trace", "--demo", "--from", "shop-app-b1", "--to", to, *extra)
         assert r.returncode == 2 and len(r.stderr.strip().splitlines()) == 1, r.stderr
         assert "Traceback" not in r.stderr
 
