@@ -726,15 +726,17 @@ class Session:
         # user's VPC (its ids, names and AZs are made up).
         pasted = qs.pasted_snapshot(self.pasted)
         self.tree = vpc_tree(pasted) if pasted is not None and pasted.Subnets else []
-        self.findings = list(res.findings)
+        # The same ranking as the other modes: what lies on the symptom's path first (traced
+        # through the answers' scenario and through what was pasted), each part by severity.
+        on_path = self._on_path(res.findings)
+        if pasted is not None and pasted.Subnets:
+            on_path |= self._on_path(res.findings, pasted)
+        self.findings = _path_first(res.findings, on_path)
         self.others = []
         self.step = "results"
         lines = []
         if self.findings:
-            lines.append(
-                f"From {self._source_name()}, I found {len(self.findings)} problem(s) that can "
-                "explain this. Pick one to see why and how to fix it:"
-            )
+            lines.append(self._found_line(self._source_name(), on_path))
         if res.open:
             lines.append(
                 "I could not rule out:"
@@ -770,9 +772,7 @@ class Session:
         wanted = shown_rules(self.symptom, self.mode)
         mine = [f for f in d.findings if wanted is None or f.rule in wanted]
         on_path = self._on_path(mine)
-        self.findings = [f for f in mine if f.key in on_path] + [
-            f for f in mine if f.key not in on_path
-        ]
+        self.findings = _path_first(mine, on_path)
         self.others = []
         if not from_answers:  # a scenario built from answers holds nothing else to show
             self.others = [f for f in d.findings if wanted is not None and f.rule not in wanted]
@@ -785,17 +785,8 @@ class Session:
         self.step = "results"
         source = self._source_name()
         lines = []
-        n_path = sum(1 for f in self.findings if f.key in on_path)
-        if self.findings and on_path and n_path < len(self.findings):
-            lines.append(
-                f"From {source}, I found {len(self.findings)} problem(s) that can explain this; "
-                f"the first {n_path} lie on the path itself. Pick one to see why and how to fix it:"
-            )
-        elif self.findings:
-            lines.append(
-                f"From {source}, I found {len(self.findings)} problem(s) that can explain this. "
-                "Pick one to see why and how to fix it:"
-            )
+        if self.findings:
+            lines.append(self._found_line(source, on_path))
         else:
             lines.append(f"From {source}, none of the rules found a problem for this symptom.")
         if not_checked:
@@ -816,17 +807,37 @@ class Session:
             out += self._path_question(pq)
         return out
 
-    def _on_path(self, findings: list[Finding]) -> set[str]:
-        """Keys of the findings on the symptom's path (see ``paths.symptom_path_resources``)."""
+    def _on_path(self, findings: list[Finding], snap: Snapshot | None = None) -> set[str]:
+        """Keys of the findings on the symptom's path (see ``paths.symptom_path_resources``),
+        traced in ``snap`` (default: the session's snapshot)."""
         from assistant.conversation.paths import symptom_path_resources
 
-        if self.snapshot is None or not findings:
+        if (snap is None and self.snapshot is None) or not findings:
             return set()
         try:
-            where = symptom_path_resources(self.symptom or "", self._get_tracer())
+            if snap is None:
+                tracer = self._get_tracer()
+            else:
+                from assistant.trace import Tracer
+
+                tracer = Tracer(snap)
+            where = symptom_path_resources(self.symptom or "", tracer)
         except Exception:  # a path that cannot be traced ranks nothing first
             return set()
         return {f.key for f in findings if set(f.resources) & where}
+
+    def _found_line(self, source: str, on_path: set[str]) -> str:
+        """The results' first line: how many findings, and how many lie on the path."""
+        n_path = sum(1 for f in self.findings if f.key in on_path)
+        if n_path and n_path < len(self.findings):
+            return (
+                f"From {source}, I found {len(self.findings)} problem(s) that can explain this; "
+                f"the first {n_path} lie on the path itself. Pick one to see why and how to fix it:"
+            )
+        return (
+            f"From {source}, I found {len(self.findings)} problem(s) that can explain this. "
+            "Pick one to see why and how to fix it:"
+        )
 
     def _result_choices(self) -> list[Choice]:
         out = [
@@ -1287,3 +1298,11 @@ _ASSUMED_443 = (
     '"... on 80" for another port.'
 )
 _ASSUMED_LB = 'I assumed port 443 (HTTPS); ask "... on 80" for another listener.'
+
+
+def _path_first(findings: list[Finding], on_path: set[str]) -> list[Finding]:
+    """The symptom view's order: findings on the path first, then the rest; each part by
+    severity (then rule and resources, as the diagnosis orders them)."""
+    return sorted(
+        findings, key=lambda f: (f.key not in on_path, -f.severity.rank, f.rule, f.resources)
+    )
