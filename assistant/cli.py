@@ -46,6 +46,13 @@ def build_parser(argv: list[str] | None = None) -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"vpc-helper {__version__}")
     add_source_options(parser, dest_prefix=GLOBAL_PREFIX)
     add_rules_option(parser, top=True)
+    parser.add_argument(
+        "--intents",
+        metavar="FILE",
+        dest="global_intents",
+        help="after each diagnosis in the chat (or with `scan`), also check the reachability "
+        "intents of FILE (see `vpc-helper check --help`)",
+    )
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     for name in COMMANDS if argv is None else _commands_needed(argv):
         importlib.import_module(f"assistant.commands.{name}").register(sub)
@@ -84,6 +91,7 @@ def main(argv: list[str] | None = None) -> int:
         from assistant.commands.rules import ENV_RULES, use_rules_option
 
         merge_global(args)
+        _merge_intents(args)
         if args.command is not None or getattr(args, "rules", None) or os.environ.get(ENV_RULES):
             # Without rule directories there is nothing to set up, and the chat's first
             # screen does not wait for the engine to load.
@@ -110,7 +118,7 @@ def main(argv: list[str] | None = None) -> int:
         return 2
 
 
-_ONE_VALUE = {"--profile", "--region", "--endpoint-url", "--vpc", "--rules"}
+_ONE_VALUE = {"--profile", "--region", "--endpoint-url", "--vpc", "--rules", "--intents"}
 
 
 def _global_snapshot_paths(argv: list[str]) -> list[str] | None:
@@ -147,9 +155,29 @@ def _is_option_value(argv: list[str], i: int) -> bool:
     return i > 0 and argv[i - 1] in _ONE_VALUE
 
 
+def _merge_intents(args: argparse.Namespace) -> None:
+    """``--intents FILE`` before the subcommand: the chat's, or that of a subcommand taking it."""
+    top = getattr(args, "global_intents", None)
+    if hasattr(args, "global_intents"):
+        delattr(args, "global_intents")
+    if args.command is None:
+        args.intents = top
+    elif top:
+        if not hasattr(args, "intents"):
+            raise UserError(f"--intents does not apply to `{args.command}`")
+        if args.intents is None:
+            args.intents = top
+        elif args.intents != top:
+            raise UserError("--intents given twice with different values")
+
+
 def _chat(args: argparse.Namespace) -> int:
     if getattr(args, "demo", False) and getattr(args, "snapshot", None):
         raise UserError("use either --demo or --snapshot, not both")  # wrong words first
+    if getattr(args, "intents", None):
+        from assistant.intents import load_intents
+
+        load_intents(args.intents)  # a bad file is an error before the chat opens
     if not (sys.stdin.isatty() and sys.stdout.isatty()):
         # A full-screen chat on a pipe or without a keyboard would draw escape codes into a
         # file or wait for keys forever.

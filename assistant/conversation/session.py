@@ -101,8 +101,10 @@ class Session:
         endpoint_url: str | None = None,
         vpc_ids: list[str] | None = None,
         progress: Callable[[str], None] | None = None,
+        intents_path: str | None = None,
     ) -> None:
         self.demo = demo
+        self.intents_path = intents_path  # --intents FILE: checked after each diagnosis
         self.snapshot_paths = snapshot_paths
         self.profile = profile
         self.region = region
@@ -147,6 +149,7 @@ class Session:
             endpoint_url=getattr(args, "endpoint_url", None),
             vpc_ids=getattr(args, "vpc", None),
             progress=progress,
+            intents_path=getattr(args, "intents", None),
         )
 
     @property
@@ -245,6 +248,7 @@ class Session:
             self.endpoint_url,
             self.vpc_ids,
             self.progress,
+            self.intents_path,
         )
         return self.start()
 
@@ -802,6 +806,8 @@ class Session:
             kind="diagnosis",
             updates=["tree", "findings"],
         )
+        if self.intents_path and not from_answers:  # the user's VPC, not a scenario from answers
+            out += self._intents_turn()
         pq, self._pending_path = self._pending_path, None
         if pq is not None and self._can_trace():
             out += self._path_question(pq)
@@ -825,6 +831,32 @@ class Session:
         except Exception:  # a path that cannot be traced ranks nothing first
             return set()
         return {f.key for f in findings if set(f.resources) & where}
+
+    def _intents_turn(self) -> list[Turn]:
+        """The verdict of each intent of ``--intents FILE`` on the configuration just read."""
+        from assistant.intents import check_intents, load_intents
+        from assistant.intents.render import render_text
+
+        assert self.snapshot is not None and self.intents_path is not None
+        snap = self.snapshot
+        if self.vpc_ids:
+            from assistant.engine import focus
+
+            snap = focus(snap, self.vpc_ids)
+        try:
+            results = check_intents(snap, load_intents(self.intents_path), self.diagnosis)
+        except UserError as e:  # the file changed since the start, or cannot be decided
+            return self._say(
+                f"I could not check your intents: {clean_text(str(e))}",
+                choices=self._result_choices(),
+                kind="error",
+            )
+        return self._say(
+            f"Your intents ({clean_text(self.intents_path)}):\n"
+            + render_text(results, snap.source).rstrip(),
+            choices=self._result_choices(),
+            kind="intents",
+        )
 
     def _found_line(self, source: str, on_path: set[str]) -> str:
         """The results' first line: how many findings, and how many lie on the path."""

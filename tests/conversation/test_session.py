@@ -845,3 +845,36 @@ def test_question_mode_tree_shows_only_what_was_pasted():
     shown = str([n.model_dump() for n in s.tree])
     vpc = files["subnets.json"]["Subnets"][0]["VpcId"]
     assert vpc in shown and "private-app-a" in shown and "YOUR" not in shown
+
+
+# app-a's instance has no security group, so nothing leaves it: the require breaks and the
+# forbid holds, on the same configuration.
+@pytest.mark.parametrize("kind, verdict", [("require", "VIOLATED"), ("forbid", "HOLDS")])
+def test_intents_follow_the_diagnosis_of_a_snapshot_not_of_answers(tmp_path, kind, verdict):
+    from assistant.sources.files import dump_snapshot
+
+    snap = _egress_on_path_low_off_path_high(Builder(seed="intents")).snapshot()
+    path = tmp_path / "snap.json"
+    path.write_bytes(dump_snapshot(snap))
+    intents = tmp_path / "intents.toml"
+    intents.write_text(
+        f'[[{kind}]]\nfrom = {{ subnet_tag = {{ Name = "private-app-a" }} }}\n'
+        'to = "internet"\nport = 443\n'
+    )
+    s = Session(snapshot_paths=[str(path)], intents_path=str(intents))
+    s.start()
+    s.send("egress")
+    assert [t.kind for t in s.turns[-2:]] == ["diagnosis", "intents"]
+    assert f"{verdict}  {kind}" in s.turns[-1].text, s.turns[-1].text
+    assert s.step == "results" and s.choices[0].key == "f1"
+    s.send("restart")  # the file is kept for the next diagnosis
+    s.send("egress")
+    assert s.turns[-1].kind == "intents"
+    # Question mode builds a scenario from answers: it is not the user's network, so the
+    # intents are not checked against it.
+    q = Session(intents_path=str(intents))
+    q.start()
+    q.send("egress")
+    q.send("questions")
+    answer(q, "none")
+    assert all(t.kind != "intents" for t in q.turns)
