@@ -853,7 +853,7 @@ class Session:
             )
         return self._say(
             f"Your intents ({clean_text(self.intents_path)}):\n"
-            + render_text(results, snap.source).rstrip(),
+            + render_text(results, snap.source, width=64).rstrip(),  # the chat column
             choices=self._result_choices(),
             kind="intents",
         )
