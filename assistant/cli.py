@@ -24,9 +24,17 @@ COMMANDS = [
     "replay",
     "check",
 ]
+# The words typed on the command line, and the module that registers each.
+COMMAND_NAMES = {name.replace("_", "-"): name for name in COMMANDS} | {"explain": "rules"}
 
 
-def build_parser() -> argparse.ArgumentParser:
+def build_parser(argv: list[str] | None = None) -> argparse.ArgumentParser:
+    """The parser; given ``argv``, only the subcommand it names is imported and registered.
+
+    Each command module imports its own dependencies, so importing all of them would make the
+    chat (no subcommand) pay for the engine and the models before its first screen. Help, a
+    mistyped command or no ``argv`` register every subcommand, so argparse lists them all.
+    """
     from assistant.commands.common import GLOBAL_PREFIX, add_source_options
     from assistant.commands.rules import add_rules_option
 
@@ -38,10 +46,34 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"vpc-helper {__version__}")
     add_source_options(parser, dest_prefix=GLOBAL_PREFIX)
     add_rules_option(parser, top=True)
+    parser.add_argument(
+        "--intents",
+        metavar="FILE",
+        dest="global_intents",
+        help="after each diagnosis in the chat (or with `scan`), also check the reachability "
+        "intents of FILE (see `vpc-helper check --help`)",
+    )
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
-    for name in COMMANDS:
+    for name in COMMANDS if argv is None else _commands_needed(argv):
         importlib.import_module(f"assistant.commands.{name}").register(sub)
     return parser
+
+
+def _commands_needed(argv: list[str]) -> list[str]:
+    """The subcommands a parse of ``argv`` (as given to ``parse_args``) needs registered.
+
+    The first word that is neither an option nor an option's value is the subcommand; none
+    means the chat. Help (before any subcommand) and an unknown word need them all.
+    """
+    for i, tok in enumerate(argv):
+        if tok == "--":
+            break
+        if tok in ("-h", "--help"):
+            return COMMANDS
+        if tok.startswith("-") or _is_option_value(argv, i):
+            continue
+        return [COMMAND_NAMES[tok]] if tok in COMMAND_NAMES else COMMANDS
+    return []
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -49,16 +81,21 @@ def main(argv: list[str] | None = None) -> int:
     from assistant.commands.common import merge_global
     from assistant.render.safe import clean
 
-    parser = build_parser()
-    argv = _global_snapshot_paths(sys.argv[1:] if argv is None else argv)
+    raw = sys.argv[1:] if argv is None else argv
+    argv = _global_snapshot_paths(raw)
     if argv is None:
-        parser.error("argument --snapshot: expected at least one path")
+        build_parser(raw).error("argument --snapshot: expected at least one path")
+    parser = build_parser(argv)
     args = parser.parse_args(argv)
     try:
-        from assistant.commands.rules import use_rules_option
+        from assistant.commands.rules import ENV_RULES, use_rules_option
 
         merge_global(args)
-        use_rules_option(args)
+        _merge_intents(args)
+        if args.command is not None or getattr(args, "rules", None) or os.environ.get(ENV_RULES):
+            # Without rule directories there is nothing to set up, and the chat's first
+            # screen does not wait for the engine to load.
+            use_rules_option(args)
         if args.command is None:
             return _chat(args)
         return int(args.func(args) or 0)
@@ -81,7 +118,7 @@ def main(argv: list[str] | None = None) -> int:
         return 2
 
 
-_ONE_VALUE = {"--profile", "--region", "--endpoint-url", "--vpc", "--rules"}
+_ONE_VALUE = {"--profile", "--region", "--endpoint-url", "--vpc", "--rules", "--intents"}
 
 
 def _global_snapshot_paths(argv: list[str]) -> list[str] | None:
@@ -94,7 +131,7 @@ def _global_snapshot_paths(argv: list[str]) -> list[str] | None:
     out: list[str] = []
     in_paths = False
     for i, tok in enumerate(argv):
-        if tok in COMMANDS and not _is_option_value(argv, i):
+        if tok in COMMAND_NAMES and not _is_option_value(argv, i):
             if in_paths and argv[i - 1] == "--snapshot":
                 return None
             return out + argv[i:]
@@ -118,9 +155,29 @@ def _is_option_value(argv: list[str], i: int) -> bool:
     return i > 0 and argv[i - 1] in _ONE_VALUE
 
 
+def _merge_intents(args: argparse.Namespace) -> None:
+    """``--intents FILE`` before the subcommand: the chat's, or that of a subcommand taking it."""
+    top = getattr(args, "global_intents", None)
+    if hasattr(args, "global_intents"):
+        delattr(args, "global_intents")
+    if args.command is None:
+        args.intents = top
+    elif top:
+        if not hasattr(args, "intents"):
+            raise UserError(f"--intents does not apply to `{args.command}`")
+        if args.intents is None:
+            args.intents = top
+        elif args.intents != top:
+            raise UserError("--intents given twice with different values")
+
+
 def _chat(args: argparse.Namespace) -> int:
     if getattr(args, "demo", False) and getattr(args, "snapshot", None):
         raise UserError("use either --demo or --snapshot, not both")  # wrong words first
+    if getattr(args, "intents", None):
+        from assistant.intents import load_intents
+
+        load_intents(args.intents)  # a bad file is an error before the chat opens
     if not (sys.stdin.isatty() and sys.stdout.isatty()):
         # A full-screen chat on a pipe or without a keyboard would draw escape codes into a
         # file or wait for keys forever.

@@ -21,12 +21,14 @@ CHILD = r"""
 import time
 t0 = time.perf_counter()
 import asyncio, sys
-from assistant.cli import build_parser
+from assistant.cli import _global_snapshot_paths, build_parser
+from assistant.commands.common import merge_global
 from assistant.tui.app import ChatApp
 from assistant.conversation.session import Session
 
 async def main():
-    args = build_parser().parse_args(sys.argv[1:])
+    argv = _global_snapshot_paths(sys.argv[1:])  # as `vpc-helper` parses its command line
+    args = merge_global(build_parser(argv).parse_args(argv))
     app = ChatApp(Session.from_args(args))
     async with app.run_test(size=(100, 30)) as pilot:
         while not app.session.choices or app.busy:

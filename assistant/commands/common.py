@@ -5,10 +5,13 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+from typing import TYPE_CHECKING
 
 from assistant.errors import UserError
-from assistant.models.snapshot import Snapshot
 from assistant.render.safe import clean
+
+if TYPE_CHECKING:  # the parser is built before any snapshot is read: keep pydantic models out
+    from assistant.models.snapshot import Snapshot
 
 SOURCE_OPTIONS = ("demo", "snapshot", "profile", "region", "endpoint_url", "vpc")
 GLOBAL_PREFIX = "global_"

@@ -8,9 +8,12 @@ import sys
 
 import orjson
 
-from assistant.engine.rules import BUILT_IN, ENV_RULES
 from assistant.errors import UserError
 from assistant.render.safe import clean
+
+# The same as assistant.engine.rules.ENV_RULES, spelt here so that building the parser (the
+# chat's first screen) does not load the rule engine; tests/tui/test_imports.py checks both agree.
+ENV_RULES = "VPC_HELPER_RULES"
 
 
 def add_rules_option(parser: argparse.ArgumentParser, top: bool = False) -> None:
@@ -101,6 +104,7 @@ def run_rules(args: argparse.Namespace) -> int:
     if getattr(args, "facts", False):
         return run_facts(args)
     from assistant.engine import load_rules
+    from assistant.engine.rules import BUILT_IN
 
     rules = load_rules()
     if args.format == "json":
@@ -136,7 +140,7 @@ def run_rules(args: argparse.Namespace) -> int:
 def run_test(args: argparse.Namespace) -> int:
     """``rules test [DIR]``: pass/fail per fixture; exit 1 on any failure."""
     from assistant.engine import RuleEngine
-    from assistant.engine.rules import check_rule_dir, load_rules, rule_dirs_from
+    from assistant.engine.rules import BUILT_IN, check_rule_dir, load_rules, rule_dirs_from
     from assistant.engine.ruletest import run_fixtures
 
     extra = rule_dirs_from(getattr(args, "rules", None))

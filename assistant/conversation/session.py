@@ -101,8 +101,10 @@ class Session:
         endpoint_url: str | None = None,
         vpc_ids: list[str] | None = None,
         progress: Callable[[str], None] | None = None,
+        intents_path: str | None = None,
     ) -> None:
         self.demo = demo
+        self.intents_path = intents_path  # --intents FILE: checked after each diagnosis
         self.snapshot_paths = snapshot_paths
         self.profile = profile
         self.region = region
@@ -147,6 +149,7 @@ class Session:
             endpoint_url=getattr(args, "endpoint_url", None),
             vpc_ids=getattr(args, "vpc", None),
             progress=progress,
+            intents_path=getattr(args, "intents", None),
         )
 
     @property
@@ -245,6 +248,7 @@ class Session:
             self.endpoint_url,
             self.vpc_ids,
             self.progress,
+            self.intents_path,
         )
         return self.start()
 
@@ -726,15 +730,17 @@ class Session:
         # user's VPC (its ids, names and AZs are made up).
         pasted = qs.pasted_snapshot(self.pasted)
         self.tree = vpc_tree(pasted) if pasted is not None and pasted.Subnets else []
-        self.findings = list(res.findings)
+        # The same ranking as the other modes: what lies on the symptom's path first (traced
+        # through the answers' scenario and through what was pasted), each part by severity.
+        on_path = self._on_path(res.findings)
+        if pasted is not None and pasted.Subnets:
+            on_path |= self._on_path(res.findings, pasted)
+        self.findings = _path_first(res.findings, on_path)
         self.others = []
         self.step = "results"
         lines = []
         if self.findings:
-            lines.append(
-                f"From {self._source_name()}, I found {len(self.findings)} problem(s) that can "
-                "explain this. Pick one to see why and how to fix it:"
-            )
+            lines.append(self._found_line(self._source_name(), on_path))
         if res.open:
             lines.append(
                 "I could not rule out:"
@@ -770,9 +776,7 @@ class Session:
         wanted = shown_rules(self.symptom, self.mode)
         mine = [f for f in d.findings if wanted is None or f.rule in wanted]
         on_path = self._on_path(mine)
-        self.findings = [f for f in mine if f.key in on_path] + [
-            f for f in mine if f.key not in on_path
-        ]
+        self.findings = _path_first(mine, on_path)
         self.others = []
         if not from_answers:  # a scenario built from answers holds nothing else to show
             self.others = [f for f in d.findings if wanted is not None and f.rule not in wanted]
@@ -785,17 +789,8 @@ class Session:
         self.step = "results"
         source = self._source_name()
         lines = []
-        n_path = sum(1 for f in self.findings if f.key in on_path)
-        if self.findings and on_path and n_path < len(self.findings):
-            lines.append(
-                f"From {source}, I found {len(self.findings)} problem(s) that can explain this; "
-                f"the first {n_path} lie on the path itself. Pick one to see why and how to fix it:"
-            )
-        elif self.findings:
-            lines.append(
-                f"From {source}, I found {len(self.findings)} problem(s) that can explain this. "
-                "Pick one to see why and how to fix it:"
-            )
+        if self.findings:
+            lines.append(self._found_line(source, on_path))
         else:
             lines.append(f"From {source}, none of the rules found a problem for this symptom.")
         if not_checked:
@@ -811,22 +806,70 @@ class Session:
             kind="diagnosis",
             updates=["tree", "findings"],
         )
+        if self.intents_path and not from_answers:  # the user's VPC, not a scenario from answers
+            out += self._intents_turn()
         pq, self._pending_path = self._pending_path, None
         if pq is not None and self._can_trace():
             out += self._path_question(pq)
         return out
 
-    def _on_path(self, findings: list[Finding]) -> set[str]:
-        """Keys of the findings on the symptom's path (see ``paths.symptom_path_resources``)."""
+    def _on_path(self, findings: list[Finding], snap: Snapshot | None = None) -> set[str]:
+        """Keys of the findings on the symptom's path (see ``paths.symptom_path_resources``),
+        traced in ``snap`` (default: the session's snapshot)."""
         from assistant.conversation.paths import symptom_path_resources
 
-        if self.snapshot is None or not findings:
+        if (snap is None and self.snapshot is None) or not findings:
             return set()
         try:
-            where = symptom_path_resources(self.symptom or "", self._get_tracer())
+            if snap is None:
+                tracer = self._get_tracer()
+            else:
+                from assistant.trace import Tracer
+
+                tracer = Tracer(snap)
+            where = symptom_path_resources(self.symptom or "", tracer)
         except Exception:  # a path that cannot be traced ranks nothing first
             return set()
         return {f.key for f in findings if set(f.resources) & where}
+
+    def _intents_turn(self) -> list[Turn]:
+        """The verdict of each intent of ``--intents FILE`` on the configuration just read."""
+        from assistant.intents import check_intents, load_intents
+        from assistant.intents.render import render_text
+
+        assert self.snapshot is not None and self.intents_path is not None
+        snap = self.snapshot
+        if self.vpc_ids:
+            from assistant.engine import focus
+
+            snap = focus(snap, self.vpc_ids)
+        try:
+            results = check_intents(snap, load_intents(self.intents_path), self.diagnosis)
+        except UserError as e:  # the file changed since the start, or cannot be decided
+            return self._say(
+                f"I could not check your intents: {clean_text(str(e))}",
+                choices=self._result_choices(),
+                kind="error",
+            )
+        return self._say(
+            f"Your intents ({clean_text(self.intents_path)}):\n"
+            + render_text(results, snap.source, width=64).rstrip(),  # the chat column
+            choices=self._result_choices(),
+            kind="intents",
+        )
+
+    def _found_line(self, source: str, on_path: set[str]) -> str:
+        """The results' first line: how many findings, and how many lie on the path."""
+        n_path = sum(1 for f in self.findings if f.key in on_path)
+        if n_path and n_path < len(self.findings):
+            return (
+                f"From {source}, I found {len(self.findings)} problem(s) that can explain this; "
+                f"the first {n_path} lie on the path itself. Pick one to see why and how to fix it:"
+            )
+        return (
+            f"From {source}, I found {len(self.findings)} problem(s) that can explain this. "
+            "Pick one to see why and how to fix it:"
+        )
 
     def _result_choices(self) -> list[Choice]:
         out = [
@@ -1287,3 +1330,11 @@ _ASSUMED_443 = (
     '"... on 80" for another port.'
 )
 _ASSUMED_LB = 'I assumed port 443 (HTTPS); ask "... on 80" for another listener.'
+
+
+def _path_first(findings: list[Finding], on_path: set[str]) -> list[Finding]:
+    """The symptom view's order: findings on the path first, then the rest; each part by
+    severity (then rule and resources, as the diagnosis orders them)."""
+    return sorted(
+        findings, key=lambda f: (f.key not in on_path, -f.severity.rank, f.rule, f.resources)
+    )

@@ -21,8 +21,8 @@ class Turn(BaseModel):
     """One message in the chat.
 
     ``kind`` says how to show it: ``text``, ``question`` (with why/how-to), ``finding`` (one
-    finding in full), ``diagnosis`` (the findings list), ``trace`` (a path), ``progress`` or
-    ``error``.
+    finding in full), ``diagnosis`` (the findings list), ``trace`` (a path), ``intents`` (the
+    verdicts of ``--intents FILE``), ``progress`` or ``error``.
     ``updates`` names the side-panel parts that changed with this turn (``tree``, ``findings``).
     """
 

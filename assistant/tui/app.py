@@ -145,7 +145,7 @@ class ChatLog(VerticalScroll):
     def add(self, turn: Turn) -> None:
         msg = Static(turn_text(turn), classes=f"msg {turn.role} {turn.kind}")
         self.mount(msg)
-        if turn.kind == "trace":  # a long answer: show where it starts (the verdict, the hops)
+        if turn.kind in ("trace", "intents"):  # a long answer: show its start (the verdicts)
             self.call_after_refresh(self._show_top, msg)
         else:
             self.scroll_end(animate=False)  # back to the newest message (re-anchors)

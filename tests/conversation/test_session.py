@@ -708,6 +708,76 @@ def test_symptom_view_lists_what_lies_on_the_path_first_by_severity(tmp_path):
     assert ranks[split:] == sorted(ranks[split:], reverse=True)
 
 
+def _egress_on_path_low_off_path_high(b: Builder) -> Builder:
+    """A private subnet with an instance behind a NAT gateway in another AZ (LOW nat.cross-az,
+    on the path), and a spare private subnet with no instance whose network ACL drops the
+    replies (HIGH nacl.blocks-return-traffic, on no path: nothing runs there)."""
+    vpc = b.vpc("10.6.0.0/16", name="v")
+    igw = b.igw(vpc, name="igw")
+    pub = b.subnet(vpc, "10.6.0.0/24", "b", name="public-b")
+    prt = b.route_table(vpc, name="prt")
+    b.route(prt, "0.0.0.0/0", igw)
+    b.associate(prt, pub)
+    nat = b.nat(pub, name="nat")
+    rt = b.route_table(vpc, name="rt")
+    b.route(rt, "0.0.0.0/0", nat)
+    app = b.subnet(vpc, "10.6.1.0/24", "a", name="private-app-a")
+    b.associate(rt, app)
+    b.instance(app, [], name="app-a")
+    spare = b.subnet(vpc, "10.6.2.0/24", "b", name="private-spare-b")
+    b.associate(rt, spare)
+    entries = [
+        {
+            "RuleNumber": 100,
+            "Protocol": "6",
+            "RuleAction": "allow",
+            "Egress": e,
+            "CidrBlock": "0.0.0.0/0",
+            "PortRange": {"From": 443, "To": 443},
+        }
+        for e in (True, False)
+    ]
+    b.nacl_associate(b.nacl(vpc, name="tight", entries=entries), spare)
+    return b
+
+
+def _describe_outputs(snap) -> dict[str, list[dict]]:
+    """The snapshot as the describe-* outputs a user would paste (one document each)."""
+    from assistant.models.snapshot import COLLECTIONS
+
+    docs = {}
+    for c in COLLECTIONS:
+        v = getattr(snap, c, None)
+        if isinstance(v, list) and v:
+            items = [x.model_dump(mode="json", exclude_none=True) for x in v]
+            docs[c] = [{"Reservations": [{"Instances": items}]} if c == "Instances" else {c: items}]
+    return docs
+
+
+def test_question_mode_ranks_the_symptom_view_path_first_like_the_other_modes(tmp_path):
+    from assistant.sources.files import dump_snapshot
+    from tests.conversation.test_equivalence import drive
+
+    snap = _egress_on_path_low_off_path_high(Builder(seed="rank-q")).snapshot()
+    asked = drive("egress", _describe_outputs(snap))
+    rules = [f.rule for f in asked.findings]
+    # The LOW finding on the traced path comes before the HIGH one where nothing runs,
+    # although the diagnosis (by severity alone) orders them the other way round.
+    assert rules.index("nat.cross-az") < rules.index("nacl.blocks-return-traffic"), rules
+    sev = {f.rule: f.severity.rank for f in asked.findings}
+    assert sev["nat.cross-az"] < sev["nacl.blocks-return-traffic"]
+    assert "lie on the path itself" in asked.turns[-1].text
+    # The same order as the symptom view of the same configuration read from a file.
+    path = tmp_path / "snap.json"
+    path.write_bytes(dump_snapshot(snap))
+    scanned = Session(snapshot_paths=[str(path)])
+    scanned.start()
+    scanned.send("egress")
+    both = set(rules) & {f.rule for f in scanned.findings}
+    assert {"nat.cross-az", "nacl.blocks-return-traffic"} <= both
+    assert [r for r in rules if r in both] == [f.rule for f in scanned.findings if f.rule in both]
+
+
 def _two_private_instances(b: Builder) -> Builder:
     """One instance behind a NAT gateway in a public subnet, one with no route out."""
     vpc = b.vpc("10.7.0.0/16", name="v")
@@ -775,3 +845,36 @@ def test_question_mode_tree_shows_only_what_was_pasted():
     shown = str([n.model_dump() for n in s.tree])
     vpc = files["subnets.json"]["Subnets"][0]["VpcId"]
     assert vpc in shown and "private-app-a" in shown and "YOUR" not in shown
+
+
+# app-a's instance has no security group, so nothing leaves it: the require breaks and the
+# forbid holds, on the same configuration.
+@pytest.mark.parametrize("kind, verdict", [("require", "VIOLATED"), ("forbid", "HOLDS")])
+def test_intents_follow_the_diagnosis_of_a_snapshot_not_of_answers(tmp_path, kind, verdict):
+    from assistant.sources.files import dump_snapshot
+
+    snap = _egress_on_path_low_off_path_high(Builder(seed="intents")).snapshot()
+    path = tmp_path / "snap.json"
+    path.write_bytes(dump_snapshot(snap))
+    intents = tmp_path / "intents.toml"
+    intents.write_text(
+        f'[[{kind}]]\nfrom = {{ subnet_tag = {{ Name = "private-app-a" }} }}\n'
+        'to = "internet"\nport = 443\n'
+    )
+    s = Session(snapshot_paths=[str(path)], intents_path=str(intents))
+    s.start()
+    s.send("egress")
+    assert [t.kind for t in s.turns[-2:]] == ["diagnosis", "intents"]
+    assert f"{verdict}  {kind}" in s.turns[-1].text, s.turns[-1].text
+    assert s.step == "results" and s.choices[0].key == "f1"
+    s.send("restart")  # the file is kept for the next diagnosis
+    s.send("egress")
+    assert s.turns[-1].kind == "intents"
+    # Question mode builds a scenario from answers: it is not the user's network, so the
+    # intents are not checked against it.
+    q = Session(intents_path=str(intents))
+    q.start()
+    q.send("egress")
+    q.send("questions")
+    answer(q, "none")
+    assert all(t.kind != "intents" for t in q.turns)

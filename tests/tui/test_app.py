@@ -529,3 +529,49 @@ def test_guided_setup_defaults_in_words_enter_and_ctrl_b():
             assert app.session._walk.next_question().key != last
 
     run(go())
+
+
+def test_intents_given_at_the_start_are_checked_after_the_diagnosis():
+    from assistant.cli import _global_snapshot_paths, _merge_intents, build_parser
+    from assistant.commands.common import merge_global
+    from assistant.intents import VIOLATED, check_intents, load_intents
+    from assistant.sources.demo import demo_snapshot
+
+    intents = str(Path(__file__).resolve().parents[2] / "examples" / "intents" / "demo.toml")
+    argv = _global_snapshot_paths(["--demo", "--intents", intents])
+    args = merge_global(build_parser(argv).parse_args(argv))
+    _merge_intents(args)
+    expected = check_intents(demo_snapshot(), load_intents(intents))
+    violated = [r for r in expected if r.status == VIOLATED]
+    assert violated and len(violated) < len(expected)  # the file has both verdicts
+
+    async def go():
+        app = ChatApp(Session.from_args(args))
+        async with app.run_test(size=SIZE) as pilot:
+            await settle(app, pilot)
+            assert "intents" not in log_text(app).lower()  # only after a diagnosis
+            await keys(app, pilot, "3")
+            kinds = [t.kind for t in app.session.turns]
+            assert kinds[-2:] == ["diagnosis", "intents"], kinds
+            shown = app.session.turns[-1].text
+            assert f"{len(violated)} violated" in shown
+            for r in expected:  # every intent with the verdict `check` gives it
+                line = next(ln for ln in shown.splitlines() if r.intent.describe() in ln)
+                assert r.status.upper() in line, (line, r.status)
+            assert "Your intents" in log_text(app)
+            # the findings stay pickable after the intents' message
+            assert app.session.choices[0].key == "f1"
+
+    run(go())
+
+
+def test_a_bad_intents_file_stops_the_chat_before_it_opens(tmp_path):
+    from tests.helpers import run_cli
+
+    bad = tmp_path / "bad.toml"
+    bad.write_text('[[forbid]]\nfrom = "internet"\n')
+    r = run_cli("--demo", "--intents", str(bad), input="")
+    assert r.returncode == 2 and r.stderr.count("\n") == 1, r.stderr
+    assert "bad.toml" in r.stderr and "Traceback" not in r.stderr
+    r = run_cli("--intents", str(bad), "diff", "a", "b")
+    assert r.returncode == 2 and "does not apply to `diff`" in r.stderr
