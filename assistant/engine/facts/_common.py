@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import itertools
+
 from assistant.engine.facts._base import WEB_PORTS, Fact
 from assistant.models.snapshot import NetworkAcl, SecurityGroup
 from assistant.policy import (
@@ -64,7 +66,7 @@ def _free_rule_number(acl: NetworkAcl, egress: bool, before: int | None) -> int:
         while n in used:
             n += 1
         return n
-    for n in [before - k for k in (10, 5, 1)] + list(range(before - 1, 0, -1)):
+    for n in itertools.chain([before - k for k in (10, 5, 1)], range(before - 1, 0, -1)):
         if n > 0 and n not in used:
             return n
     return 1
@@ -73,7 +75,7 @@ def _free_rule_number(acl: NetworkAcl, egress: bool, before: int | None) -> int:
 def _second_free(acl: NetworkAcl, egress: bool, first: int) -> int:
     """Another unused rule number just before ``first`` (for a second port beside it)."""
     used = {e.RuleNumber for e in acl.Entries if e.Egress == egress} | {first}
-    for n in list(range(first - 1, 0, -1)) + list(range(first + 1, 32767)):
+    for n in itertools.chain(range(first - 1, 0, -1), range(first + 1, 32767)):
         if n not in used:
             return n
     return first

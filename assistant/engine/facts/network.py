@@ -8,6 +8,7 @@ connection absent from it, yields no fact.
 
 from __future__ import annotations
 
+import functools
 import ipaddress
 from collections.abc import Iterator
 
@@ -19,6 +20,7 @@ from assistant.trace.tgw import TgwIndex, build_tgw_index
 ANY = "0.0.0.0/0"
 
 
+@functools.lru_cache(maxsize=65536)
 def _first(cidr: str) -> ipaddress.IPv4Network | None:
     try:
         net = ipaddress.ip_network(cidr, strict=False)
@@ -33,10 +35,18 @@ def _lpm(rt: RouteTable, net: ipaddress.IPv4Network):
     for r in rt.Routes:
         if not r.DestinationCidrBlock:
             continue
-        n = _first(r.DestinationCidrBlock)
-        if n is not None and net.subnet_of(n) and n.prefixlen > best_len:
-            best, best_len = r, n.prefixlen
+        covers = _covers(r.DestinationCidrBlock, net)
+        if covers > best_len:
+            best, best_len = r, covers
     return best
+
+
+@functools.lru_cache(maxsize=65536)
+def _covers(dest: str, net: ipaddress.IPv4Network) -> int:
+    """The prefix length of ``dest`` if it covers all of ``net``, else -1 (few distinct pairs
+    over a whole region: cached)."""
+    n = _first(dest)
+    return n.prefixlen if n is not None and net.subnet_of(n) else -1
 
 
 def _tgw_lpm(ix: TgwIndex, rtb: str, net: ipaddress.IPv4Network) -> tuple[str, str]:
