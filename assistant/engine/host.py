@@ -25,7 +25,8 @@ from assistant.engine.rules import Rule, compile_conditions, load_rules
 from assistant.errors import UserError
 
 CATCH_ALL = "__every_fact"
-SESSION_FACTS = 5000
+# 5,000 facts a session broke the C core at 10k subnets (MessageObservedException, double free).
+SESSION_FACTS = 2000
 
 
 class EngineError(UserError):

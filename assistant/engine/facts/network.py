@@ -11,6 +11,7 @@ from __future__ import annotations
 import functools
 import ipaddress
 from collections.abc import Iterator
+from typing import Any
 
 from assistant.engine.facts._base import LS, B, Fact, N, S, declare, producer
 from assistant.models.snapshot import RouteTable, TransitGatewayVpcAttachment
@@ -38,6 +39,26 @@ def _lpm(rt: RouteTable, net: ipaddress.IPv4Network):
         covers = _covers(r.DestinationCidrBlock, net)
         if covers > best_len:
             best, best_len = r, covers
+    return best
+
+
+def _compiled(rt: RouteTable) -> list[tuple[int, int, int, Any]]:
+    """``rt``'s CIDR routes as (network, netmask, prefix length, route) integers, for
+    ``_lpm_int`` over many destinations."""
+    out = []
+    for r in rt.Routes:
+        n = _first(r.DestinationCidrBlock) if r.DestinationCidrBlock else None
+        if n is not None:
+            out.append((int(n.network_address), int(n.netmask), n.prefixlen, r))
+    return out
+
+
+def _lpm_int(routes: list[tuple[int, int, int, Any]], addr: int, plen: int) -> Any:
+    """``_lpm`` over ``_compiled`` routes, for the network ``addr``/``plen``."""
+    best, best_len = None, -1
+    for n_addr, mask, n_len, r in routes:
+        if n_len <= plen and (addr & mask) == n_addr and n_len > best_len:
+            best, best_len = r, n_len
     return best
 
 
@@ -195,11 +216,23 @@ def tgw_return_facts(topo: Topology) -> Iterator[Fact]:
     that other VPC (except its attachment subnets') and where they send the replies."""
     ix = build_tgw_index(topo.snapshot)
     atts = _attachments(ix)
+    # The tables of each attachment's VPC outside its own subnets, computed once (not per source).
+    d_tables: dict[str, list[tuple[str, list[str]]]] = {}
+    compiled: dict[str, list[tuple[int, int, int, Any]]] = {}
+    kinds: dict[str, str] = {}
+
+    def lpm(t: str, net: ipaddress.IPv4Network) -> Any:
+        routes = compiled.get(t)
+        if routes is None:
+            routes = compiled[t] = _compiled(topo.route_tables[t])
+        return _lpm_int(routes, int(net.network_address), net.prefixlen)
+
     for src in atts:
         tgw, s_vpc = src.TransitGatewayId or "", src.VpcId or ""
         s_net = _first(topo.vpcs[s_vpc].CidrBlock) if s_vpc in topo.vpcs else None
         if s_net is None:
             continue
+        s_cidr = str(s_net)
         s_tables = _vpc_tables(topo, s_vpc, set())
         for dst in atts:
             d_vpc = dst.VpcId or ""
@@ -208,28 +241,30 @@ def tgw_return_facts(topo: Topology) -> Iterator[Fact]:
             d_net = _first(topo.vpcs[d_vpc].CidrBlock)
             if d_net is None:
                 continue
-            sends = any(
-                (r := _lpm(topo.route_tables[t], d_net)) is not None and r.target == tgw
-                for t in s_tables
-            )
+            sends = any((r := lpm(t, d_net)) is not None and r.target == tgw for t in s_tables)
             if not sends:
                 continue
-            for t, subnets in sorted(_vpc_tables(topo, d_vpc, set(dst.SubnetIds)).items()):
-                r = _lpm(topo.route_tables[t], s_net)
+            key = dst.TransitGatewayAttachmentId
+            if key not in d_tables:
+                d_tables[key] = sorted(_vpc_tables(topo, d_vpc, set(dst.SubnetIds)).items())
+            for t, subnets in d_tables[key]:
+                r = lpm(t, s_net)
                 target = r.target if r is not None else ""
-                kind = target_kind(target) if target else "none"
+                if target not in kinds:
+                    kinds[target] = target_kind(target) if target else "none"
+                kind = kinds[target]
                 yield {
                     "rid": f"{t}:{s_vpc}",
                     "route_table_id": t,
                     "vpc_id": d_vpc,
                     "src_vpc": s_vpc,
-                    "src_cidr": str(s_net),
+                    "src_cidr": s_cidr,
                     "tgw_id": tgw,
                     "subnets": subnets,
                     "reply_target": target,
                     "reply_kind": kind,
                     "no_return": kind in ("none", "igw", "nat"),
-                    "replace": r is not None and r.DestinationCidrBlock == str(s_net),
+                    "replace": r is not None and r.DestinationCidrBlock == s_cidr,
                 }
 
 
