@@ -62,6 +62,20 @@ def _lpm_int(routes: list[tuple[int, int, int, Any]], addr: int, plen: int) -> A
     return best
 
 
+class _Lpm:
+    """``_lpm`` by route table id, each table's routes compiled once (for many destinations)."""
+
+    def __init__(self, topo: Topology):
+        self.topo = topo
+        self.compiled: dict[str, list[tuple[int, int, int, Any]]] = {}
+
+    def __call__(self, t: str, net: ipaddress.IPv4Network) -> Any:
+        routes = self.compiled.get(t)
+        if routes is None:
+            routes = self.compiled[t] = _compiled(self.topo.route_tables[t])
+        return _lpm_int(routes, int(net.network_address), net.prefixlen)
+
+
 @functools.lru_cache(maxsize=65536)
 def _covers(dest: str, net: ipaddress.IPv4Network) -> int:
     """The prefix length of ``dest`` if it covers all of ``net``, else -1 (few distinct pairs
@@ -103,6 +117,7 @@ def tgw_route_facts(topo: Topology) -> Iterator[Fact]:
     """For each VPC attachment and each destination its VPC sends to the transit gateway
     (another VPC of the snapshot, or the internet), what the associated TGW table does."""
     ix = build_tgw_index(topo.snapshot)
+    lpm = _Lpm(topo)
     for att in _attachments(ix):
         aid, tgw, vpc = att.TransitGatewayAttachmentId, att.TransitGatewayId or "", att.VpcId or ""
         rtb = ix.assoc.get(aid)
@@ -118,7 +133,7 @@ def tgw_route_facts(topo: Topology) -> Iterator[Fact]:
             using = sorted(
                 t
                 for t in tables
-                if (r := _lpm(topo.route_tables[t], net)) is not None
+                if (r := lpm(t, net)) is not None
                 and r.target == tgw
                 and (dst_vpc or r.DestinationCidrBlock == ANY)
             )
@@ -159,15 +174,15 @@ def tgw_attachment_facts(topo: Topology) -> Iterator[Fact]:
     ix = build_tgw_index(topo.snapshot)
     if not ix.assoc_known:
         return
+    # Route tables sending to each transit gateway, by VPC (one pass, not one per attachment).
+    to_tgw: dict[tuple[str, str], list[str]] = {}
+    for tgw_id in {a.TransitGatewayId or "" for a in ix.vpc_att.values()}:
+        for rt, _ in topo.routes_to.get(tgw_id, []):
+            to_tgw.setdefault((tgw_id, rt.VpcId), []).append(rt.RouteTableId)
     for att in _attachments(ix):
         aid, tgw, vpc = att.TransitGatewayAttachmentId, att.TransitGatewayId or "", att.VpcId or ""
         users = sorted(
-            {
-                s
-                for rt, _ in topo.routes_to.get(tgw, [])
-                if rt.VpcId == vpc
-                for s in topo.subnets_using(rt.RouteTableId)
-            }
+            {s for rt_id in to_tgw.get((tgw, vpc), []) for s in topo.subnets_using(rt_id)}
         )
         azs = sorted({topo.az_of(s) for s in att.SubnetIds})
         known = all(s in topo.subnets for s in att.SubnetIds)
@@ -218,15 +233,8 @@ def tgw_return_facts(topo: Topology) -> Iterator[Fact]:
     atts = _attachments(ix)
     # The tables of each attachment's VPC outside its own subnets, computed once (not per source).
     d_tables: dict[str, list[tuple[str, list[str]]]] = {}
-    compiled: dict[str, list[tuple[int, int, int, Any]]] = {}
+    lpm = _Lpm(topo)
     kinds: dict[str, str] = {}
-
-    def lpm(t: str, net: ipaddress.IPv4Network) -> Any:
-        routes = compiled.get(t)
-        if routes is None:
-            routes = compiled[t] = _compiled(topo.route_tables[t])
-        return _lpm_int(routes, int(net.network_address), net.prefixlen)
-
     for src in atts:
         tgw, s_vpc = src.TransitGatewayId or "", src.VpcId or ""
         s_net = _first(topo.vpcs[s_vpc].CidrBlock) if s_vpc in topo.vpcs else None
