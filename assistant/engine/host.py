@@ -174,7 +174,7 @@ class RuleEngine:
 
         return fire
 
-    def run(self, facts: list[dict[str, Any]]) -> list[tuple[str, int, dict[str, Any]]]:
+    def run(self, facts: Iterable[dict[str, Any]]) -> list[tuple[str, int, dict[str, Any]]]:
         """Assert the facts; return (rule id, variant, fact) per match.
 
         Every rule matches a single fact, so the facts can go through several sessions:
