@@ -88,7 +88,7 @@ def _decode(path: Path, data: bytes) -> Any:
             data = data.decode(enc).lstrip("\ufeff").encode()
         except UnicodeError:
             raise SnapshotError(f"{path}: not valid JSON (undecodable UTF-16 text)") from None
-    if not data.strip():
+    if not data or data.isspace():  # stops at the first other byte (strip() copies it all)
         raise SnapshotError(f"{path}: file is empty")
     try:
         return orjson.loads(data)
