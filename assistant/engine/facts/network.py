@@ -67,13 +67,25 @@ class _Lpm:
 
     def __init__(self, topo: Topology):
         self.topo = topo
-        self.compiled: dict[str, list[tuple[int, int, int, Any]]] = {}
+        self.content_of: dict[str, int] = {}  # table id -> the id of its routes' content
+        self.contents: dict[tuple, int] = {}
+        self.compiled: dict[int, list[tuple[int, int, int, Any]]] = {}
+        self.memo: dict[tuple[int, int, int], Any] = {}
 
     def __call__(self, t: str, net: ipaddress.IPv4Network) -> Any:
-        routes = self.compiled.get(t)
-        if routes is None:
-            routes = self.compiled[t] = _compiled(self.topo.route_tables[t])
-        return _lpm_int(routes, int(net.network_address), net.prefixlen)
+        """The best route of table ``t`` for ``net``; tables with the same routes (targets
+        and destinations) give the same answer, so it is computed once for them."""
+        cid = self.content_of.get(t)
+        if cid is None:
+            routes = _compiled(self.topo.route_tables[t])
+            key = tuple((a, m, n, r.target, r.DestinationCidrBlock) for a, m, n, r in routes)
+            cid = self.content_of[t] = self.contents.setdefault(key, len(self.contents))
+            self.compiled.setdefault(cid, routes)
+        addr, plen = int(net.network_address), net.prefixlen
+        k = (cid, addr, plen)
+        if k not in self.memo:
+            self.memo[k] = _lpm_int(self.compiled[cid], addr, plen)
+        return self.memo[k]
 
 
 @functools.lru_cache(maxsize=65536)
