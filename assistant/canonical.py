@@ -63,79 +63,106 @@ def _content(item: Any) -> bytes:
     return orjson.dumps(item, option=orjson.OPT_SORT_KEYS, default=str)
 
 
-def _sort(items: list[Any], name: str = "") -> list[Any]:
-    """Items by their ids; by their whole content only where ids do not tell them apart."""
-    if len(items) < 2:
-        return items
-    first = _PRIMARY_FIRST.get(name)
-    ids = [_ids(x) for x in items]
-    if first is None and all(ids) and len(set(ids)) == len(ids):  # the usual case
-        order = sorted(range(len(items)), key=ids.__getitem__)
-        return [items[i] for i in order]
-    lead = [first(x) for x in items] if first else [()] * len(items)
-    if all(ids) and len(set(ids)) == len(ids):
-        keys: list[tuple] = [(a, b) for a, b in zip(lead, ids, strict=True)]
-    else:
-        keys = [(a, b, _content(x)) for a, b, x in zip(lead, ids, items, strict=True)]
-    order = sorted(range(len(items)), key=keys.__getitem__)
-    return [items[i] for i in order]
+_BUSY: set[type] = set()
+
+
+def _holds_list(ann: Any) -> bool:
+    """Whether a value of type ``ann`` can hold a list somewhere inside it."""
+    args = [ann, *get_args(ann)]
+    for a in args:
+        if get_origin(a) in (list, dict) or a in (list, dict):
+            return True
+        if isinstance(a, type) and issubclass(a, BaseModel) and a not in _BUSY:
+            if _nested_fields(a):
+                return True
+    return False
 
 
 @cache
 def _nested_fields(cls: type[BaseModel]) -> tuple[str, ...]:
-    """The fields of ``cls`` that can hold a list or another model (the rest are skipped)."""
-    out = []
-    for name, info in cls.model_fields.items():
-        ann = info.annotation
-        args = [ann, *get_args(ann)]
-        if any(
-            get_origin(a) in (list, dict)
-            or a in (list, dict)
-            or (isinstance(a, type) and issubclass(a, BaseModel))
-            for a in args
-        ):
-            out.append(name)
-    return tuple(out)
+    """The fields of ``cls`` that can hold a list, at any depth (the rest are skipped)."""
+    _BUSY.add(cls)
+    try:
+        return tuple(
+            name for name, info in cls.model_fields.items() if _holds_list(info.annotation)
+        )
+    finally:
+        _BUSY.discard(cls)
 
 
-def _walk(x: Any) -> Any:
-    """``x`` with its nested lists sorted, if it is a model that can hold any."""
-    return _sorted_model(x) if isinstance(x, BaseModel) and _nested_fields(type(x)) else x
+def _ids_of(items: list[Any]) -> list[str]:
+    """``_ids`` of every item; one getter for a list of one model class (the usual case)."""
+    cls = type(items[0])
+    if issubclass(cls, BaseModel) and all(type(x) is cls for x in items):
+        get = _id_getter(cls)
+        return [repr(get(x)) for x in items] if get else [""] * len(items)
+    return [_ids(x) for x in items]
 
 
-def _sorted_model(item: BaseModel) -> BaseModel:
-    """``item`` with its nested lists sorted (a copy only where something moved)."""
-    update: dict[str, Any] = {}
+def _sort_in_place(items: list[Any], name: str) -> None:
+    """``_sort`` of ``items``, into the same list (nothing is written when nothing moves)."""
+    first = _PRIMARY_FIRST.get(name)
+    ids = _ids_of(items)
+    unique = all(ids) and len(set(ids)) == len(ids)
+    keys: list[Any]
+    if first is None and unique:
+        keys = ids
+    else:
+        lead = [first(x) for x in items] if first else [()] * len(items)
+        if unique:
+            keys = list(zip(lead, ids, strict=True))
+        else:
+            keys = [(a, b, _content(x)) for a, b, x in zip(lead, ids, items, strict=True)]
+    order = sorted(range(len(items)), key=keys.__getitem__)
+    if any(i != k for k, i in enumerate(order)):
+        items[:] = [items[i] for i in order]
+
+
+def _order_model(item: BaseModel) -> None:
+    """Sort ``item``'s nested lists, and theirs, in place."""
     for name in _nested_fields(type(item)):
         value = getattr(item, name, None)
-        if isinstance(value, list) and value and name not in _KEEP_ORDER:
-            inner = [_walk(x) for x in value]
-            ordered = _sort(inner, name)
-            if any(a is not b for a, b in zip(ordered, value, strict=True)):
-                update[name] = ordered
-        elif isinstance(value, BaseModel):
-            inner_model = _walk(value)
-            if inner_model is not value:
-                update[name] = inner_model
-    return item.model_copy(update=update) if update else item
+        if type(value) is list:
+            if not value or name in _KEEP_ORDER:
+                continue
+            for x in value:
+                if isinstance(x, BaseModel) and _nested_fields(type(x)):
+                    _order_model(x)
+            if len(value) > 1:
+                _sort_in_place(value, name)
+        elif isinstance(value, BaseModel) and _nested_fields(type(value)):
+            _order_model(value)
+
+
+def _ordered(items: list[Any], name: str) -> list[Any]:
+    """``items`` (the same list) with their nested lists and themselves in canonical order."""
+    for x in items:
+        if isinstance(x, BaseModel) and _nested_fields(type(x)):
+            _order_model(x)
+    if len(items) > 1:
+        _sort_in_place(items, name)
+    return items
 
 
 def canonical(snapshot: Snapshot) -> Snapshot:
-    """The snapshot with every collection and nested list in a canonical order."""
+    """The snapshot with every collection and nested list in a canonical order.
+
+    Lists are sorted in place (each sort key computed once per item, no model copies): the
+    snapshot given is the one returned, in canonical order.
+    """
     with gc_paused():  # many small keys over a large heap: collection passes would dominate
         return _canonical(snapshot)
 
 
 def _canonical(snapshot: Snapshot) -> Snapshot:
-    update: dict[str, Any] = {}
     for coll in COLLECTIONS:
         value = getattr(snapshot, coll)
         if isinstance(value, list):
-            update[coll] = _sort([_walk(x) for x in value], coll)
+            _ordered(value, coll)
         elif isinstance(value, dict):
-            update[coll] = {
+            ordered = {
                 k: (
-                    _sort([_walk(x) for x in v], coll)
+                    _ordered(v, coll)
                     if isinstance(v, list)
                     else dict(sorted(v.items()))
                     if isinstance(v, dict)
@@ -143,5 +170,6 @@ def _canonical(snapshot: Snapshot) -> Snapshot:
                 )
                 for k, v in sorted(value.items())
             }
-    update["provided"] = sorted(set(snapshot.provided))
-    return snapshot.model_copy(update=update)
+            setattr(snapshot, coll, ordered)
+    snapshot.provided = sorted(set(snapshot.provided))
+    return snapshot

@@ -25,7 +25,8 @@ from assistant.engine.rules import Rule, compile_conditions, load_rules
 from assistant.errors import UserError
 
 CATCH_ALL = "__every_fact"
-SESSION_FACTS = 5000
+# 5,000 facts a session broke the C core at 10k subnets (MessageObservedException, double free).
+SESSION_FACTS = 2000
 
 
 class EngineError(UserError):
@@ -173,7 +174,7 @@ class RuleEngine:
 
         return fire
 
-    def run(self, facts: list[dict[str, Any]]) -> list[tuple[str, int, dict[str, Any]]]:
+    def run(self, facts: Iterable[dict[str, Any]]) -> list[tuple[str, int, dict[str, Any]]]:
         """Assert the facts; return (rule id, variant, fact) per match.
 
         Every rule matches a single fact, so the facts can go through several sessions:

@@ -14,6 +14,7 @@ from __future__ import annotations
 import functools
 import ipaddress
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -87,7 +88,7 @@ def _decode(path: Path, data: bytes) -> Any:
             data = data.decode(enc).lstrip("\ufeff").encode()
         except UnicodeError:
             raise SnapshotError(f"{path}: not valid JSON (undecodable UTF-16 text)") from None
-    if not data.strip():
+    if not data or data.isspace():  # stops at the first other byte (strip() copies it all)
         raise SnapshotError(f"{path}: file is empty")
     try:
         return orjson.loads(data)
@@ -410,6 +411,7 @@ class _File:
     parts: list[_Part] = field(default_factory=list)
     own: list[Snapshot] = field(default_factory=list)
     dns: dict[str, dict[str, bool]] = field(default_factory=dict)
+    owned: bool = False  # its JSON was parsed here: its dicts may be changed in place
 
 
 def _response(f: _File, doc: Any) -> None:
@@ -494,7 +496,7 @@ class _Skipped(SnapshotError):
 def _read_file(path: Path, root: Path | None, doc: bytes | Any) -> _File:
     shown = str(path.relative_to(root)) if root and path.is_relative_to(root) else str(path)
     region, account = path_location(path, root)
-    f = _File(path, shown, region, account)
+    f = _File(path, shown, region, account, owned=isinstance(doc, bytes))
     try:
         data = _decode(path, doc) if isinstance(doc, bytes) else doc
         docs = data if isinstance(data, list) and data else [data]
@@ -531,7 +533,7 @@ def load_snapshot(paths: list[str | Path] | str | Path) -> Snapshot:
     files = _expand(list(paths))
     with gc_paused():
         snap = snapshot_from_outputs(
-            [(p, _read_bytes(p)) for _root, p in files],
+            ((p, _read_bytes(p)) for _root, p in files),  # one file's bytes alive at a time
             roots={p: root for root, p in files},
             strict=False,
             label=", ".join(str(p) for p in paths),
@@ -562,7 +564,7 @@ def _kebab_field(name: str) -> str:
 
 
 def snapshot_from_outputs(
-    items: list[tuple[Path, Any]] | dict[str, Any],
+    items: Iterable[tuple[Path, Any]] | dict[str, Any],
     account_id: str | None = None,
     region: str | None = None,
     source: str | None = None,
@@ -744,6 +746,10 @@ def _placed(raw: Any, f: _File, owner: Any = None) -> Any:
     r, a = resource_location(raw)
     if a is None and isinstance(owner, str) and _is_account(owner):
         a = owner
+    if f.owned:  # parsed here and seen by nothing else: no copy of a large record
+        raw["region"] = raw.get("region") or r or f.region
+        raw["account"] = raw.get("account") or a or f.account
+        return raw
     return {
         **raw,
         "region": raw.get("region") or r or f.region,

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import itertools
+
 from assistant.engine.facts._base import WEB_PORTS, Fact
 from assistant.models.snapshot import NetworkAcl, SecurityGroup
 from assistant.policy import (
@@ -10,9 +12,40 @@ from assistant.policy import (
     sg_match,
 )
 from assistant.topology import (
+    PRIVATE,
     PUBLIC,
     Topology,
 )
+
+# Per topology, what fix-step references need, indexed once (a scan per fact was quadratic);
+# kept in the topology's own attributes, so it lives and goes with it.
+_INDEX_ATTR = "_facts_refs_index"
+
+
+def _index(topo: Topology) -> dict[str, dict]:
+    """Per VPC: the first subnet of each role, and the first of each role per AZ (input
+    order), and the memo of ``_public_lb_refs``."""
+    ix = topo.__dict__.get(_INDEX_ATTR)
+    if ix is None:
+        first: dict[tuple[str, str], str] = {}
+        first_az: dict[tuple[str, str, str | None], str] = {}
+        for vpc_id, views in topo.views_by_vpc.items():
+            for v in views:
+                first.setdefault((vpc_id, v.role), v.subnet_id)
+                first_az.setdefault((vpc_id, v.role, v.subnet.AvailabilityZone), v.subnet_id)
+        ix = topo.__dict__[_INDEX_ATTR] = {"first": first, "first_az": first_az, "lb_refs": {}}
+    return ix
+
+
+def public_subnet_in(topo: Topology, vpc_id: str, az: str | None) -> str | None:
+    """``topo.public_subnet_in`` from an index: a public subnet of the VPC, the AZ's first."""
+    ix = _index(topo)
+    return ix["first_az"].get((vpc_id, PUBLIC, az)) or ix["first"].get((vpc_id, PUBLIC))
+
+
+def private_subnet_in_az(topo: Topology, vpc_id: str, az: str | None) -> str | None:
+    """The first private subnet of the VPC in exactly this AZ."""
+    return _index(topo)["first_az"].get((vpc_id, PRIVATE, az))
 
 
 def _dest_flag(dest: str) -> str:
@@ -33,7 +66,7 @@ def _free_rule_number(acl: NetworkAcl, egress: bool, before: int | None) -> int:
         while n in used:
             n += 1
         return n
-    for n in [before - k for k in (10, 5, 1)] + list(range(before - 1, 0, -1)):
+    for n in itertools.chain([before - k for k in (10, 5, 1)], range(before - 1, 0, -1)):
         if n > 0 and n not in used:
             return n
     return 1
@@ -42,7 +75,7 @@ def _free_rule_number(acl: NetworkAcl, egress: bool, before: int | None) -> int:
 def _second_free(acl: NetworkAcl, egress: bool, first: int) -> int:
     """Another unused rule number just before ``first`` (for a second port beside it)."""
     used = {e.RuleNumber for e in acl.Entries if e.Egress == egress} | {first}
-    for n in list(range(first - 1, 0, -1)) + list(range(first + 1, 32767)):
+    for n in itertools.chain(range(first - 1, 0, -1), range(first + 1, 32767)):
         if n not in used:
             return n
     return first
@@ -56,6 +89,13 @@ YOUR_TARGET_GROUP = "<your target group arn>"
 def _public_lb_refs(topo: Topology, vpc_id: str) -> Fact:
     """An internet-facing load balancer of the VPC (its ARN and security group), and one
     public subnet per AZ for a new one, as fix steps use them."""
+    memo = _index(topo)["lb_refs"]
+    if vpc_id not in memo:
+        memo[vpc_id] = _lb_refs(topo, vpc_id)
+    return dict(memo[vpc_id])
+
+
+def _lb_refs(topo: Topology, vpc_id: str) -> Fact:
     lb = next(
         (
             x

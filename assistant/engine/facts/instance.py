@@ -5,7 +5,12 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from assistant.engine.facts._base import LN, LS, B, Fact, S, declare, producer
-from assistant.engine.facts._common import _public_lb_refs, _WebOpen
+from assistant.engine.facts._common import (
+    _public_lb_refs,
+    _WebOpen,
+    private_subnet_in_az,
+    public_subnet_in,
+)
 from assistant.topology import (
     ISOLATED,
     PRIVATE,
@@ -73,21 +78,17 @@ def instance_facts(topo: Topology) -> Iterator[Fact]:
             "target_groups": tgs,
             "web_open": bool(web_ports),
             "web_ports": web_ports,
-            "public_subnet_candidate": topo.public_subnet_in(
-                inst.VpcId or "", topo.az_of(inst.SubnetId)
+            "public_subnet_candidate": public_subnet_in(
+                topo, inst.VpcId or "", topo.az_of(inst.SubnetId)
             )
             or "",
             "public_lb_subnets": sorted(set(lb_subnets_by_vpc.get(inst.VpcId or "", []))),
             **_public_lb_refs(topo, inst.VpcId or ""),
             "first_group": (topo.groups_of[inst.InstanceId] or [""])[0],
-            "private_subnet_ref": next(
-                (
-                    v.subnet_id
-                    for v in topo.views_by_vpc.get(inst.VpcId or "", [])
-                    if v.role == PRIVATE and v.subnet.AvailabilityZone == topo.az_of(inst.SubnetId)
-                ),
-                f"<your private subnet id in {topo.az_of(inst.SubnetId) or 'its AZ'}>",
-            ),
+            "private_subnet_ref": private_subnet_in_az(
+                topo, inst.VpcId or "", topo.az_of(inst.SubnetId)
+            )
+            or f"<your private subnet id in {topo.az_of(inst.SubnetId) or 'its AZ'}>",
         }
 
 

@@ -8,8 +8,10 @@ connection absent from it, yields no fact.
 
 from __future__ import annotations
 
+import functools
 import ipaddress
 from collections.abc import Iterator
+from typing import Any
 
 from assistant.engine.facts._base import LS, B, Fact, N, S, declare, producer
 from assistant.models.snapshot import RouteTable, TransitGatewayVpcAttachment
@@ -19,6 +21,7 @@ from assistant.trace.tgw import TgwIndex, build_tgw_index
 ANY = "0.0.0.0/0"
 
 
+@functools.lru_cache(maxsize=65536)
 def _first(cidr: str) -> ipaddress.IPv4Network | None:
     try:
         net = ipaddress.ip_network(cidr, strict=False)
@@ -33,10 +36,64 @@ def _lpm(rt: RouteTable, net: ipaddress.IPv4Network):
     for r in rt.Routes:
         if not r.DestinationCidrBlock:
             continue
-        n = _first(r.DestinationCidrBlock)
-        if n is not None and net.subnet_of(n) and n.prefixlen > best_len:
-            best, best_len = r, n.prefixlen
+        covers = _covers(r.DestinationCidrBlock, net)
+        if covers > best_len:
+            best, best_len = r, covers
     return best
+
+
+def _compiled(rt: RouteTable) -> list[tuple[int, int, int, Any]]:
+    """``rt``'s CIDR routes as (network, netmask, prefix length, route) integers, for
+    ``_lpm_int`` over many destinations."""
+    out = []
+    for r in rt.Routes:
+        n = _first(r.DestinationCidrBlock) if r.DestinationCidrBlock else None
+        if n is not None:
+            out.append((int(n.network_address), int(n.netmask), n.prefixlen, r))
+    return out
+
+
+def _lpm_int(routes: list[tuple[int, int, int, Any]], addr: int, plen: int) -> Any:
+    """``_lpm`` over ``_compiled`` routes, for the network ``addr``/``plen``."""
+    best, best_len = None, -1
+    for n_addr, mask, n_len, r in routes:
+        if n_len <= plen and (addr & mask) == n_addr and n_len > best_len:
+            best, best_len = r, n_len
+    return best
+
+
+class _Lpm:
+    """``_lpm`` by route table id, each table's routes compiled once (for many destinations)."""
+
+    def __init__(self, topo: Topology):
+        self.topo = topo
+        self.content_of: dict[str, int] = {}  # table id -> the id of its routes' content
+        self.contents: dict[tuple, int] = {}
+        self.compiled: dict[int, list[tuple[int, int, int, Any]]] = {}
+        self.memo: dict[tuple[int, int, int], Any] = {}
+
+    def __call__(self, t: str, net: ipaddress.IPv4Network) -> Any:
+        """The best route of table ``t`` for ``net``; tables with the same routes (targets
+        and destinations) give the same answer, so it is computed once for them."""
+        cid = self.content_of.get(t)
+        if cid is None:
+            routes = _compiled(self.topo.route_tables[t])
+            key = tuple((a, m, n, r.target, r.DestinationCidrBlock) for a, m, n, r in routes)
+            cid = self.content_of[t] = self.contents.setdefault(key, len(self.contents))
+            self.compiled.setdefault(cid, routes)
+        addr, plen = int(net.network_address), net.prefixlen
+        k = (cid, addr, plen)
+        if k not in self.memo:
+            self.memo[k] = _lpm_int(self.compiled[cid], addr, plen)
+        return self.memo[k]
+
+
+@functools.lru_cache(maxsize=65536)
+def _covers(dest: str, net: ipaddress.IPv4Network) -> int:
+    """The prefix length of ``dest`` if it covers all of ``net``, else -1 (few distinct pairs
+    over a whole region: cached)."""
+    n = _first(dest)
+    return n.prefixlen if n is not None and net.subnet_of(n) else -1
 
 
 def _tgw_lpm(ix: TgwIndex, rtb: str, net: ipaddress.IPv4Network) -> tuple[str, str]:
@@ -72,6 +129,7 @@ def tgw_route_facts(topo: Topology) -> Iterator[Fact]:
     """For each VPC attachment and each destination its VPC sends to the transit gateway
     (another VPC of the snapshot, or the internet), what the associated TGW table does."""
     ix = build_tgw_index(topo.snapshot)
+    lpm = _Lpm(topo)
     for att in _attachments(ix):
         aid, tgw, vpc = att.TransitGatewayAttachmentId, att.TransitGatewayId or "", att.VpcId or ""
         rtb = ix.assoc.get(aid)
@@ -87,7 +145,7 @@ def tgw_route_facts(topo: Topology) -> Iterator[Fact]:
             using = sorted(
                 t
                 for t in tables
-                if (r := _lpm(topo.route_tables[t], net)) is not None
+                if (r := lpm(t, net)) is not None
                 and r.target == tgw
                 and (dst_vpc or r.DestinationCidrBlock == ANY)
             )
@@ -128,15 +186,15 @@ def tgw_attachment_facts(topo: Topology) -> Iterator[Fact]:
     ix = build_tgw_index(topo.snapshot)
     if not ix.assoc_known:
         return
+    # Route tables sending to each transit gateway, by VPC (one pass, not one per attachment).
+    to_tgw: dict[tuple[str, str], list[str]] = {}
+    for tgw_id in {a.TransitGatewayId or "" for a in ix.vpc_att.values()}:
+        for rt, _ in topo.routes_to.get(tgw_id, []):
+            to_tgw.setdefault((tgw_id, rt.VpcId), []).append(rt.RouteTableId)
     for att in _attachments(ix):
         aid, tgw, vpc = att.TransitGatewayAttachmentId, att.TransitGatewayId or "", att.VpcId or ""
         users = sorted(
-            {
-                s
-                for rt, _ in topo.routes_to.get(tgw, [])
-                if rt.VpcId == vpc
-                for s in topo.subnets_using(rt.RouteTableId)
-            }
+            {s for rt_id in to_tgw.get((tgw, vpc), []) for s in topo.subnets_using(rt_id)}
         )
         azs = sorted({topo.az_of(s) for s in att.SubnetIds})
         known = all(s in topo.subnets for s in att.SubnetIds)
@@ -185,11 +243,16 @@ def tgw_return_facts(topo: Topology) -> Iterator[Fact]:
     that other VPC (except its attachment subnets') and where they send the replies."""
     ix = build_tgw_index(topo.snapshot)
     atts = _attachments(ix)
+    # The tables of each attachment's VPC outside its own subnets, computed once (not per source).
+    d_tables: dict[str, list[tuple[str, list[str]]]] = {}
+    lpm = _Lpm(topo)
+    kinds: dict[str, str] = {}
     for src in atts:
         tgw, s_vpc = src.TransitGatewayId or "", src.VpcId or ""
         s_net = _first(topo.vpcs[s_vpc].CidrBlock) if s_vpc in topo.vpcs else None
         if s_net is None:
             continue
+        s_cidr = str(s_net)
         s_tables = _vpc_tables(topo, s_vpc, set())
         for dst in atts:
             d_vpc = dst.VpcId or ""
@@ -198,28 +261,30 @@ def tgw_return_facts(topo: Topology) -> Iterator[Fact]:
             d_net = _first(topo.vpcs[d_vpc].CidrBlock)
             if d_net is None:
                 continue
-            sends = any(
-                (r := _lpm(topo.route_tables[t], d_net)) is not None and r.target == tgw
-                for t in s_tables
-            )
+            sends = any((r := lpm(t, d_net)) is not None and r.target == tgw for t in s_tables)
             if not sends:
                 continue
-            for t, subnets in sorted(_vpc_tables(topo, d_vpc, set(dst.SubnetIds)).items()):
-                r = _lpm(topo.route_tables[t], s_net)
+            key = dst.TransitGatewayAttachmentId
+            if key not in d_tables:
+                d_tables[key] = sorted(_vpc_tables(topo, d_vpc, set(dst.SubnetIds)).items())
+            for t, subnets in d_tables[key]:
+                r = lpm(t, s_net)
                 target = r.target if r is not None else ""
-                kind = target_kind(target) if target else "none"
+                if target not in kinds:
+                    kinds[target] = target_kind(target) if target else "none"
+                kind = kinds[target]
                 yield {
                     "rid": f"{t}:{s_vpc}",
                     "route_table_id": t,
                     "vpc_id": d_vpc,
                     "src_vpc": s_vpc,
-                    "src_cidr": str(s_net),
+                    "src_cidr": s_cidr,
                     "tgw_id": tgw,
                     "subnets": subnets,
                     "reply_target": target,
                     "reply_kind": kind,
                     "no_return": kind in ("none", "igw", "nat"),
-                    "replace": r is not None and r.DestinationCidrBlock == str(s_net),
+                    "replace": r is not None and r.DestinationCidrBlock == s_cidr,
                 }
 
 

@@ -13,6 +13,7 @@ from assistant.engine.facts._common import (
     _second_free,
     _target_state,
     _WebOpen,
+    public_subnet_in,
 )
 from assistant.policy import (
     EPHEMERAL,
@@ -64,7 +65,7 @@ def subnet_facts(topo: Topology) -> Iterator[Fact]:
         nat = topo.nats.get(target) if tkind == "nat" else None
         nat_az = topo.az_of(nat.SubnetId or "") if nat else ""
         same_az_nat = topo.nat_in_az(s.VpcId, s.AvailabilityZone) or ""
-        pub_candidate = topo.public_subnet_in(s.VpcId, s.AvailabilityZone) or ""
+        pub_candidate = public_subnet_in(topo, s.VpcId, s.AvailabilityZone) or ""
         # IPv6
         has_v6 = bool(s.ipv6_cidrs)
         v6_insts = [i.InstanceId for i in insts if i.ipv6_addresses]
