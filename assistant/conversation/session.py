@@ -590,23 +590,7 @@ class Session:
             x.id for x in qs.open_questions(self.symptom, self.answers, self._pasted_snap())
         ]
         self.pasted = trial
-        settled: list[str] = []
-        lines: list[str] = []
-        changed = True
-        while changed:
-            changed = False
-            for q in qs.QUESTIONS[self.symptom]:
-                if q.id in self.answers or not q.applies(self.answers) or q.settle is None:
-                    continue
-                got = q.settle(p, self.answers)
-                if got is None:
-                    continue
-                key, why = got
-                self.answers[q.id] = key
-                self.concluded[q.id] = why
-                settled.append(q.id)
-                lines.append(f"- {q.text} {q.label(key)}: {clean_text(why)}.")
-                changed = True
+        settled, lines = self._settle_all(p)
         now_open = {x.id for x in qs.open_questions(self.symptom, self.answers, p)}
         current = self.question.id
         moot = [current] if current in was_open and current not in now_open else []
@@ -685,13 +669,15 @@ class Session:
             prefix="\n".join(["From what you pasted:", *lines]) if lines else "Noted."
         )
 
-    def _settle_all(self) -> tuple[list[str], list[str]]:
-        """Answer every question the pasted outputs settle; (ids settled, lines saying how)."""
+    def _settle_all(self, p: Snapshot | None = None) -> tuple[list[str], list[str]]:
+        """Answer every question the pasted outputs (``p``: already read) settle; (ids
+        settled, lines saying how)."""
         from assistant.conversation import questions as qs
         from assistant.sources.files import snapshot_from_outputs
 
         assert self.symptom is not None
-        p = snapshot_from_outputs(self.pasted)
+        if p is None:
+            p = snapshot_from_outputs(self.pasted)
         settled: list[str] = []
         lines: list[str] = []
         changed = True
