@@ -13,20 +13,6 @@ from typing import Any
 from assistant.models.snapshot import COLLECTIONS, Snapshot
 
 ACCOUNT = "123456789012"
-EXTRA_COLLECTIONS = (
-    "TransitGateways",
-    "TransitGatewayVpcAttachments",
-    "TransitGatewayPeeringAttachments",
-    "TransitGatewayRouteTables",
-    "TransitGatewayRouteTableAssociations",
-    "TransitGatewayRouteTablePropagations",
-    "TransitGatewayRoutes",
-    "ManagedPrefixLists",
-    "PrefixListEntries",
-    "PrefixLists",
-    "VpnGateways",
-    "VpnConnections",
-)
 _DICT_COLLECTIONS = (
     "TransitGatewayRouteTableAssociations",
     "TransitGatewayRouteTablePropagations",
@@ -539,8 +525,8 @@ class Builder:
 
     # -- multi-VPC: transit gateways, prefix lists, VPN ------------------------------------
     def _extra(self, coll: str) -> Any:
-        """The collections the AWS CLI files of this builder do not carry yet, as the
-        tool's own snapshot fields (lists, or dicts keyed by TGW route table / prefix list)."""
+        """A multi-VPC collection as the tool's own snapshot field (a list, or a dict keyed by
+        TGW route table / prefix list); ``_network_files`` writes them as AWS CLI outputs."""
         ex = self.__dict__.setdefault("extra", {})
         if coll not in ex:
             ex[coll] = {} if coll in _DICT_COLLECTIONS else []
@@ -1036,18 +1022,12 @@ class Builder:
         """The scenario as a snapshot, through the same loader customers' files use."""
         from assistant.sources.files import snapshot_from_outputs
 
-        snap = snapshot_from_outputs(
+        return snapshot_from_outputs(
             self.cli_files(),
             account_id=self.account,
             region=self.region,
             source=f"builder:{self.seed}",
         )
-        # The builder knows every resource it made: collections it has none of are empty, not
-        # missing (its CLI files do not carry them until the loader reads those outputs).
-        for coll in EXTRA_COLLECTIONS:
-            if coll not in snap.provided:
-                snap.provided.append(coll)
-        return snap
 
 
 def classic(
