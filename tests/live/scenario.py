@@ -157,32 +157,7 @@ def classic(
             elbv2.register_targets(
                 TargetGroupArn=tg, Targets=[{"Id": i, "Port": 8080} for i in out["apps"]]
             )
-        import boto3
-
-        acm = boto3.client("acm", region_name=region)
-        cert = acm.request_certificate(DomainName=f"{name}.example.com")["CertificateArn"]
-        elbv2.create_listener(
-            LoadBalancerArn=lb,
-            Protocol="HTTPS",
-            Port=443,
-            Certificates=[{"CertificateArn": cert}],
-            DefaultActions=[{"Type": "forward", "TargetGroupArn": tg}],
-        )
-        elbv2.create_listener(
-            LoadBalancerArn=lb,
-            Protocol="HTTP",
-            Port=80,
-            DefaultActions=[
-                {
-                    "Type": "redirect",
-                    "RedirectConfig": {
-                        "Protocol": "HTTPS",
-                        "Port": "443",
-                        "StatusCode": "HTTP_301",
-                    },
-                }
-            ],
-        )
+        https_with_redirect(elbv2, region, f"{name}.example.com", lb, tg)
         out["lb"], out["tg"] = lb, tg
     ec2.create_flow_logs(
         ResourceIds=[vpc],
@@ -292,3 +267,35 @@ def vpn(vpc: str, region: str = "us-east-1") -> dict[str, str]:
         "VpnConnection"
     ]["VpnConnectionId"]
     return {"vgw": vgw, "vpn": conn}
+
+
+def https_with_redirect(elbv2, region: str, domain: str, lb: str, tg: str) -> None:
+    """An HTTPS listener (ACM certificate for ``domain``) forwarding to ``tg``, and HTTP 80
+    redirecting to it: the listeners of the reference architecture."""
+    import boto3
+
+    cert = boto3.client("acm", region_name=region).request_certificate(DomainName=domain)[
+        "CertificateArn"
+    ]
+    elbv2.create_listener(
+        LoadBalancerArn=lb,
+        Protocol="HTTPS",
+        Port=443,
+        Certificates=[{"CertificateArn": cert}],
+        DefaultActions=[{"Type": "forward", "TargetGroupArn": tg}],
+    )
+    elbv2.create_listener(
+        LoadBalancerArn=lb,
+        Protocol="HTTP",
+        Port=80,
+        DefaultActions=[
+            {
+                "Type": "redirect",
+                "RedirectConfig": {
+                    "Protocol": "HTTPS",
+                    "Port": "443",
+                    "StatusCode": "HTTP_301",
+                },
+            }
+        ],
+    )

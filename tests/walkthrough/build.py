@@ -9,7 +9,7 @@ from __future__ import annotations
 import ipaddress
 
 from assistant.walkthrough.plan import Plan
-from tests.live.scenario import _tags, clients
+from tests.live.scenario import _tags, clients, https_with_redirect
 
 
 def build(plan: Plan) -> str:
@@ -106,31 +106,5 @@ def build(plan: Plan) -> str:
         tg = elbv2.create_target_group(
             Name=a.target_group, Protocol="HTTP", Port=a.port, VpcId=v, TargetType="instance"
         )["TargetGroups"][0]["TargetGroupArn"]
-        import boto3
-
-        cert = boto3.client("acm", region_name=plan.region).request_certificate(
-            DomainName="app.example.com"
-        )["CertificateArn"]
-        elbv2.create_listener(
-            LoadBalancerArn=lb,
-            Protocol="HTTPS",
-            Port=443,
-            Certificates=[{"CertificateArn": cert}],
-            DefaultActions=[{"Type": "forward", "TargetGroupArn": tg}],
-        )
-        elbv2.create_listener(
-            LoadBalancerArn=lb,
-            Protocol="HTTP",
-            Port=80,
-            DefaultActions=[
-                {
-                    "Type": "redirect",
-                    "RedirectConfig": {
-                        "Protocol": "HTTPS",
-                        "Port": "443",
-                        "StatusCode": "HTTP_301",
-                    },
-                }
-            ],
-        )
+        https_with_redirect(elbv2, plan.region, "app.example.com", lb, tg)
     return v
