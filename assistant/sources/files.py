@@ -24,6 +24,7 @@ from pydantic import TypeAdapter, ValidationError
 
 from assistant.errors import UserError
 from assistant.gcpause import gc_paused
+from assistant.models.compact import Compactor
 from assistant.models.registry import BY_COLLECTION, BY_KEY, ID_KEYS, Row
 from assistant.models.registry import collect_commands as _registry_commands
 from assistant.models.snapshot import (
@@ -70,6 +71,16 @@ def _read_bytes(path: Path) -> bytes:
     except OSError as e:
         raise SnapshotError(f"{path}: cannot read ({e.strerror or e})") from None
     return data
+
+
+def _large_or_bytes(path: Path) -> bytes | _Large:
+    """The file's bytes, or a marker to read it in pieces when it is large."""
+    try:
+        if path.stat().st_size >= _LARGE:
+            return _Large()
+    except OSError:
+        pass
+    return _read_bytes(path)
 
 
 def _decode(path: Path, data: bytes) -> Any:
@@ -412,6 +423,7 @@ class _File:
     own: list[Snapshot] = field(default_factory=list)
     dns: dict[str, dict[str, bool]] = field(default_factory=dict)
     owned: bool = False  # its JSON was parsed here: its dicts may be changed in place
+    compactor: Compactor | None = None  # shares repeated records (large files)
 
 
 def _response(f: _File, doc: Any) -> None:
@@ -473,6 +485,8 @@ def _response(f: _File, doc: Any) -> None:
             bad = invalid_values(row.collection, items)
             if bad:
                 raise SnapshotError(f"{f.path}: invalid input: {key}.{bad}")
+        if f.compactor is not None:
+            f.compactor.resources(items)
         carried = doc.get(row.carry) if row.carry else None
         if carried is not None and not isinstance(carried, str):
             raise SnapshotError(f"{f.path}: '{row.carry}' should be a string")
@@ -496,6 +510,11 @@ class _Skipped(SnapshotError):
 def _read_file(path: Path, root: Path | None, doc: bytes | Any) -> _File:
     shown = str(path.relative_to(root)) if root and path.is_relative_to(root) else str(path)
     region, account = path_location(path, root)
+    if isinstance(doc, _Large):
+        try:
+            return _read_streamed(path, shown, region, account)
+        except (_NotStreamable, SnapshotError):  # read whole: the same answer, exact messages
+            doc = _read_bytes(path)
     f = _File(path, shown, region, account, owned=isinstance(doc, bytes))
     try:
         data = _decode(path, doc) if isinstance(doc, bytes) else doc
@@ -520,6 +539,73 @@ def _read_file(path: Path, root: Path | None, doc: bytes | Any) -> _File:
     return f
 
 
+# -- large files, read in pieces -------------------------------------------------------------
+# A file as the AWS CLI prints it (4-space indent) holds one top-level list; each item of it
+# ends at a line of 8 spaces and "}" (a string cannot hold a raw newline, and deeper objects
+# close further in). Such a file is parsed a few megabytes of items at a time, so its whole
+# tree of dicts is never alive at once. Anything else, or any error, reads it whole instead.
+
+_LARGE = 1 << 20  # bytes: smaller files are read whole
+_BLOCK = 128 << 10  # small pieces parse faster (fewer, smaller allocations alive)
+_HEAD = re.compile(rb'\A(?:\xef\xbb\xbf)?\{\n    "([A-Za-z]+)": \[\n')
+_ITEM_END = b"\n        },\n"
+_LAST_END = b"\n        }\n    ]\n"
+
+
+class _Large:
+    """A file to read in pieces (its path is the item's key)."""
+
+
+class _NotStreamable(Exception):
+    """The file is not one list as the AWS CLI prints it: read it whole."""
+
+
+def _items(path: Path) -> Iterable[tuple[str, list[Any]]]:
+    """``(key, items)`` batches of the file's one top-level list, in order."""
+    try:
+        fh = path.open("rb")
+    except OSError:
+        raise _NotStreamable from None
+    with fh:
+        buf = fh.read(_BLOCK)
+        head = _HEAD.match(buf)
+        if head is None:
+            raise _NotStreamable
+        key = head.group(1).decode()
+        if len(BY_KEY.get(key, ())) != 1:  # unknown, or a key two outputs share
+            raise _NotStreamable
+        buf = buf[head.end() :]
+        while True:
+            more = fh.read(_BLOCK)
+            if not more:
+                break
+            buf += more
+            cut = buf.rfind(_ITEM_END)
+            if cut < 0:
+                continue
+            yield key, _parse_items(buf[: cut + len(_ITEM_END) - 2])
+            buf = buf[cut + len(_ITEM_END) :]
+        cut = buf.rfind(_LAST_END)
+        if cut < 0 or buf[cut + len(_LAST_END) :].strip() != b"}":
+            raise _NotStreamable
+        yield key, _parse_items(buf[: cut + len(_LAST_END) - 7])
+
+
+def _parse_items(text: bytes) -> list[Any]:
+    try:
+        items = orjson.loads(b"[" + text + b"]")
+    except orjson.JSONDecodeError:
+        raise _NotStreamable from None
+    return items
+
+
+def _read_streamed(path: Path, shown: str, region: str | None, account: str | None) -> _File:
+    f = _File(path, shown, region, account, owned=True, compactor=Compactor())
+    for key, items in _items(path):
+        _response(f, {key: items})
+    return f
+
+
 _BY_FILE = {r.file: r.collection for r in BY_COLLECTION.values() if r.per is None}
 
 
@@ -533,7 +619,7 @@ def load_snapshot(paths: list[str | Path] | str | Path) -> Snapshot:
     files = _expand(list(paths))
     with gc_paused():
         snap = snapshot_from_outputs(
-            ((p, _read_bytes(p)) for _root, p in files),  # one file's bytes alive at a time
+            ((p, _large_or_bytes(p)) for _root, p in files),  # one file's bytes alive at a time
             roots={p: root for root, p in files},
             strict=False,
             label=", ".join(str(p) for p in paths),

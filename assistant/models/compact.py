@@ -1,0 +1,106 @@
+"""Share what is repeated across many resources, so a large region fits in less memory.
+
+A region's 50,000 instances carry the same few tags (``Tier=web``), security group
+references, states and zones over and over, and every pydantic model keeps its own set of
+the field names it was given. After validation, ``Compactor`` makes records that are equal
+and hold only plain values (a tag, a group reference, a state) one shared object, and models
+with the same given fields share one such set. Only records inside a resource are shared,
+never the resources (the loader still sets their region and account). Nothing changes for a
+reader: values, ``model_dump`` and equality are the same. The product never changes a nested
+record in place (a shared tag edited for one instance would change for all);
+``tests/core/test_compact.py`` holds that.
+"""
+
+from __future__ import annotations
+
+import types
+import typing
+from typing import Any
+
+from pydantic import BaseModel
+
+_SCALARS = (str, int, float, bool, type(None))
+# Per model class: the fields holding models (name, holds a list), and whether every field
+# is a plain value (the record can be shared when equal).
+_Plan = tuple[tuple[tuple[str, bool], ...], bool]
+_PLANS: dict[type, _Plan] = {}
+
+
+def _kind(annotation: Any) -> str:
+    """``model``, ``models`` (a list of models), ``scalar`` or ``other``."""
+    origin = typing.get_origin(annotation)
+    if origin in (typing.Union, types.UnionType):
+        kinds = {_kind(a) for a in typing.get_args(annotation) if a is not type(None)}
+        return kinds.pop() if len(kinds) == 1 else "other"
+    if origin is typing.Literal:
+        return "scalar"
+    if origin is list:
+        args = typing.get_args(annotation)
+        return "models" if args and _kind(args[0]) == "model" else "other"
+    if isinstance(annotation, type):
+        if issubclass(annotation, BaseModel):
+            return "model"
+        if issubclass(annotation, _SCALARS):
+            return "scalar"
+    return "other"
+
+
+def _plan(cls: type[BaseModel]) -> _Plan:
+    plan = _PLANS.get(cls)
+    if plan is None:
+        kinds = {name: _kind(f.annotation) for name, f in cls.model_fields.items()}
+        nested = tuple((n, k == "models") for n, k in kinds.items() if k in ("model", "models"))
+        leaf = all(k == "scalar" for k in kinds.values()) and not cls.model_computed_fields
+        plan = _PLANS[cls] = (nested, leaf)
+    return plan
+
+
+class Compactor:
+    """Shares equal plain records and equal field-name sets among the models it is given."""
+
+    def __init__(self) -> None:
+        self._leaves: dict[tuple[Any, ...], BaseModel] = {}
+        self._sets: dict[frozenset[str], set[str]] = {}
+
+    def resources(self, items: list[Any]) -> None:
+        """Compact the records inside each resource of ``items`` (the resources themselves
+        stay as they are: the loader still sets their region, account and attributes)."""
+        for m in items:
+            if isinstance(m, BaseModel):
+                self._inside(m)
+
+    def _many(self, items: list[Any]) -> None:
+        for i, m in enumerate(items):
+            if isinstance(m, BaseModel):
+                items[i] = self._model(m)
+
+    def _model(self, m: BaseModel) -> BaseModel:
+        """Nested record ``m`` compacted, or the shared record equal to it."""
+        nested, leaf = _plan(type(m))
+        d = m.__dict__
+        given = m.__pydantic_fields_set__
+        if leaf and m.__pydantic_extra__ is None and m.__pydantic_private__ is None:
+            key = (type(m), frozenset(given), *d.values())
+            shared = self._leaves.get(key)
+            if shared is not None:
+                return shared
+            self._leaves[key] = m
+        self._inside(m)
+        names = frozenset(given)
+        kept = self._sets.get(names)
+        if kept is None:
+            self._sets[names] = given
+        elif kept is not given:
+            object.__setattr__(m, "__pydantic_fields_set__", kept)
+        return m
+
+    def _inside(self, m: BaseModel) -> None:
+        d = m.__dict__
+        for name, many in _plan(type(m))[0]:
+            value = d[name]
+            if not value:
+                continue
+            if many:
+                self._many(value)
+            elif isinstance(value, BaseModel):
+                d[name] = self._model(value)

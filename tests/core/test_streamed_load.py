@@ -1,0 +1,140 @@
+"""Large files are read in pieces and their repeated records shared: the snapshot is the same.
+
+Oracle: the same folder read whole (pieces disabled). Every piece size, from one item per piece
+to the whole file, must give a byte-identical snapshot dump and identical file statuses and
+error lines; a file that is not one list as the AWS CLI prints it, or that is broken anywhere,
+must give exactly what reading it whole gives.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from assistant.canonical import canonical
+from assistant.engine import diagnose
+from assistant.models.compact import Compactor
+from assistant.redact import RedactionKey, redact
+from assistant.sources import files
+from assistant.sources.demo import DEMO_DIR
+from assistant.sources.files import dump_snapshot, load_snapshot
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "bench"))
+from generate import generate  # noqa: E402
+
+
+@pytest.fixture(scope="module")
+def region(tmp_path_factory):
+    out = tmp_path_factory.mktemp("region")
+    generate(out, 60, per_subnet=2, fault_share=0.1, seed=3)
+    # The demo's outputs too, as the AWS CLI prints them (4-space indent).
+    for p in DEMO_DIR.glob("*.json"):
+        (out / f"demo-{p.name}").write_text(json.dumps(json.loads(p.read_text()), indent=4))
+    return out
+
+
+def _load(path, monkeypatch, large: int, block: int):
+    monkeypatch.setattr(files, "_LARGE", large)
+    monkeypatch.setattr(files, "_BLOCK", block)
+    try:
+        snap = load_snapshot(path)
+    except files.SnapshotError as e:
+        return ("error", str(e))
+    return (dump_snapshot(snap), [f.model_dump() for f in snap.files])
+
+
+def _whole(path, monkeypatch):
+    return _load(path, monkeypatch, 1 << 60, 1 << 20)
+
+
+def test_the_big_files_are_read_in_pieces(region, monkeypatch):
+    calls = []
+    real = files._parse_items
+    monkeypatch.setattr(files, "_parse_items", lambda text: calls.append(1) or real(text))
+    _load(region, monkeypatch, 0, 4096)
+    assert len(calls) > 50  # the test below compares something that did happen
+
+
+@settings(
+    max_examples=12,
+    deadline=None,
+    derandomize=True,
+    suppress_health_check=[HealthCheck.function_scoped_fixture],
+)
+@given(block=st.integers(min_value=1, max_value=300_000))
+def test_any_piece_size_gives_the_same_snapshot(region, monkeypatch, block):
+    assert _load(region, monkeypatch, 0, block) == _whole(region, monkeypatch)
+
+
+BROKEN = {
+    "truncated": lambda t: t[: len(t) // 2],
+    "broken item": lambda t: t.replace('"SubnetId": "', '"SubnetId": ', 1),
+    "invalid value": lambda t: t.replace('"CidrBlock": "10.', '"CidrBlock": "999.', 1),
+    "wrong type in the last piece": lambda t: '"VpcId": 7, "x": "'.join(t.rsplit('"VpcId": "', 1)),
+    "another key after the list": lambda t: t.rstrip()[:-1].rstrip() + ',\n    "NextToken": "x"\n}',
+    "two-space indent": lambda t: json.dumps(json.loads(t), indent=2),
+    "byte order mark": lambda t: "\ufeff" + t,
+    "trailing garbage": lambda t: t + "]",
+    "empty list": lambda t: '{\n    "Subnets": [\n    ]\n}',
+}
+
+
+@pytest.mark.parametrize("name", sorted(BROKEN))
+def test_a_file_not_as_expected_gives_what_reading_it_whole_gives(
+    region, tmp_path, monkeypatch, name
+):
+    folder = tmp_path / "in"
+    folder.mkdir()
+    for p in region.iterdir():
+        (folder / p.name).write_bytes(p.read_bytes())
+    subnets = folder / "subnets.json"
+    subnets.write_text(BROKEN[name](subnets.read_text()))
+    whole = _whole(folder, monkeypatch)
+    assert _load(folder, monkeypatch, 0, 2048) == whole
+    assert _load(folder, monkeypatch, 0, 1 << 20) == whole
+
+
+def test_shared_records_are_shared_and_never_changed(region, monkeypatch):
+    monkeypatch.setattr(files, "_LARGE", 0)
+    snap = load_snapshot(region)
+    tags = {}
+    for inst in snap.Instances:
+        for t in inst.Tags:
+            if t.Key != "Name":
+                tags.setdefault((t.Key, t.Value), set()).add(id(t))
+    assert tags and all(len(ids) == 1 for ids in tags.values())  # one object per tag
+    canonical(snap)
+    after_order = dump_snapshot(snap)
+    diagnose(snap)
+    redact(snap, RedactionKey())
+    assert dump_snapshot(snap) == after_order  # nothing changed a shared record in place
+    monkeypatch.setattr(files, "_LARGE", 1 << 60)
+    plain = load_snapshot(region)
+    canonical(plain)
+    assert dump_snapshot(plain) == after_order
+
+
+def test_compactor_keeps_values_and_equality():
+    from assistant.models.snapshot import Instance
+
+    raw = {
+        "InstanceId": "i-1",
+        "Tags": [{"Key": "Tier", "Value": "web"}],
+        "SecurityGroups": [{"GroupId": "sg-1"}],
+        "NetworkInterfaces": [
+            {"NetworkInterfaceId": "eni-1", "Groups": [{"GroupId": "sg-1"}], "Attachment": {}}
+        ],
+    }
+    a, b = Instance.model_validate(raw), Instance.model_validate(dict(raw, InstanceId="i-2"))
+    dumps = [a.model_dump(), b.model_dump()]
+    c = Compactor()
+    c.resources([a, b])
+    assert [a.model_dump(), b.model_dump()] == dumps
+    assert a.Tags[0] is b.Tags[0] and a.SecurityGroups[0] is a.NetworkInterfaces[0].Groups[0]
+    assert a.NetworkInterfaces[0] is not b.NetworkInterfaces[0]  # it holds a list: not shared
+    assert a == Instance.model_validate(raw)
