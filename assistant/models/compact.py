@@ -67,26 +67,22 @@ class Compactor:
         stay as they are: the loader still sets their region, account and attributes)."""
         for m in items:
             if isinstance(m, BaseModel):
-                self._inside(m)
-
-    def _many(self, items: list[Any]) -> None:
-        for i, m in enumerate(items):
-            if isinstance(m, BaseModel):
-                items[i] = self._model(m)
+                self._inside(m, _PLANS.get(type(m)) or _plan(type(m)))
 
     def _model(self, m: BaseModel) -> BaseModel:
         """Nested record ``m`` compacted, or the shared record equal to it."""
-        nested, leaf = _plan(type(m))
-        d = m.__dict__
+        cls = type(m)
+        plan = _PLANS.get(cls) or _plan(cls)
         given = m.__pydantic_fields_set__
-        if leaf and m.__pydantic_extra__ is None and m.__pydantic_private__ is None:
-            key = (type(m), frozenset(given), *d.values())
+        names = frozenset(given)
+        if plan[1]:  # plain values only: one object per distinct record
+            key = (cls, names, *m.__dict__.values())
             shared = self._leaves.get(key)
             if shared is not None:
                 return shared
             self._leaves[key] = m
-        self._inside(m)
-        names = frozenset(given)
+        else:
+            self._inside(m, plan)
         kept = self._sets.get(names)
         if kept is None:
             self._sets[names] = given
@@ -94,13 +90,15 @@ class Compactor:
             object.__setattr__(m, "__pydantic_fields_set__", kept)
         return m
 
-    def _inside(self, m: BaseModel) -> None:
+    def _inside(self, m: BaseModel, plan: _Plan) -> None:
         d = m.__dict__
-        for name, many in _plan(type(m))[0]:
+        for name, many in plan[0]:
             value = d[name]
             if not value:
                 continue
             if many:
-                self._many(value)
-            elif isinstance(value, BaseModel):
+                model = self._model
+                for i, x in enumerate(value):
+                    value[i] = model(x)
+            else:
                 d[name] = self._model(value)
