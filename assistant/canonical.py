@@ -90,6 +90,19 @@ def _nested_fields(cls: type[BaseModel]) -> tuple[str, ...]:
         _BUSY.discard(cls)
 
 
+_NESTED: dict[type, tuple[str, ...]] = {}
+
+
+def _nested(cls: type) -> tuple[str, ...]:
+    """``_nested_fields`` of a model class, () for anything else (one dict lookup)."""
+    found = _NESTED.get(cls)
+    if found is None:
+        found = _NESTED[cls] = (
+            _nested_fields(cls) if isinstance(cls, type) and issubclass(cls, BaseModel) else ()
+        )
+    return found
+
+
 def _ids_of(items: list[Any]) -> list[str]:
     """``_ids`` of every item; one getter for a list of one model class (the usual case)."""
     cls = type(items[0])
@@ -106,6 +119,8 @@ def _sort_in_place(items: list[Any], name: str) -> None:
     unique = all(ids) and len(set(ids)) == len(ids)
     keys: list[Any]
     if first is None and unique:
+        if all(a < b for a, b in zip(ids, ids[1:], strict=False)):
+            return  # already in order (the usual case for lists of a few items)
         keys = ids
     else:
         lead = [first(x) for x in items] if first else [()] * len(items)
@@ -120,24 +135,25 @@ def _sort_in_place(items: list[Any], name: str) -> None:
 
 def _order_model(item: BaseModel) -> None:
     """Sort ``item``'s nested lists, and theirs, in place."""
-    for name in _nested_fields(type(item)):
-        value = getattr(item, name, None)
+    d = item.__dict__
+    for name in _nested(type(item)):
+        value = d.get(name)
         if type(value) is list:
             if not value or name in _KEEP_ORDER:
                 continue
             for x in value:
-                if isinstance(x, BaseModel) and _nested_fields(type(x)):
+                if _nested(type(x)):
                     _order_model(x)
             if len(value) > 1:
                 _sort_in_place(value, name)
-        elif isinstance(value, BaseModel) and _nested_fields(type(value)):
+        elif value is not None and _nested(type(value)):
             _order_model(value)
 
 
 def _ordered(items: list[Any], name: str) -> list[Any]:
     """``items`` (the same list) with their nested lists and themselves in canonical order."""
     for x in items:
-        if isinstance(x, BaseModel) and _nested_fields(type(x)):
+        if _nested(type(x)):
             _order_model(x)
     if len(items) > 1:
         _sort_in_place(items, name)
