@@ -51,9 +51,22 @@ _TYPES = {bool: "bool", int: "_NUM", float: "_NUM", str: "str"}
 _UNSURE = "True"
 
 
+def _ref_leaf(field: str, op: str, ref: str) -> str:
+    """Python source for a comparison with another field of the fact (``{"$m": ref}``):
+    False only if both fields hold strings (equality tests) or both numbers and the
+    comparison fails; anything else (a missing field, a type mix, booleans) is unsure."""
+    if op in ("==", "!="):
+        same = "(type(_x) is str and type(_y) is str or type(_x) in _NUM and type(_y) in _NUM)"
+    else:
+        same = "(type(_x) in _NUM and type(_y) in _NUM)"
+    return f"(not ((_x := f.get({field!r}), _y := f.get({ref!r})) and {same}) or _x {op} _y)"
+
+
 def _leaf(field: str, op: str, value: Any) -> str:
     """Python source: False only if the fact's field is of the value's plain type and the
     comparison fails (a missing field or a type mix is unsure, so True)."""
+    if isinstance(value, dict) and len(value) == 1 and isinstance(value.get("$m"), str):
+        return _ref_leaf(field, op, value["$m"])
     kind = _TYPES.get(type(value))
     if kind is None or (kind == "str" and op not in ("==", "!=")):
         return _UNSURE  # a field reference ({"$m": ...}), a string order, ...: unsure
