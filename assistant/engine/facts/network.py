@@ -39,21 +39,21 @@ def _first(cidr: str) -> ipaddress.IPv4Network | None:
 Entry = tuple[int, int, int, str, str]
 
 
+@functools.lru_cache(maxsize=65536)
+def _cidr_ints(cidr: str) -> tuple[int, int, int] | None:
+    """(network, netmask, prefix length) of an IPv4 CIDR, None if it is not one."""
+    n = _first(cidr)
+    return None if n is None else (int(n.network_address), int(n.netmask), n.prefixlen)
+
+
 def _compiled(rt: RouteTable) -> tuple[Entry, ...]:
     """``rt``'s CIDR routes (IPv4) as ``Entry`` tuples, in the table's order."""
     out = []
     for r in rt.Routes:
-        n = _first(r.DestinationCidrBlock) if r.DestinationCidrBlock else None
-        if n is not None:
-            out.append(
-                (
-                    int(n.network_address),
-                    int(n.netmask),
-                    n.prefixlen,
-                    r.target,
-                    str(r.DestinationCidrBlock),
-                )
-            )
+        cidr = r.DestinationCidrBlock
+        ints = _cidr_ints(cidr) if cidr else None
+        if ints is not None:
+            out.append((*ints, r.target, str(cidr)))
     return tuple(out)
 
 
@@ -77,6 +77,19 @@ class _Lpm:
         self.contents: dict[tuple[Entry, ...], int] = {}
         self.compiled: list[tuple[Entry, ...]] = []
         self.memo: dict[tuple[int, int, int], Entry | None] = {}
+        self._tables: dict[str, dict[str, list[str]]] = {}
+
+    def tables(
+        self, topo: Topology, vpc_id: str, skip: set[str] | None = None
+    ) -> dict[str, list[str]]:
+        """``_vpc_tables`` of ``topo`` (the topology this matcher was made for), computed
+        once per VPC."""
+        out = self._tables.get(vpc_id)
+        if out is None:
+            out = self._tables[vpc_id] = _vpc_tables(topo, vpc_id, set())
+        if not skip:
+            return out
+        return {t: kept for t, subs in out.items() if (kept := [x for x in subs if x not in skip])}
 
     def cid(self, t: str) -> int:
         """The id of table ``t``'s routes' content."""
@@ -170,7 +183,7 @@ def tgw_route_facts(topo: Topology, sieve: Sieve | None = None) -> Iterator[Fact
         rtb = ix.assoc.get(aid)
         if rtb is None:
             continue
-        groups = lpm.groups(_vpc_tables(topo, vpc, set()))
+        groups = lpm.groups(lpm.tables(topo, vpc))
         dests = [("", ANY, _first(ANY))] + [d for d in others if d[0] != vpc]
         for dst_vpc, cidr, net in dests:
             assert net is not None
@@ -296,9 +309,7 @@ def tgw_return_facts(topo: Topology, sieve: Sieve | None = None) -> Iterator[Fac
             continue
         s_cidr = str(s_net)
         if s_vpc not in s_contents:
-            s_contents[s_vpc] = list(
-                dict.fromkeys(lpm.cid(t) for t in _vpc_tables(topo, s_vpc, set()))
-            )
+            s_contents[s_vpc] = list(dict.fromkeys(lpm.cid(t) for t in lpm.tables(topo, s_vpc)))
         contents = s_contents[s_vpc]
         for dst in atts:
             d_vpc = dst.VpcId or ""
@@ -313,7 +324,7 @@ def tgw_return_facts(topo: Topology, sieve: Sieve | None = None) -> Iterator[Fac
                 continue
             key = dst.TransitGatewayAttachmentId
             if key not in d_groups:
-                d_groups[key] = lpm.groups(_vpc_tables(topo, d_vpc, set(dst.SubnetIds)))
+                d_groups[key] = lpm.groups(lpm.tables(topo, d_vpc, set(dst.SubnetIds)))
             for cid, tables in d_groups[key]:
                 r = lpm.by_content(cid, s_net)
                 target = r[3] if r is not None else ""
