@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from functools import cached_property
+from functools import cached_property, lru_cache
 
 from assistant.models.snapshot import (
     Instance,
@@ -82,6 +82,7 @@ _INTENT_TAGS = (
     "type",
     "kubernetes.io/role/internal-elb",
 )
+_INTENT_TAG_SET = frozenset(_INTENT_TAGS)
 
 
 def target_kind(target: str) -> str:
@@ -130,18 +131,24 @@ def tag_text(resource) -> str:
     """The tag values (and keys of role-like tags) that carry intent, as one string."""
     parts = []
     for t in getattr(resource, "Tags", []) or []:
-        if t.Key in _INTENT_TAGS:
+        key = t.Key
+        if key in _INTENT_TAG_SET:
             parts.append(t.Value)
-        if t.Key.startswith("kubernetes.io/role/"):
-            parts.append("private" if "internal" in t.Key else "public")
-        if t.Key == "vpc-helper:intent":
+        if key.startswith("kubernetes.io/role/"):
+            parts.append("private" if "internal" in key else "public")
+        elif key == "vpc-helper:intent":
             parts.append(t.Value)
     return " ".join(parts)
 
 
+@lru_cache(maxsize=8192)
+def _backend_text(text: str) -> bool:
+    return bool(set(words(text)) & _BACKEND_WORDS)
+
+
 def looks_backend(resource) -> bool:
     """Whether an instance's tags say it is an app, database or other backend."""
-    return bool(set(words(tag_text(resource))) & _BACKEND_WORDS)
+    return _backend_text(tag_text(resource))
 
 
 @dataclass

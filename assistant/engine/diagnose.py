@@ -274,7 +274,9 @@ def _diagnose(
         snapshot = focus(snapshot, vpc_ids)
     topo = Topology(snapshot)
     # Streamed into the engine, which keeps only the facts some rule can match.
-    matches = engine.run(facts if facts is not None else facts_for(topo, engine.kinds))
+    matches = engine.run(
+        facts if facts is not None else facts_for(topo, engine.kinds, sieve=engine.sieve())
+    )
     by_id = {r.id: r for r in engine.rules}
     best: dict[tuple[str, str], tuple[Severity, dict[str, Any]]] = {}
     for rule_id, variant, fact in matches:

@@ -21,6 +21,7 @@ from typing import Any
 
 from durable.engine import Host
 
+from assistant.engine.facts._base import Sieve
 from assistant.engine.rules import Rule, compile_conditions, load_rules
 from assistant.errors import UserError
 
@@ -50,9 +51,22 @@ _TYPES = {bool: "bool", int: "_NUM", float: "_NUM", str: "str"}
 _UNSURE = "True"
 
 
+def _ref_leaf(field: str, op: str, ref: str) -> str:
+    """Python source for a comparison with another field of the fact (``{"$m": ref}``):
+    False only if both fields hold strings (equality tests) or both numbers and the
+    comparison fails; anything else (a missing field, a type mix, booleans) is unsure."""
+    if op in ("==", "!="):
+        same = "(type(_x) is str and type(_y) is str or type(_x) in _NUM and type(_y) in _NUM)"
+    else:
+        same = "(type(_x) in _NUM and type(_y) in _NUM)"
+    return f"(not ((_x := f.get({field!r}), _y := f.get({ref!r})) and {same}) or _x {op} _y)"
+
+
 def _leaf(field: str, op: str, value: Any) -> str:
     """Python source: False only if the fact's field is of the value's plain type and the
     comparison fails (a missing field or a type mix is unsure, so True)."""
+    if isinstance(value, dict) and len(value) == 1 and isinstance(value.get("$m"), str):
+        return _ref_leaf(field, op, value["$m"])
     kind = _TYPES.get(type(value))
     if kind is None or (kind == "str" and op not in ("==", "!=")):
         return _UNSURE  # a field reference ({"$m": ...}), a string order, ...: unsure
@@ -77,6 +91,25 @@ def _source(expr: Any) -> str:
     if key.startswith("$"):
         return _UNSURE  # $ex, $nex, $m, ...: unsure
     return _leaf(key, "==", value)
+
+
+def _expr_fields(expr: Any) -> set[str]:
+    """Every field a durable-rules match expression names (tested, compared with, or tested for
+    existence): a superset of what its screen reads."""
+    out: set[str] = set()
+    if isinstance(expr, dict):
+        for key, value in expr.items():
+            if key in ("$and", "$or") and isinstance(value, list):
+                for e in value:
+                    out |= _expr_fields(e)
+            elif key == "$m" and isinstance(value, str):
+                out.add(value)
+            elif key.startswith("$"):
+                out |= _expr_fields(value)
+            else:
+                out.add(key)
+                out |= _expr_fields(value)
+    return out
 
 
 def _compile(sources: list[str]) -> Screen:
@@ -144,17 +177,30 @@ class RuleEngine:
         # Per fact kind, one screen over the variants that can match it (None: any kind).
         self.screened = True
         sources: dict[str | None, list[str]] = {}
+        fields: dict[str | None, set[str]] = {}
         for rule in self.rules:
             for variant in rule.variants:
                 kind = variant.conditions.get("kind")
                 kinds = kind if isinstance(kind, list) else [kind]
                 if not all(isinstance(k, str) for k in kinds):
                     kinds = [None]
+                expr = compile_conditions(variant.conditions)
                 for k in kinds:
-                    sources.setdefault(k, []).append(
-                        _source(compile_conditions(variant.conditions))
-                    )
+                    sources.setdefault(k, []).append(_source(expr))
+                    fields.setdefault(k, set()).update(_expr_fields(expr))
         self._screens: dict[str | None, Screen] = {k: _compile(v) for k, v in sources.items()}
+        self._screen_fields = {k: frozenset(v) for k, v in fields.items()}
+
+    def screen_fields(self, kind: str) -> frozenset[str]:
+        """The fields ``can_match`` may read on a fact of ``kind``: two facts of that kind that
+        agree on these fields are both kept or both dropped."""
+        return self._screen_fields.get(kind, frozenset()) | self._screen_fields.get(
+            None, frozenset()
+        )
+
+    def sieve(self) -> Sieve | None:
+        """What fact producers may skip before building facts (None when unscreened)."""
+        return Sieve(self.can_match, self.screen_fields) if self.screened else None
 
     def can_match(self, fact: dict[str, Any]) -> bool:
         """Whether some rule could match the fact (False only when certainly not)."""

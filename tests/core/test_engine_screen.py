@@ -96,7 +96,65 @@ def test_unknown_kinds_never_reach_durable_rules():
 
 
 def test_screen_is_unsure_of_field_references_and_existence():
-    assert screen({"$neq": {"az": {"$m": "nat_az"}}})({"az": "a", "nat_az": "a"})
+    # a field reference is decided only between two strings (or two numbers)
+    assert not screen({"$neq": {"az": {"$m": "nat_az"}}})({"az": "a", "nat_az": "a"})
+    assert screen({"$neq": {"az": {"$m": "nat_az"}}})({"az": "a", "nat_az": 1})
+    assert screen({"$gt": {"n": {"$m": "k"}}})({"n": "b", "k": "a"})
     assert screen({"$nex": {"az": 1}})({"az": "a"})
     assert not screen({"$and": [{"a": 1}, {"$ex": {"b": 1}}]})({"a": 2})
     assert screen({"$or": [{"a": 1}, {"$ex": {"b": 1}}]})({"a": 2})
+
+
+def _cmp_rule(i: int, **match: Any):
+    from assistant.engine.rules import Rule
+
+    return Rule(
+        id=f"t.ref{i}",
+        title="t",
+        severity="medium",
+        area="t",
+        summary="s",
+        explanation="e",
+        match=[{"kind": "subnet", **match}],
+    )
+
+
+# Comparisons between two fields of one fact, as rules write them ({ field = "..." }).
+REF_RULES = [
+    _cmp_rule(0, a={"ne": {"field": "b"}}),
+    _cmp_rule(1, a={"field": "b"}),
+    _cmp_rule(2, a={"gt": {"field": "b"}}),
+    _cmp_rule(3, a={"le": {"field": "b"}}, c=1),
+    _cmp_rule(4, a={"ne": ""}, b={"ne": {"field": "a"}}),
+]
+REF_ENGINE = RuleEngine(REF_RULES)
+REF_UNSCREENED = RuleEngine(REF_RULES)
+REF_UNSCREENED.screened = False
+REF_VALUES = ["", "a", "b", 0, 1, 2, 1.0, 2.5, True, False]
+
+
+@st.composite
+def ref_facts(draw) -> list[dict[str, Any]]:
+    out = []
+    for n in range(draw(st.integers(1, 10))):
+        fact: dict[str, Any] = {"kind": "subnet", "rid": f"r{n}"}
+        for field in ("a", "b", "c"):
+            if draw(st.integers(0, 4)):  # a fifth of fields left out
+                fact[field] = draw(st.sampled_from(REF_VALUES))
+        out.append(fact)
+    return out
+
+
+@settings(derandomize=True, max_examples=150, deadline=None)
+@given(ref_facts())
+def test_screen_of_field_comparisons_keeps_every_match(fs):
+    assert _matches(REF_ENGINE, fs) == _matches(REF_UNSCREENED, fs)
+
+
+def test_screen_drops_a_failed_field_comparison_between_strings():
+    engine = RuleEngine(REF_RULES[:1])  # a != b
+    assert not engine.can_match({"kind": "subnet", "rid": "x", "a": "z", "b": "z"})
+    assert engine.can_match({"kind": "subnet", "rid": "x", "a": "z", "b": "y"})
+    # unsure: a type mix, a missing field
+    assert engine.can_match({"kind": "subnet", "rid": "x", "a": "z", "b": 1})
+    assert engine.can_match({"kind": "subnet", "rid": "x", "a": "z"})

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator
+from operator import itemgetter
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, create_model
@@ -12,6 +13,45 @@ from assistant.topology import Topology
 Fact = dict[str, Any]
 Producer = Callable[[Topology], Iterable[Fact]]
 PRODUCERS: dict[str, Producer] = {}
+# Kinds whose producer takes ``sieve=`` and skips, before building them, facts no rule can match.
+SIEVED: set[str] = set()
+
+
+class Sieve:
+    """What the loaded rules can match, for producers that would otherwise build many facts no
+    rule matches (the engine's screen, see ``RuleEngine.can_match``).
+
+    ``could(kind, **known)`` answers for a whole group of facts that share the ``known`` field
+    values: False only when the screen of ``kind`` reads no other field and drops them, so that
+    no fact of the group can match; True (build them) whenever a rule tests any field the group
+    does not fix. Answers are cached by the values the screen reads.
+    """
+
+    def __init__(self, can_match: Callable[[Fact], bool], fields: Callable[[str], frozenset[str]]):
+        self.can_match = can_match
+        self._fields = fields
+        self._read: dict[str, tuple[tuple[str, ...], Callable[[dict[str, Any]], Any]]] = {}
+        self._memo: dict[tuple[str, Any], bool] = {}
+
+    def could(self, kind: str, **known: Any) -> bool:
+        """Whether some fact of ``kind`` with these field values could match a rule."""
+        read = self._read.get(kind)
+        if read is None:
+            names = tuple(sorted(self._fields(kind) - {"kind"}))
+            read = self._read[kind] = (names, itemgetter(*names) if names else lambda _: ())
+        names, get = read
+        try:
+            key = (kind, get(known))
+        except KeyError:
+            return True  # a rule tests a field the group leaves open
+        try:
+            hit = self._memo.get(key)
+        except TypeError:  # an unhashable value (a list): ask without caching
+            return self.can_match({"kind": kind, **{f: known[f] for f in names}})
+        if hit is None:
+            hit = self._memo[key] = self.can_match({"kind": kind, **{f: known[f] for f in names}})
+        return hit
+
 
 TARGET_FLAGS = {
     "igw": "--gateway-id",
@@ -53,20 +93,27 @@ DB_PORTS = {
 }
 
 
-def producer(kind: str) -> Callable[[Producer], Producer]:
-    """Register a fact producer for ``kind``."""
+def producer(kind: str, sieved: bool = False) -> Callable[[Producer], Producer]:
+    """Register a fact producer for ``kind`` (``sieved``: it takes an optional ``sieve=``)."""
 
     def deco(fn: Producer) -> Producer:
         PRODUCERS[kind] = fn
+        if sieved:
+            SIEVED.add(kind)
         return fn
 
     return deco
 
 
-def facts_for(topo: Topology, kinds: Iterable[str] | None = None) -> Iterator[Fact]:
-    """All facts of the given kinds (default: every registered kind)."""
+def facts_for(
+    topo: Topology, kinds: Iterable[str] | None = None, sieve: Sieve | None = None
+) -> Iterator[Fact]:
+    """The facts of the given kinds (default: every registered kind): all of them, or with a
+    ``sieve`` only those some loaded rule could match (a superset of what the engine keeps)."""
     for kind in kinds or PRODUCERS:
-        for fact in PRODUCERS[kind](topo):
+        fn = PRODUCERS[kind]
+        made = fn(topo, sieve=sieve) if sieve is not None and kind in SIEVED else fn(topo)  # type: ignore[call-arg]
+        for fact in made:
             fact["kind"] = kind
             yield fact
 

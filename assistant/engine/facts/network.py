@@ -10,15 +10,19 @@ from __future__ import annotations
 
 import functools
 import ipaddress
+import weakref
 from collections.abc import Iterator
-from typing import Any
 
-from assistant.engine.facts._base import LS, B, Fact, N, S, declare, producer
+from assistant.engine.facts._base import LS, B, Fact, N, S, Sieve, declare, producer
 from assistant.models.snapshot import RouteTable, TransitGatewayVpcAttachment
 from assistant.topology import PRIVATE, Topology, target_kind
 from assistant.trace.tgw import TgwIndex, build_tgw_index
 
 ANY = "0.0.0.0/0"
+
+
+# The matcher of the last topology facts were made for (a weak reference: never kept alive).
+_LAST: list[tuple[weakref.ref[Topology], _Lpm]] = []
 
 
 @functools.lru_cache(maxsize=65536)
@@ -30,70 +34,100 @@ def _first(cidr: str) -> ipaddress.IPv4Network | None:
     return net if isinstance(net, ipaddress.IPv4Network) else None
 
 
-def _lpm(rt: RouteTable, net: ipaddress.IPv4Network):
-    """The route of ``rt`` (CIDR routes only) that covers all of ``net``, most specific."""
-    best, best_len = None, -1
-    for r in rt.Routes:
-        if not r.DestinationCidrBlock:
-            continue
-        covers = _covers(r.DestinationCidrBlock, net)
-        if covers > best_len:
-            best, best_len = r, covers
-    return best
+# A VPC route as integers for longest-prefix matching: (network, netmask, prefix length,
+# target, destination CIDR).
+Entry = tuple[int, int, int, str, str]
 
 
-def _compiled(rt: RouteTable) -> list[tuple[int, int, int, Any]]:
-    """``rt``'s CIDR routes as (network, netmask, prefix length, route) integers, for
-    ``_lpm_int`` over many destinations."""
+@functools.lru_cache(maxsize=65536)
+def _cidr_ints(cidr: str) -> tuple[int, int, int] | None:
+    """(network, netmask, prefix length) of an IPv4 CIDR, None if it is not one."""
+    n = _first(cidr)
+    return None if n is None else (int(n.network_address), int(n.netmask), n.prefixlen)
+
+
+def _compiled(rt: RouteTable) -> tuple[Entry, ...]:
+    """``rt``'s CIDR routes (IPv4) as ``Entry`` tuples, in the table's order."""
     out = []
     for r in rt.Routes:
-        n = _first(r.DestinationCidrBlock) if r.DestinationCidrBlock else None
-        if n is not None:
-            out.append((int(n.network_address), int(n.netmask), n.prefixlen, r))
-    return out
+        cidr = r.DestinationCidrBlock
+        ints = _cidr_ints(cidr) if cidr else None
+        if ints is not None:
+            out.append((*ints, r.target, str(cidr)))
+    return tuple(out)
 
 
-def _lpm_int(routes: list[tuple[int, int, int, Any]], addr: int, plen: int) -> Any:
-    """``_lpm`` over ``_compiled`` routes, for the network ``addr``/``plen``."""
+def _lpm_int(routes: tuple[Entry, ...], addr: int, plen: int) -> Entry | None:
+    """The most specific of ``routes`` that covers all of the network ``addr``/``plen``."""
     best, best_len = None, -1
-    for n_addr, mask, n_len, r in routes:
-        if n_len <= plen and (addr & mask) == n_addr and n_len > best_len:
-            best, best_len = r, n_len
+    for e in routes:
+        if e[2] <= plen and (addr & e[1]) == e[0] and e[2] > best_len:
+            best, best_len = e, e[2]
     return best
 
 
 class _Lpm:
-    """``_lpm`` by route table id, each table's routes compiled once (for many destinations)."""
+    """Longest-prefix matches in VPC route tables, by table id or by content: tables with the
+    same routes (targets and destinations) share one content id, and each (content,
+    destination) is looked up once."""
 
-    def __init__(self, topo: Topology):
-        self.topo = topo
+    def __init__(self, route_tables: dict[str, RouteTable]):
+        self.route_tables = route_tables
         self.content_of: dict[str, int] = {}  # table id -> the id of its routes' content
-        self.contents: dict[tuple, int] = {}
-        self.compiled: dict[int, list[tuple[int, int, int, Any]]] = {}
-        self.memo: dict[tuple[int, int, int], Any] = {}
+        self.contents: dict[tuple[Entry, ...], int] = {}
+        self.compiled: list[tuple[Entry, ...]] = []
+        self.memo: dict[tuple[int, int, int], Entry | None] = {}
+        self._tables: dict[str, dict[str, list[str]]] = {}
 
-    def __call__(self, t: str, net: ipaddress.IPv4Network) -> Any:
-        """The best route of table ``t`` for ``net``; tables with the same routes (targets
-        and destinations) give the same answer, so it is computed once for them."""
+    def tables(
+        self, topo: Topology, vpc_id: str, skip: set[str] | None = None
+    ) -> dict[str, list[str]]:
+        """``_vpc_tables`` of ``topo`` (the topology this matcher was made for), computed
+        once per VPC."""
+        out = self._tables.get(vpc_id)
+        if out is None:
+            out = self._tables[vpc_id] = _vpc_tables(topo, vpc_id, set())
+        if not skip:
+            return out
+        return {t: kept for t, subs in out.items() if (kept := [x for x in subs if x not in skip])}
+
+    def cid(self, t: str) -> int:
+        """The id of table ``t``'s routes' content."""
         cid = self.content_of.get(t)
         if cid is None:
-            routes = _compiled(self.topo.route_tables[t])
-            key = tuple((a, m, n, r.target, r.DestinationCidrBlock) for a, m, n, r in routes)
-            cid = self.content_of[t] = self.contents.setdefault(key, len(self.contents))
-            self.compiled.setdefault(cid, routes)
+            routes = _compiled(self.route_tables[t])
+            cid = self.contents.get(routes)
+            if cid is None:
+                cid = self.contents[routes] = len(self.compiled)
+                self.compiled.append(routes)
+            self.content_of[t] = cid
+        return cid
+
+    def by_content(self, cid: int, net: ipaddress.IPv4Network) -> Entry | None:
+        """The best route for ``net`` of the tables whose content is ``cid``."""
         addr, plen = int(net.network_address), net.prefixlen
         k = (cid, addr, plen)
-        if k not in self.memo:
-            self.memo[k] = _lpm_int(self.compiled[cid], addr, plen)
-        return self.memo[k]
+        hit = self.memo.get(k, ())
+        if hit == ():
+            hit = self.memo[k] = _lpm_int(self.compiled[cid], addr, plen)
+        return hit
 
+    @classmethod
+    def of(cls, topo: Topology) -> _Lpm:
+        """The matcher of ``topo``, shared by the producers of one scan."""
+        last = _LAST[0] if _LAST else None
+        if last is not None and last[0]() is topo:
+            return last[1]
+        lpm = cls(topo.route_tables)
+        _LAST[:] = [(weakref.ref(topo, lambda _: _LAST.clear()), lpm)]
+        return lpm
 
-@functools.lru_cache(maxsize=65536)
-def _covers(dest: str, net: ipaddress.IPv4Network) -> int:
-    """The prefix length of ``dest`` if it covers all of ``net``, else -1 (few distinct pairs
-    over a whole region: cached)."""
-    n = _first(dest)
-    return n.prefixlen if n is not None and net.subnet_of(n) else -1
+    def groups(self, tables: dict[str, list[str]]) -> list[tuple[int, list[tuple[str, list[str]]]]]:
+        """``tables`` (id -> subnets) grouped by content, each group sorted by table id."""
+        out: dict[int, list[tuple[str, list[str]]]] = {}
+        for t, subnets in sorted(tables.items()):
+            out.setdefault(self.cid(t), []).append((t, subnets))
+        return list(out.items())
 
 
 def _tgw_lpm(ix: TgwIndex, rtb: str, net: ipaddress.IPv4Network) -> tuple[str, str]:
@@ -124,58 +158,69 @@ def _attachments(ix: TgwIndex) -> list[TransitGatewayVpcAttachment]:
     return sorted(ix.vpc_att.values(), key=lambda a: a.TransitGatewayAttachmentId)
 
 
-@producer("tgw_route")
-def tgw_route_facts(topo: Topology) -> Iterator[Fact]:
+@producer("tgw_route", sieved=True)
+def tgw_route_facts(topo: Topology, sieve: Sieve | None = None) -> Iterator[Fact]:
     """For each VPC attachment and each destination its VPC sends to the transit gateway
-    (another VPC of the snapshot, or the internet), what the associated TGW table does."""
+    (another VPC of the snapshot, or the internet), what the associated TGW table does.
+
+    The TGW table's answer comes first (one lookup per table and destination); the VPC's route
+    tables are searched, once per group of tables with the same routes, only when the answer is
+    known and (with a ``sieve``) some rule could match it."""
     ix = build_tgw_index(topo.snapshot)
-    lpm = _Lpm(topo)
-    for att in _attachments(ix):
+    lpm = _Lpm.of(topo)
+    atts = _attachments(ix)
+    first_att: dict[tuple[str | None, str | None], str] = {}
+    for a in atts:
+        first_att.setdefault((a.VpcId, a.TransitGatewayId), a.TransitGatewayAttachmentId)
+    others: list[tuple[str, str, ipaddress.IPv4Network]] = []
+    for other in sorted(topo.vpcs.values(), key=lambda v: v.VpcId):
+        net = _first(other.CidrBlock)
+        if net is not None:
+            others.append((other.VpcId, other.CidrBlock, net))
+    tgw_memo: dict[tuple[str, str], tuple[str, str]] = {}
+    for att in atts:
         aid, tgw, vpc = att.TransitGatewayAttachmentId, att.TransitGatewayId or "", att.VpcId or ""
         rtb = ix.assoc.get(aid)
         if rtb is None:
             continue
-        tables = _vpc_tables(topo, vpc, set())
-        dests: list[tuple[str, str, ipaddress.IPv4Network]] = [("", ANY, _first(ANY))]  # type: ignore[list-item]
-        for other in sorted(topo.vpcs.values(), key=lambda v: v.VpcId):
-            net = _first(other.CidrBlock)
-            if other.VpcId != vpc and net is not None:
-                dests.append((other.VpcId, other.CidrBlock, net))
+        groups = lpm.groups(lpm.tables(topo, vpc))
+        dests = [("", ANY, _first(ANY))] + [d for d in others if d[0] != vpc]
         for dst_vpc, cidr, net in dests:
-            using = sorted(
-                t
-                for t in tables
-                if (r := lpm(t, net)) is not None
-                and r.target == tgw
-                and (dst_vpc or r.DestinationCidrBlock == ANY)
-            )
-            if not using:
-                continue
-            status, matched = _tgw_lpm(ix, rtb, net)
+            assert net is not None
+            k = (rtb, cidr)
+            if k not in tgw_memo:
+                tgw_memo[k] = _tgw_lpm(ix, rtb, net)
+            status, matched = tgw_memo[k]
             if status == "unknown":
                 continue
+            known = {
+                "attachment_id": aid,
+                "tgw_id": tgw,
+                "tgw_route_table_id": rtb,
+                "vpc_id": vpc,
+                "dst_vpc": dst_vpc,
+                "dst_cidr": cidr,
+                "internet": not dst_vpc,
+                "status": status,
+                "matched": matched,
+                "dst_attachment": first_att.get((dst_vpc, tgw), ""),
+            }
+            if sieve is not None and not sieve.could("tgw_route", **known):
+                continue
+            using = []
+            for cid, tables in groups:
+                r = lpm.by_content(cid, net)
+                if r is not None and r[3] == tgw and (dst_vpc or r[4] == ANY):
+                    using += [t for t, _ in tables]
+            if not using:
+                continue
+            using.sort()
             for t in using if not dst_vpc else using[:1]:
                 yield {
                     "rid": f"{aid}:{dst_vpc or 'internet'}:{t if not dst_vpc else ''}",
-                    "attachment_id": aid,
-                    "tgw_id": tgw,
-                    "tgw_route_table_id": rtb,
-                    "vpc_id": vpc,
-                    "dst_vpc": dst_vpc,
-                    "dst_cidr": cidr,
-                    "internet": not dst_vpc,
-                    "status": status,
-                    "matched": matched,
+                    **known,
                     "route_table_id": t,
                     "route_tables": using,
-                    "dst_attachment": next(
-                        (
-                            a.TransitGatewayAttachmentId
-                            for a in _attachments(ix)
-                            if a.VpcId == dst_vpc and a.TransitGatewayId == tgw
-                        ),
-                        "",
-                    ),
                 }
 
 
@@ -237,55 +282,69 @@ def tgw_attachment_facts(topo: Topology) -> Iterator[Fact]:
                 }
 
 
-@producer("tgw_return")
-def tgw_return_facts(topo: Topology) -> Iterator[Fact]:
+@producer("tgw_return", sieved=True)
+def tgw_return_facts(topo: Topology, sieve: Sieve | None = None) -> Iterator[Fact]:
     """For each VPC that sends another VPC's range to a transit gateway, the route tables of
-    that other VPC (except its attachment subnets') and where they send the replies."""
+    that other VPC (except its attachment subnets') and where they send the replies.
+
+    One fact per (source VPC, table), so as many as VPC pairs times tables: the lookups are
+    made once per group of tables with the same routes, and with a ``sieve`` a group's facts
+    are built only if some rule could match them."""
     ix = build_tgw_index(topo.snapshot)
     atts = _attachments(ix)
-    # The tables of each attachment's VPC outside its own subnets, computed once (not per source).
-    d_tables: dict[str, list[tuple[str, list[str]]]] = {}
-    lpm = _Lpm(topo)
+    lpm = _Lpm.of(topo)
     kinds: dict[str, str] = {}
+    nets: dict[str, ipaddress.IPv4Network | None] = {
+        a.VpcId or "": _first(topo.vpcs[a.VpcId].CidrBlock) if a.VpcId in topo.vpcs else None
+        for a in atts
+    }
+    # Per VPC, the contents of its tables (to ask "does it send there?" once per content).
+    s_contents: dict[str, list[int]] = {}
+    # Per attachment, its VPC's tables outside its own subnets, grouped by content.
+    d_groups: dict[str, list[tuple[int, list[tuple[str, list[str]]]]]] = {}
     for src in atts:
         tgw, s_vpc = src.TransitGatewayId or "", src.VpcId or ""
-        s_net = _first(topo.vpcs[s_vpc].CidrBlock) if s_vpc in topo.vpcs else None
+        s_net = nets.get(s_vpc)
         if s_net is None:
             continue
         s_cidr = str(s_net)
-        s_tables = _vpc_tables(topo, s_vpc, set())
+        if s_vpc not in s_contents:
+            s_contents[s_vpc] = list(dict.fromkeys(lpm.cid(t) for t in lpm.tables(topo, s_vpc)))
+        contents = s_contents[s_vpc]
         for dst in atts:
             d_vpc = dst.VpcId or ""
             if dst is src or dst.TransitGatewayId != tgw or d_vpc not in topo.vpcs:
                 continue
-            d_net = _first(topo.vpcs[d_vpc].CidrBlock)
+            d_net = nets.get(d_vpc)
             if d_net is None:
                 continue
-            sends = any((r := lpm(t, d_net)) is not None and r.target == tgw for t in s_tables)
-            if not sends:
+            if not any(
+                (r := lpm.by_content(c, d_net)) is not None and r[3] == tgw for c in contents
+            ):
                 continue
             key = dst.TransitGatewayAttachmentId
-            if key not in d_tables:
-                d_tables[key] = sorted(_vpc_tables(topo, d_vpc, set(dst.SubnetIds)).items())
-            for t, subnets in d_tables[key]:
-                r = lpm(t, s_net)
-                target = r.target if r is not None else ""
+            if key not in d_groups:
+                d_groups[key] = lpm.groups(lpm.tables(topo, d_vpc, set(dst.SubnetIds)))
+            for cid, tables in d_groups[key]:
+                r = lpm.by_content(cid, s_net)
+                target = r[3] if r is not None else ""
                 if target not in kinds:
                     kinds[target] = target_kind(target) if target else "none"
                 kind = kinds[target]
-                yield {
-                    "rid": f"{t}:{s_vpc}",
-                    "route_table_id": t,
+                known = {
                     "vpc_id": d_vpc,
                     "src_vpc": s_vpc,
                     "src_cidr": s_cidr,
                     "tgw_id": tgw,
-                    "subnets": subnets,
                     "reply_target": target,
                     "reply_kind": kind,
                     "no_return": kind in ("none", "igw", "nat"),
-                    "replace": r is not None and r.DestinationCidrBlock == s_cidr,
+                    "replace": r is not None and r[4] == s_cidr,
                 }
+                if sieve is not None and not sieve.could("tgw_return", **known):
+                    continue
+                for t, subnets in tables:
+                    yield {"rid": f"{t}:{s_vpc}", "route_table_id": t, "subnets": subnets, **known}
 
 
 @producer("pcx_route")

@@ -15,6 +15,7 @@ from assistant.engine.facts._common import (
     _WebOpen,
     public_subnet_in,
 )
+from assistant.models.snapshot import NetworkAcl
 from assistant.policy import (
     EPHEMERAL,
 )
@@ -38,6 +39,15 @@ def subnet_facts(topo: Topology) -> Iterator[Fact]:
     acl_memo: dict = {}
     web = _WebOpen(topo)
     lb_ports = _lb_web_ports(topo)
+    free: dict[tuple[str, int], int] = {}
+
+    def second_free(acl: NetworkAcl, first: int) -> int:
+        """``_second_free`` once per ACL and first number (subnets share their ACL)."""
+        k = (acl.NetworkAclId, first)
+        if k not in free:
+            free[k] = _second_free(acl, True, first)
+        return free[k]
+
     for sid, v in topo.views.items():
         s = v.subnet
         insts = [i for i in topo.instances_by_subnet.get(sid, []) if i.State.Name == "running"]
@@ -159,7 +169,7 @@ def subnet_facts(topo: Topology) -> Iterator[Fact]:
                 "web_egress_blocked": bool(out_txt),
                 "web_egress_blocked_by": out_txt,
                 "web_egress_rule_number": out_no,
-                "web_egress_rule_number_2": _second_free(acl, True, out_no) if acl else 101,
+                "web_egress_rule_number_2": second_free(acl, out_no) if acl else 101,
                 "web_in_blocked": bool(web_in_txt),
                 "web_in_blocked_by": web_in_txt,
                 "web_in_rule_number": web_in_no,
