@@ -69,6 +69,19 @@ class Compactor:
             if isinstance(m, BaseModel):
                 self._inside(m, _PLANS.get(type(m)) or _plan(type(m)))
 
+    def field_sets(self, items: list[Any]) -> None:
+        """Make the resources of ``items`` with the same given fields share one set of their
+        names (only once nothing sets their fields any more: setting one adds to the set)."""
+        sets = self._sets
+        for m in items:
+            given = m.__pydantic_fields_set__
+            names = frozenset(given)
+            kept = sets.get(names)
+            if kept is None:
+                sets[names] = given
+            elif kept is not given:
+                object.__setattr__(m, "__pydantic_fields_set__", kept)
+
     def _model(self, m: BaseModel) -> BaseModel:
         """Nested record ``m`` compacted, or the shared record equal to it."""
         cls = type(m)

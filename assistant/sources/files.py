@@ -497,6 +497,7 @@ def _response(f: _File, doc: Any) -> None:
 
 
 _ATTRS = ("LoadBalancerAttributes", "TargetGroupAttributes")
+_SHARE_FROM = 1000  # resources in a collection
 
 
 class _Skipped(SnapshotError):
@@ -816,6 +817,11 @@ def _assemble(
         snap.provided.append("VpcAttributes")  # describe-vpc-attribute for every VPC
     apply_lb_attributes(snap)
     settle_location(snap, account_id, region)
+    shared = Compactor()  # the loader's changes are done: large collections share field sets
+    for coll in COLLECTIONS:
+        items = getattr(snap, coll)
+        if isinstance(items, list) and len(items) >= _SHARE_FROM:
+            shared.field_sets(items)
     if own:
         base = own[0]
         for o in own[1:]:
