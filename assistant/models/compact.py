@@ -24,6 +24,7 @@ _SCALARS = (str, int, float, bool, type(None))
 # is a plain value (the record can be shared when equal).
 _Plan = tuple[tuple[tuple[str, bool], ...], bool]
 _PLANS: dict[type, _Plan] = {}
+_SAMPLE = 64  # records of a class looked at before choosing which text fields to share
 
 
 def _kind(annotation: Any) -> str:
@@ -61,6 +62,11 @@ class Compactor:
     def __init__(self) -> None:
         self._leaves: dict[tuple[Any, ...], BaseModel] = {}
         self._sets: dict[frozenset[str], set[str]] = {}
+        self._strings: dict[str, str] = {}
+        # Per model class: the text fields found repeating in its first records (a zone, a
+        # VPC id, an interface type), then shared; a record's own ids are left alone.
+        self._texts: dict[type, tuple[str, ...]] = {}
+        self._samples: dict[type, list[dict[str, Any]]] = {}
 
     def resources(self, items: list[Any]) -> None:
         """Compact the records inside each resource of ``items`` (the resources themselves
@@ -103,8 +109,33 @@ class Compactor:
             object.__setattr__(m, "__pydantic_fields_set__", kept)
         return m
 
+    def _sample(self, cls: type, d: dict[str, Any]) -> tuple[str, ...] | None:
+        """Until enough records of ``cls`` were seen: None; then the repeating text fields."""
+        seen = self._samples.setdefault(cls, [])
+        seen.append(d)
+        if len(seen) < _SAMPLE:
+            return None
+        texts = tuple(
+            name
+            for name, value in d.items()
+            if type(value) is str
+            and len({x[name] for x in seen if type(x.get(name)) is str}) <= _SAMPLE // 2
+        )
+        self._texts[cls] = texts
+        del self._samples[cls]
+        return texts
+
     def _inside(self, m: BaseModel, plan: _Plan) -> None:
         d = m.__dict__
+        texts = self._texts.get(type(m))
+        if texts is None:
+            texts = self._sample(type(m), d)
+        if texts:
+            strings = self._strings
+            for name in texts:
+                value = d[name]
+                if type(value) is str:
+                    d[name] = strings.setdefault(value, value)
         for name, many in plan[0]:
             value = d[name]
             if not value:
