@@ -33,6 +33,12 @@ def _counts(d: Diagnosis) -> dict[str, int]:
     return out
 
 
+def render_json_bytes(d: Diagnosis) -> bytes:
+    """The document as indented UTF-8 JSON (orjson), with a final newline: what is written,
+    with no second copy as text."""
+    return orjson.dumps(diagnosis_dict(d), option=orjson.OPT_INDENT_2 | orjson.OPT_APPEND_NEWLINE)
+
+
 def render_json(d: Diagnosis) -> str:
     """The document as indented JSON (orjson), with a final newline."""
-    return orjson.dumps(diagnosis_dict(d), option=orjson.OPT_INDENT_2).decode() + "\n"
+    return render_json_bytes(d).decode()
