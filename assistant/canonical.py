@@ -150,6 +150,16 @@ def _order_model(item: BaseModel) -> None:
             _order_model(value)
 
 
+def order_lists(item: BaseModel) -> None:
+    """Sort ``item``'s own nested lists, not theirs (the caller has put those in order first:
+    the loader does so as it reads large files, see ``models.compact``)."""
+    d = item.__dict__
+    for name in _nested(type(item)):
+        value = d.get(name)
+        if type(value) is list and len(value) > 1 and name not in _KEEP_ORDER:
+            _sort_in_place(value, name)
+
+
 def _ordered(items: list[Any], name: str) -> list[Any]:
     """``items`` (the same list) with their nested lists and themselves in canonical order."""
     for x in items:
@@ -171,10 +181,15 @@ def canonical(snapshot: Snapshot) -> Snapshot:
 
 
 def _canonical(snapshot: Snapshot) -> Snapshot:
+    inner_done = snapshot.nested_in_order
     for coll in COLLECTIONS:
         value = getattr(snapshot, coll)
         if isinstance(value, list):
-            _ordered(value, coll)
+            if coll in inner_done:  # each resource's own lists were ordered as it was read
+                if len(value) > 1:
+                    _sort_in_place(value, coll)
+            else:
+                _ordered(value, coll)
         elif isinstance(value, dict):
             ordered = {
                 k: (
@@ -188,4 +203,5 @@ def _canonical(snapshot: Snapshot) -> Snapshot:
             }
             setattr(snapshot, coll, ordered)
     snapshot.provided = sorted(set(snapshot.provided))
+    snapshot.nested_in_order = set()
     return snapshot

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import types
 import typing
+from collections.abc import Callable
 from typing import Any
 
 from pydantic import BaseModel
@@ -59,7 +60,10 @@ def _plan(cls: type[BaseModel]) -> _Plan:
 class Compactor:
     """Shares equal plain records and equal field-name sets among the models it is given."""
 
-    def __init__(self) -> None:
+    def __init__(self, order: Callable[[BaseModel], None] | None = None) -> None:
+        # ``order``: called on each resource and nested record once its records are done (the
+        # loader passes ``canonical.order_lists``, so the same walk puts lists in order).
+        self._order = order
         self._leaves: dict[tuple[Any, ...], BaseModel] = {}
         self._sets: dict[frozenset[str], set[str]] = {}
         self._strings: dict[str, str] = {}
@@ -146,3 +150,5 @@ class Compactor:
                     value[i] = model(x)
             else:
                 d[name] = self._model(value)
+        if self._order is not None:
+            self._order(m)

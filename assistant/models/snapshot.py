@@ -6,7 +6,7 @@ boto3 loads without translation. Fields the tool does not use are ignored.
 
 from __future__ import annotations
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr
 
 SNAPSHOT_FORMAT = "vpc-helper-snapshot"
 SNAPSHOT_VERSION = 1
@@ -722,6 +722,17 @@ class Snapshot(AwsModel):
     regions: list[str] = Field(default_factory=list)
     # What the loader made of each input file (not saved with the snapshot).
     files: list[SourceFile] = Field(default_factory=list, exclude=True)
+    # Collections whose resources' own lists the loader already put in canonical order (see
+    # ``assistant.canonical``); any copy that may mix in other resources starts empty.
+    _nested_in_order: set[str] = PrivateAttr(default_factory=set)
+
+    @property
+    def nested_in_order(self) -> set[str]:
+        return self._nested_in_order
+
+    @nested_in_order.setter
+    def nested_in_order(self, value: set[str]) -> None:
+        self._nested_in_order = value
 
     Vpcs: list[Vpc] = Field(default_factory=list)
     Subnets: list[Subnet] = Field(default_factory=list)

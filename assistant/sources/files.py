@@ -22,6 +22,7 @@ from typing import Any
 import orjson
 from pydantic import TypeAdapter, ValidationError
 
+from assistant.canonical import order_lists
 from assistant.errors import UserError
 from assistant.gcpause import gc_paused
 from assistant.models.compact import Compactor
@@ -601,7 +602,7 @@ def _parse_items(text: bytes) -> list[Any]:
 
 
 def _read_streamed(path: Path, shown: str, region: str | None, account: str | None) -> _File:
-    f = _File(path, shown, region, account, owned=True, compactor=Compactor())
+    f = _File(path, shown, region, account, owned=True, compactor=Compactor(order=order_lists))
     for key, items in _items(path):
         _response(f, {key: items})
     return f
@@ -756,6 +757,7 @@ def _assemble(
     dns: dict[str, dict[str, bool]] = {}
     per_item: list[tuple[_Part, _File]] = []
     own: list[Snapshot] = []
+    unordered: set[str] = set()  # collections with resources whose own lists are not in order
     for f in files:
         own += f.own
         for vpc, attrs in f.dns.items():
@@ -767,6 +769,8 @@ def _assemble(
             if part.row.per is not None and part.row.collection != "Listeners":
                 per_item.append((part, f))
                 continue
+            if f.compactor is None:
+                unordered.add(coll)
             bucket = merged.setdefault(coll, {})
             id_key = part.row.id_key or ""
             for n, res in enumerate(part.items):
@@ -815,6 +819,7 @@ def _assemble(
             vpc.EnableDnsHostnames = attrs["EnableDnsHostnames"]
     if snap.Vpcs and all(v.EnableDnsSupport is not None for v in snap.Vpcs):
         snap.provided.append("VpcAttributes")  # describe-vpc-attribute for every VPC
+    snap.nested_in_order = set(fields) - unordered
     apply_lb_attributes(snap)
     settle_location(snap, account_id, region)
     shared = Compactor()  # the loader's changes are done: large collections share field sets
@@ -920,6 +925,7 @@ def merge(a: Snapshot, b: Snapshot) -> Snapshot:
     out.collected_at = b.collected_at or a.collected_at
     out.source = b.source or a.source
     out.redacted = a.redacted or b.redacted
+    out.nested_in_order = set()  # a's resources may now sit beside b's
     return out
 
 

@@ -45,7 +45,9 @@ def _load(path, monkeypatch, large: int, block: int):
         snap = load_snapshot(path)
     except files.SnapshotError as e:
         return ("error", str(e))
-    return (dump_snapshot(snap), [f.model_dump() for f in snap.files])
+    # Pieces put each resource's own lists in order as they are read: compared in the order
+    # every command sees (canonical), which then sorts only what is left.
+    return (dump_snapshot(canonical(snap)), [f.model_dump() for f in snap.files])
 
 
 def _whole(path, monkeypatch):
@@ -97,6 +99,39 @@ def test_a_file_not_as_expected_gives_what_reading_it_whole_gives(
     whole = _whole(folder, monkeypatch)
     assert _load(folder, monkeypatch, 0, 2048) == whole
     assert _load(folder, monkeypatch, 0, 1 << 20) == whole
+
+
+def _reversed_lists(value):
+    if isinstance(value, dict):
+        return {k: _reversed_lists(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_reversed_lists(v) for v in reversed(value)]
+    return value
+
+
+def test_lists_in_any_order_and_mixed_sources_give_the_same_canonical_snapshot(
+    region, tmp_path, monkeypatch
+):
+    """Every list reversed, and a second (small, read whole) instances file beside the large
+    one: the collection mixes resources ordered while read with others."""
+    folder = tmp_path / "in"
+    (folder / "more").mkdir(parents=True)
+    for p in region.iterdir():
+        doc = _reversed_lists(json.loads(p.read_text()))
+        (folder / p.name).write_text(json.dumps(doc, indent=4))
+    extra = json.loads((region / "demo-instances.json").read_text())
+    (folder / "more" / "instances.json").write_text(json.dumps(_reversed_lists(extra), indent=4))
+    (folder / "demo-instances.json").unlink()
+    small = (folder / "more" / "instances.json").stat().st_size + 1
+    assert (folder / "instances.json").stat().st_size > small
+    monkeypatch.setattr(files, "_LARGE", small)
+    snap = load_snapshot(folder)
+    assert "Instances" not in snap.nested_in_order  # one of its files was read whole
+    monkeypatch.setattr(files, "_LARGE", 0)
+    assert "Instances" in load_snapshot(region).nested_in_order  # read in pieces only
+    assert _load(folder, monkeypatch, small, 4096) == _whole(folder, monkeypatch)
+    ours = _load(folder, monkeypatch, 0, 4096)[0].replace(str(folder).encode(), b"<in>")
+    assert ours == _load(region, monkeypatch, 0, 4096)[0].replace(str(region).encode(), b"<in>")
 
 
 def test_shared_records_are_shared_and_never_changed(region, monkeypatch):
