@@ -18,7 +18,8 @@ from assistant.engine import RuleEngine, diagnose, load_rules
 from assistant.engine.facts import PRODUCERS, facts_for
 from assistant.engine.facts._base import SIEVED, Sieve
 from assistant.engine.rules import Rule
-from assistant.sources.builder import Builder, hub_and_spoke
+from assistant.sources.builder import Builder, classic, hub_and_spoke
+from assistant.sources.demo import demo_snapshot
 from assistant.topology import Topology
 from tests.trace.network_scenarios import NETWORK_CASES
 
@@ -45,6 +46,10 @@ USER_RULES = [
     _rule("user.return-other-vpc", "tgw_return", src_vpc={"ne": {"field": "vpc_id"}}),
     _rule("user.tgw-route-active", "tgw_route", status="ok"),
     _rule("user.tgw-route-internet", "tgw_route", internet=True, route_table_id={"exists": True}),
+    # Subnets and routes: fields their producers compute only after the sieve has answered.
+    _rule("user.backend-subnet", "subnet", backend_count={"gt": 0}),
+    _rule("user.private-subnet", "subnet", role="private", label={"exists": True}),
+    _rule("user.route-to-nat", "route", target_kind="nat", subnet_count={"ge": 1}),
 ]
 
 
@@ -58,7 +63,12 @@ def _scenarios() -> list:
         hub_and_spoke(b, spokes=3, azs="abc")
         return b.snapshot()
 
-    return [*out, three_spokes]
+    def classic_data_tier():
+        b = Builder(seed="sieve-classic")
+        classic(b, data_tier=True)
+        return b.snapshot()
+
+    return [*out, three_spokes, classic_data_tier, demo_snapshot]
 
 
 SCENARIOS = _scenarios()

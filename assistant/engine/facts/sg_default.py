@@ -25,7 +25,14 @@ def _perms_json(perms: list[IpPermission]) -> str:
 
 @producer("sg_default")
 def default_sg_facts(topo: Topology) -> Iterator[Fact]:
-    defaults = {g.GroupId for g in topo.snapshot.SecurityGroups if g.GroupName == "default"}
+    # Only default groups that have rules can become facts: the interfaces are read for those.
+    defaults = {
+        g.GroupId
+        for g in topo.snapshot.SecurityGroups
+        if g.GroupName == "default" and (g.IpPermissions or g.IpPermissionsEgress)
+    }
+    if not defaults:
+        return
     eni_users: dict[str, list[str]] = {}
     nat_enis = {
         a.NetworkInterfaceId for n in topo.snapshot.NatGateways for a in n.NatGatewayAddresses
