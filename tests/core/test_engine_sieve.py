@@ -185,3 +185,10 @@ def test_unscreened_engine_has_no_sieve():
     engine = RuleEngine()
     engine.screened = False
     assert engine.sieve() is None
+
+
+def test_sieve_cache_tells_true_from_one():
+    sieve = Sieve(lambda f: type(f.get("a")) is bool, lambda kind: frozenset({"a"}))
+    assert not sieve.could("k", a=1)
+    assert sieve.could("k", a=True)
+    assert not sieve.could("k", a=1.0)

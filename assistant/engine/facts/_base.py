@@ -39,17 +39,19 @@ class Sieve:
         names = self._read.get(kind)
         if names is None:
             names = self._read[kind] = tuple(sorted(self._fields(kind) - {"kind"}))
-        probe = {"kind": kind}
+        values: list[Any] = []
         for f in names:
-            if f in known:
-                probe[f] = known[f]
-        key = (kind, tuple(probe.get(f, _MISSING) for f in names))
+            v = known.get(f, _MISSING)
+            values += (v, type(v))  # True == 1 == 1.0, but the screen tells them apart
         try:
+            key = (kind, tuple(values))
             hit = self._memo.get(key)
         except TypeError:  # an unhashable value (a list): ask without caching
-            return self.can_match(probe)
+            key, hit = None, None
         if hit is None:
-            hit = self._memo[key] = self.can_match(probe)
+            hit = self.can_match({"kind": kind, **{f: known[f] for f in names if f in known}})
+            if key is not None:
+                self._memo[key] = hit
         return hit
 
 
