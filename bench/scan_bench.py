@@ -18,7 +18,8 @@ output it does not know yet) are listed and left out of both.
 ``--profile`` runs the scan once more per size in-process and prints where the CPU time goes
 (CPU, not wall: the machine is shared): imports, load, canonical order, topology + facts,
 engine, findings, render, gc (time inside the cyclic collector, from ``gc.callbacks``), and
-the rest. ``--traces N`` times N traces per size after
+the rest; then the facts stage by kind (CPU time inside each producer and how many facts it
+made). ``--traces N`` times N traces per size after
 the snapshot is loaded (instance to internet, internet to load balancer, instance to instance,
 internet to instance, in turn).
 """
@@ -84,6 +85,22 @@ try:
 except ImportError:
     pass
 render.render_json = jo.render_json
+by_kind = {}
+try:
+    import assistant.engine.facts._base as fb
+    def timed_producer(kind, fn):
+        def wrapper(topo, **kw):
+            t = time.process_time()
+            out = list(fn(topo, **kw))
+            k = by_kind.setdefault(kind, [0.0, 0])
+            k[0] += time.process_time() - t
+            k[1] += len(out)
+            return out
+        return wrapper
+    for _kind, _fn in list(fb.PRODUCERS.items()):
+        fb.PRODUCERS[_kind] = timed_producer(_kind, _fn)
+except ImportError:
+    pass
 gc_time = [0.0, 0]
 def on_gc(phase, info, _t=[0.0]):
     if phase == "start":
@@ -96,7 +113,7 @@ with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.St
     rc = assistant.cli.main(["scan", "--snapshot", *sys.argv[1:], "--format", "json"])
 total = time.process_time() - t_start
 print(json.dumps({"imports": t_imports, **stages, "gc": gc_time[0], "gc_runs": gc_time[1],
-                  "total": total, "rc": rc}))
+                  "total": total, "rc": rc, "by_kind": by_kind}))
 """
 
 
@@ -248,6 +265,7 @@ def main() -> None:
         )
         if a.profile:
             p = profile(paths)
+            by_kind = p.pop("by_kind", {})
             shown = {k: v for k, v in p.items() if k not in ("total", "rc", "gc_runs")}
             rest = p["total"] - sum(v for k, v in shown.items() if k != "gc")
             parts = ", ".join(f"{k} {v:.2f}" for k, v in shown.items())
@@ -256,6 +274,14 @@ def main() -> None:
                 f"stages), rest {rest:.2f}; total {p['total']:.2f}",
                 flush=True,
             )
+            if by_kind:
+                top = sorted(by_kind.items(), key=lambda kv: -kv[1][0])
+                kinds = ", ".join(f"{k} {t:.2f} ({n:,})" for k, (t, n) in top if t >= 0.005)
+                made = sum(n for _, n in by_kind.values())
+                print(
+                    f"         facts by kind (CPU s, facts made; {made:,} in all): {kinds}",
+                    flush=True,
+                )
         if a.traces:
             r = subprocess.run(
                 [sys.executable, "-c", TRACE, str(a.traces), *paths],

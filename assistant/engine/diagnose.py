@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-import re
 import threading
+from functools import lru_cache
 from typing import Any
 
 from assistant.engine.facts import facts_for, unknown_references
@@ -46,24 +46,39 @@ def reset_default_engine() -> None:
         _default = None
 
 
+@lru_cache(maxsize=4096)
+def _template(text: str) -> tuple[tuple[str, str | None, str | None], ...]:
+    """A template as (literal text, field or None, spec) parts, parsed once per text."""
+    parts: list[tuple[str, str | None, str | None]] = []
+    pos = 0
+    for m in FIELD.finditer(text):
+        parts.append((text[pos : m.start()], m.group(1), m.group(2)))
+        pos = m.end()
+    parts.append((text[pos:], None, None))
+    return tuple(parts)
+
+
 def _fill(text: str, fact: dict[str, Any], item: Any = None) -> str:
     """Fill ``{field}`` (lists joined with commas) and ``{field:sp}`` (joined with spaces, for
     CLI arguments) from the fact. Other braces (Terraform, JSON) are left as written; a field
     the fact lacks shows as ``<field>``."""
-
-    def sub(m: re.Match) -> str:
-        key, spec = m.group(1), m.group(2)
+    out: list[str] = []
+    for literal, key, spec in _template(text):
+        out.append(literal)
+        if key is None:
+            continue
         if key == "item" and item is not None:
             value = item
         elif key in fact:
             value = fact[key]
         else:
-            return f"<{key}>"
+            out.append(f"<{key}>")
+            continue
         if isinstance(value, list):
-            return (" " if spec == "sp" else ", ").join(map(str, value)) or "none"
-        return str(value)
-
-    return FIELD.sub(sub, text)
+            out.append((" " if spec == "sp" else ", ").join(map(str, value)) or "none")
+        else:
+            out.append(str(value))
+    return "".join(out)
 
 
 def _paragraphs(text: str) -> str:

@@ -9,6 +9,7 @@ misses. Each user rule is checked to fire somewhere, so none of this holds vacuo
 
 from __future__ import annotations
 
+import random
 from typing import Any
 
 import pytest
@@ -17,7 +18,8 @@ from assistant.engine import RuleEngine, diagnose, load_rules
 from assistant.engine.facts import PRODUCERS, facts_for
 from assistant.engine.facts._base import SIEVED, Sieve
 from assistant.engine.rules import Rule
-from assistant.sources.builder import Builder, hub_and_spoke
+from assistant.sources.builder import Builder, classic, hub_and_spoke
+from assistant.sources.demo import demo_snapshot
 from assistant.topology import Topology
 from tests.trace.network_scenarios import NETWORK_CASES
 
@@ -44,6 +46,10 @@ USER_RULES = [
     _rule("user.return-other-vpc", "tgw_return", src_vpc={"ne": {"field": "vpc_id"}}),
     _rule("user.tgw-route-active", "tgw_route", status="ok"),
     _rule("user.tgw-route-internet", "tgw_route", internet=True, route_table_id={"exists": True}),
+    # Subnets and routes: fields their producers compute only after the sieve has answered.
+    _rule("user.backend-subnet", "subnet", backend_count={"gt": 0}),
+    _rule("user.private-subnet", "subnet", role="private", label={"exists": True}),
+    _rule("user.route-to-nat", "route", target_kind="nat", subnet_count={"ge": 1}),
 ]
 
 
@@ -57,7 +63,12 @@ def _scenarios() -> list:
         hub_and_spoke(b, spokes=3, azs="abc")
         return b.snapshot()
 
-    return [*out, three_spokes]
+    def classic_data_tier():
+        b = Builder(seed="sieve-classic")
+        classic(b, data_tier=True)
+        return b.snapshot()
+
+    return [*out, three_spokes, classic_data_tier, demo_snapshot]
 
 
 SCENARIOS = _scenarios()
@@ -92,6 +103,23 @@ def test_sieved_producers_keep_every_fact_the_engine_keeps(name):
             wanted = [f for f in every if engine.can_match(f)]
             assert all(f in kept for f in wanted), (make.__name__, kind)
             assert all(f in every for f in kept), (make.__name__, kind)
+
+
+def test_screen_never_drops_a_fact_for_lack_of_a_field():
+    """The sieve's premise: a fact the screen keeps, it keeps with any of its fields left
+    out (a missing field is unsure), so a producer may ask before computing them."""
+    rng = random.Random(11)
+    checked = 0
+    for engine in ENGINES.values():
+        for make in SCENARIOS:
+            for fact in facts_for(Topology(make()), engine.kinds):
+                if not engine.can_match(fact):
+                    continue
+                for _ in range(4):
+                    part = {k: v for k, v in fact.items() if k == "kind" or rng.random() < 0.5}
+                    assert engine.can_match(part), (fact["kind"], sorted(part))
+                    checked += 1
+    assert checked > 100
 
 
 def test_every_user_rule_fires_somewhere():
@@ -157,3 +185,10 @@ def test_unscreened_engine_has_no_sieve():
     engine = RuleEngine()
     engine.screened = False
     assert engine.sieve() is None
+
+
+def test_sieve_cache_tells_true_from_one():
+    sieve = Sieve(lambda f: type(f.get("a")) is bool, lambda kind: frozenset({"a"}))
+    assert not sieve.could("k", a=1)
+    assert sieve.could("k", a=True)
+    assert not sieve.could("k", a=1.0)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator
-from operator import itemgetter
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, create_model
@@ -21,36 +20,42 @@ class Sieve:
     """What the loaded rules can match, for producers that would otherwise build many facts no
     rule matches (the engine's screen, see ``RuleEngine.can_match``).
 
-    ``could(kind, **known)`` answers for a whole group of facts that share the ``known`` field
-    values: False only when the screen of ``kind`` reads no other field and drops them, so that
-    no fact of the group can match; True (build them) whenever a rule tests any field the group
-    does not fix. Answers are cached by the values the screen reads.
+    ``could(kind, **known)`` answers for every fact of ``kind`` that has the ``known`` field
+    values, whatever its other fields hold: the screen takes a missing field as "unsure" and
+    only ever combines its tests with and/or, so a fact it drops with some fields missing it
+    drops with any values in them. False means no such fact can match; a rule testing a field
+    the producer leaves out keeps the answer True. Answers are cached by the values the
+    screen reads.
     """
 
     def __init__(self, can_match: Callable[[Fact], bool], fields: Callable[[str], frozenset[str]]):
         self.can_match = can_match
         self._fields = fields
-        self._read: dict[str, tuple[tuple[str, ...], Callable[[dict[str, Any]], Any]]] = {}
-        self._memo: dict[tuple[str, Any], bool] = {}
+        self._read: dict[str, tuple[str, ...]] = {}
+        self._memo: dict[tuple[str, tuple[Any, ...]], bool] = {}
 
     def could(self, kind: str, **known: Any) -> bool:
         """Whether some fact of ``kind`` with these field values could match a rule."""
-        read = self._read.get(kind)
-        if read is None:
-            names = tuple(sorted(self._fields(kind) - {"kind"}))
-            read = self._read[kind] = (names, itemgetter(*names) if names else lambda _: ())
-        names, get = read
+        names = self._read.get(kind)
+        if names is None:
+            names = self._read[kind] = tuple(sorted(self._fields(kind) - {"kind"}))
+        values: list[Any] = []
+        for f in names:
+            v = known.get(f, _MISSING)
+            values += (v, type(v))  # True == 1 == 1.0, but the screen tells them apart
         try:
-            key = (kind, get(known))
-        except KeyError:
-            return True  # a rule tests a field the group leaves open
-        try:
+            key = (kind, tuple(values))
             hit = self._memo.get(key)
         except TypeError:  # an unhashable value (a list): ask without caching
-            return self.can_match({"kind": kind, **{f: known[f] for f in names}})
+            key, hit = None, None
         if hit is None:
-            hit = self._memo[key] = self.can_match({"kind": kind, **{f: known[f] for f in names}})
+            hit = self.can_match({"kind": kind, **{f: known[f] for f in names if f in known}})
+            if key is not None:
+                self._memo[key] = hit
         return hit
+
+
+_MISSING = object()
 
 
 TARGET_FLAGS = {

@@ -379,7 +379,7 @@ def gateway_endpoint_facts(topo: Topology) -> Iterator[Fact]:
         if ep.VpcEndpointType != "Gateway" or (ep.State or "available").lower() != "available":
             continue
         vpc = ep.VpcId or ""
-        for t, subnets in sorted(_vpc_tables(topo, vpc, set()).items()):
+        for t, subnets in sorted(_Lpm.of(topo).tables(topo, vpc).items()):
             if not any(topo.role(s) == PRIVATE for s in subnets):
                 continue
             rt = topo.route_tables[t]

@@ -12,6 +12,7 @@ from assistant.engine.facts._base import (
     Fact,
     N,
     S,
+    Sieve,
     declare,
     producer,
 )
@@ -59,8 +60,11 @@ def _eni_instance(topo: Topology, target: str, kind: str) -> str:
     return ""
 
 
-@producer("route")
-def route_facts(topo: Topology) -> Iterator[Fact]:
+@producer("route", sieved=True)
+def route_facts(topo: Topology, sieve: Sieve | None = None) -> Iterator[Fact]:
+    """Routes to targets some rule judges. With a ``sieve``, a route's state and its target's
+    are decided first, and the rest (subnets, candidates for the fixes) only if some rule
+    could still match."""
     nonpublic_vpcs = {v.subnet.VpcId for v in topo.views.values() if v.role in (PRIVATE, ISOLATED)}
     for rt in topo.snapshot.RouteTables:
         users = topo.subnets_using(rt.RouteTableId)
@@ -72,6 +76,25 @@ def route_facts(topo: Topology) -> Iterator[Fact]:
             if r.State != "blackhole" and kind not in ROUTE_RULE_KINDS:
                 continue  # e.g. an active route to an endpoint or peering: no rule to apply
             dest = r.destination
+            is_default = dest in (DEFAULT_V4, "::/0")
+            target_state = _target_state(topo, target, kind, rt.VpcId)
+            sdc = _source_dest_check(topo, target, kind)
+            if sieve is not None and not sieve.could(
+                "route",
+                rid=f"{rt.RouteTableId}:{dest}",
+                route_table_id=rt.RouteTableId,
+                is_main=rt.is_main,
+                vpc_id=rt.VpcId,
+                destination=dest,
+                is_default=is_default,
+                target=target,
+                target_kind=kind,
+                state=r.State,
+                target_state=target_state,
+                source_dest_check=sdc,
+                vpc_has_nonpublic=rt.VpcId in nonpublic_vpcs,
+            ):
+                continue  # no rule can match this route, whatever its other fields hold
             first = topo.subnets.get(users[0]) if users else None
             implicit = [u for u in users if not topo.views[u].explicit] if rt.is_main else []
             yield {
@@ -82,18 +105,18 @@ def route_facts(topo: Topology) -> Iterator[Fact]:
                 "vpc_id": rt.VpcId,
                 "destination": dest,
                 "dest_flag": _dest_flag(dest),
-                "is_default": dest in (DEFAULT_V4, "::/0"),
+                "is_default": is_default,
                 "target": target,
                 "target_kind": kind,
                 "target_flag": TARGET_FLAGS.get(kind, "--gateway-id"),
                 "state": r.State,
-                "target_state": _target_state(topo, target, kind, rt.VpcId),
+                "target_state": target_state,
                 "subnets": users,
                 "subnet_count": len(users),
                 "nat_candidate": topo.nat_in(rt.VpcId, first.AvailabilityZone if first else None)
                 or "",
                 "igw_id": topo.attached_igw(rt.VpcId) or "",
-                "source_dest_check": _source_dest_check(topo, target, kind),
+                "source_dest_check": sdc,
                 "nat_instance": _eni_instance(topo, target, kind),
                 "implicit_subnets": implicit,
                 "implicit_count": len(implicit),

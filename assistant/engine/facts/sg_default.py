@@ -25,12 +25,22 @@ def _perms_json(perms: list[IpPermission]) -> str:
 
 @producer("sg_default")
 def default_sg_facts(topo: Topology) -> Iterator[Fact]:
-    defaults = {g.GroupId for g in topo.snapshot.SecurityGroups if g.GroupName == "default"}
+    # Only default groups that have rules can become facts: the interfaces are read for those.
+    defaults = {
+        g.GroupId
+        for g in topo.snapshot.SecurityGroups
+        if g.GroupName == "default" and (g.IpPermissions or g.IpPermissionsEgress)
+    }
+    if not defaults:
+        return
     eni_users: dict[str, list[str]] = {}
     nat_enis = {
         a.NetworkInterfaceId for n in topo.snapshot.NatGateways for a in n.NatGatewayAddresses
     }
     for e in topo.snapshot.NetworkInterfaces:
+        hits = [g.GroupId for g in e.Groups if g.GroupId in defaults]
+        if not hits:
+            continue
         nat_eni = (e.Description or "").startswith("Interface for NAT Gateway")
         # A plain interface attached to nothing carries no traffic (and may be a NAT
         # gateway's that the input does not list): it does not put the group in use.
@@ -39,9 +49,8 @@ def default_sg_facts(topo: Topology) -> Iterator[Fact]:
             continue  # NAT gateways take no security groups (some API emulators list one)
         if idle:
             continue
-        for g in e.Groups:
-            if g.GroupId in defaults:
-                eni_users.setdefault(g.GroupId, []).append(e.NetworkInterfaceId)
+        for gid in hits:
+            eni_users.setdefault(gid, []).append(e.NetworkInterfaceId)
     for sg in topo.snapshot.SecurityGroups:
         if sg.GroupId not in defaults or not (sg.IpPermissions or sg.IpPermissionsEgress):
             continue

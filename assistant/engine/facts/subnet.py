@@ -4,7 +4,18 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from assistant.engine.facts._base import LN, LS, WEB_PORTS, B, Fact, N, S, declare, producer
+from assistant.engine.facts._base import (
+    LN,
+    LS,
+    WEB_PORTS,
+    B,
+    Fact,
+    N,
+    S,
+    Sieve,
+    declare,
+    producer,
+)
 from assistant.engine.facts._common import (
     YOUR_PUBLIC_SUBNET,
     _AclCheck,
@@ -30,8 +41,11 @@ from assistant.topology import (
 )
 
 
-@producer("subnet")
-def subnet_facts(topo: Topology) -> Iterator[Fact]:
+@producer("subnet", sieved=True)
+def subnet_facts(topo: Topology, sieve: Sieve | None = None) -> Iterator[Fact]:
+    """One fact per subnet. With a ``sieve``, what the rules test of a subnet (routing, role,
+    instances, ACL) is decided first, and the rest (labels, candidates for the fixes, backend
+    instances) is computed only if some rule could still match."""
     snap = topo.snapshot
     vpcs_with_nat = {n.VpcId for n in snap.NatGateways if n.State == "available"}
     acls_known = snap.has("NetworkAcls")
@@ -51,7 +65,6 @@ def subnet_facts(topo: Topology) -> Iterator[Fact]:
     for sid, v in topo.views.items():
         s = v.subnet
         insts = [i for i in topo.instances_by_subnet.get(sid, []) if i.State.Name == "running"]
-        no_pub = [i.InstanceId for i in insts if not i.public_ips]
         has_nat = s.VpcId in vpcs_with_nat
         intent = v.intent
         needs_internet = intent == "private" or (
@@ -68,14 +81,9 @@ def subnet_facts(topo: Topology) -> Iterator[Fact]:
             if n.ConnectivityType == "public"
         ]
         egress_path = v.role == PRIVATE or (v.role == PUBLIC and bool(nats_here))
-        backends = [
-            i.InstanceId for i in insts if looks_backend(i) or i.InstanceId in topo.lb_targets
-        ]
         # Where this subnet's default route goes, when it is a NAT gateway.
         nat = topo.nats.get(target) if tkind == "nat" else None
         nat_az = topo.az_of(nat.SubnetId or "") if nat else ""
-        same_az_nat = topo.nat_in_az(s.VpcId, s.AvailabilityZone) or ""
-        pub_candidate = public_subnet_in(topo, s.VpcId, s.AvailabilityZone) or ""
         # IPv6
         has_v6 = bool(s.ipv6_cidrs)
         v6_insts = [i.InstanceId for i in insts if i.ipv6_addresses]
@@ -86,6 +94,61 @@ def subnet_facts(topo: Topology) -> Iterator[Fact]:
                 if i.public_ips:
                     web_ports += web.ports(topo.groups_of[i.InstanceId])
         web_ports = sorted(set(web_ports))
+        acl = topo.nacl_for(sid) if acls_known else None
+        ret_txt: list[str] = []
+        out_txt: list[str] = []
+        web_in_txt: list[str] = []
+        eph_out_txt: list[str] = []
+        ret_no = out_no = web_in_no = eph_out_no = 100
+        blocked_web_in: list[int] = []
+        if acl is not None and (egress_path or web_ports):
+            chk = acl_checks.get(acl.NetworkAclId)
+            if chk is None:
+                chk = acl_checks[acl.NetworkAclId] = _AclCheck(acl, acl_memo)
+            if egress_path:
+                ret_txt, ret_no, _ = chk.blocked(False, (EPHEMERAL,))
+                out_txt, out_no, _ = chk.blocked(True, _ranges(list(WEB_PORTS)))
+            if web_ports and v.role == PUBLIC:
+                web_in_txt, web_in_no, blocked_web_in = chk.blocked(False, _ranges(web_ports))
+                eph_out_txt, eph_out_no, _ = chk.blocked(True, (EPHEMERAL,))
+        if sieve is not None and not sieve.could(
+            "subnet",
+            rid=sid,
+            subnet_id=sid,
+            vpc_id=s.VpcId,
+            az=s.AvailabilityZone,
+            cidr=s.CidrBlock,
+            role=v.role,
+            intent=intent,
+            rt_explicit=v.explicit,
+            default_target=target,
+            default_target_kind=tkind,
+            default_target_az=nat_az,
+            vpc_has_nat=has_nat,
+            needs_internet=needs_internet,
+            instance_count=len(insts),
+            map_public_ip=s.MapPublicIpOnLaunch,
+            hosts_nat=bool(nats_here),
+            egress_path=egress_path,
+            nat_az=nat_az,
+            has_ipv6=has_v6,
+            v6_default_target=v6_target,
+            v6_default_target_kind=v6_kind,
+            ipv6_instance_count=len(v6_insts),
+            serves_web=bool(web_ports),
+            nacl_known=acls_known,
+            return_blocked=bool(ret_txt),
+            web_egress_blocked=bool(out_txt),
+            web_in_blocked=bool(web_in_txt),
+            ephemeral_out_blocked=bool(eph_out_txt),
+        ):
+            continue  # no rule can match this subnet, whatever its other fields hold
+        no_pub = [i.InstanceId for i in insts if not i.public_ips]
+        backends = [
+            i.InstanceId for i in insts if looks_backend(i) or i.InstanceId in topo.lb_targets
+        ]
+        same_az_nat = topo.nat_in_az(s.VpcId, s.AvailabilityZone) or ""
+        pub_candidate = public_subnet_in(topo, s.VpcId, s.AvailabilityZone) or ""
         fact: Fact = {
             "rid": sid,
             "subnet_id": sid,
@@ -142,25 +205,8 @@ def subnet_facts(topo: Topology) -> Iterator[Fact]:
             "web_ports": web_ports,
             "nacl_known": acls_known,
         }
-        acl = topo.nacl_for(sid) if acls_known else None
         fact["nacl_id"] = acl.NetworkAclId if acl else ""
         fact["nacl_is_default"] = bool(acl and acl.IsDefault)
-        ret_txt: list[str] = []
-        out_txt: list[str] = []
-        web_in_txt: list[str] = []
-        eph_out_txt: list[str] = []
-        ret_no = out_no = web_in_no = eph_out_no = 100
-        blocked_web_in: list[int] = []
-        if acl is not None and (egress_path or web_ports):
-            chk = acl_checks.get(acl.NetworkAclId)
-            if chk is None:
-                chk = acl_checks[acl.NetworkAclId] = _AclCheck(acl, acl_memo)
-            if egress_path:
-                ret_txt, ret_no, _ = chk.blocked(False, (EPHEMERAL,))
-                out_txt, out_no, _ = chk.blocked(True, _ranges(list(WEB_PORTS)))
-            if web_ports and v.role == PUBLIC:
-                web_in_txt, web_in_no, blocked_web_in = chk.blocked(False, _ranges(web_ports))
-                eph_out_txt, eph_out_no, _ = chk.blocked(True, (EPHEMERAL,))
         fact.update(
             {
                 "return_blocked": bool(ret_txt),
