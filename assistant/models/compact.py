@@ -65,18 +65,25 @@ class Compactor:
         # loader passes ``canonical.order_lists``, so the same walk puts lists in order).
         self._order = order
         self._leaves: dict[tuple[Any, ...], BaseModel] = {}
+        self._leaf: dict[type, bool] = {}
         self._sets: dict[frozenset[str], set[str]] = {}
         self._strings: dict[str, str] = {}
         # Per model class: the text fields found repeating in its first records (a zone, a
         # VPC id, an interface type), then shared; a record's own ids are left alone.
         self._texts: dict[type, tuple[str, ...]] = {}
         self._samples: dict[type, list[dict[str, Any]]] = {}
+        # Per model class, once its text fields are chosen: one compiled walk over its fields.
+        self._walks: dict[type, Callable[[BaseModel], None]] = {}
 
     def resources(self, items: list[Any]) -> None:
         """Compact the records inside each resource of ``items`` (the resources themselves
         stay as they are: the loader still sets their region, account and attributes)."""
+        walks = self._walks
         for m in items:
-            if isinstance(m, BaseModel):
+            walk = walks.get(type(m))
+            if walk is not None:
+                walk(m)
+            elif isinstance(m, BaseModel):
                 self._inside(m, _PLANS.get(type(m)) or _plan(type(m)))
 
     def field_sets(self, items: list[Any]) -> None:
@@ -95,17 +102,25 @@ class Compactor:
     def _model(self, m: BaseModel) -> BaseModel:
         """Nested record ``m`` compacted, or the shared record equal to it."""
         cls = type(m)
-        plan = _PLANS.get(cls) or _plan(cls)
-        given = m.__pydantic_fields_set__
-        names = frozenset(given)
-        if plan[1]:  # plain values only: one object per distinct record
-            key = (cls, names, *m.__dict__.values())
+        leaf = self._leaf.get(cls)
+        if leaf is None:
+            leaf = self._leaf[cls] = (_PLANS.get(cls) or _plan(cls))[1]
+        if leaf:  # plain values only: one object per distinct record
+            key = (cls, *m.__dict__.values())
             shared = self._leaves.get(key)
             if shared is not None:
-                return shared
-            self._leaves[key] = m
+                if shared.__pydantic_fields_set__ == m.__pydantic_fields_set__:
+                    return shared
+            else:
+                self._leaves[key] = m
         else:
-            self._inside(m, plan)
+            walk = self._walks.get(cls)
+            if walk is not None:
+                walk(m)
+            else:
+                self._inside(m, _PLANS[cls])
+        given = m.__pydantic_fields_set__
+        names = frozenset(given)
         kept = self._sets.get(names)
         if kept is None:
             self._sets[names] = given
@@ -127,7 +142,30 @@ class Compactor:
         )
         self._texts[cls] = texts
         del self._samples[cls]
+        self._walks[cls] = self._compile(_PLANS.get(cls) or _plan(cls), texts)
         return texts
+
+    def _compile(self, plan: _Plan, texts: tuple[str, ...]) -> Callable[[BaseModel], None]:
+        """``_inside`` for one model class, written out field by field (no loop over a plan:
+        this runs for every record of a large file)."""
+        src = ["def walk(m):", "    d = m.__dict__"]
+        for name in texts:
+            src += [
+                f"    v = d[{name!r}]",
+                "    if type(v) is str:",
+                f"        d[{name!r}] = intern(v, v)",
+            ]
+        for name, many in plan[0]:
+            src += [f"    v = d[{name!r}]", "    if v:"]
+            if many:
+                src += ["        for i, x in enumerate(v):", "            v[i] = model(x)"]
+            else:
+                src += [f"        d[{name!r}] = model(v)"]
+        if self._order is not None:
+            src.append("    order(m)")
+        scope = {"intern": self._strings.setdefault, "model": self._model, "order": self._order}
+        exec("\n".join(src), scope)  # noqa: S102 (field names of our own models only)
+        return scope["walk"]
 
     def _inside(self, m: BaseModel, plan: _Plan) -> None:
         d = m.__dict__

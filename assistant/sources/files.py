@@ -185,6 +185,7 @@ _ARN_KEYS = (
     "PrefixListArn",
     "OutpostArn",
 )
+_ARN_SET = frozenset(_ARN_KEYS)
 
 
 def resource_location(raw: Any) -> tuple[str | None, str | None]:
@@ -192,12 +193,12 @@ def resource_location(raw: Any) -> tuple[str | None, str | None]:
     if not isinstance(raw, dict):
         return None, None
     region = account = None
-    for k in _ARN_KEYS:
-        v = raw.get(k)
-        if isinstance(v, str):
-            r, a = _arn_location(v)
-            region, account = region or r, account or a
-            break
+    if raw.keys() & _ARN_SET:  # one pass in C; most records have no ARN at all
+        for k in _ARN_KEYS:
+            v = raw.get(k)
+            if isinstance(v, str):
+                region, account = _arn_location(v)
+                break
     if account is None:
         for k in ("OwnerId", "VpcOwnerId", "ResourceOwnerId"):
             v = raw.get(k)

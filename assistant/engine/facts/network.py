@@ -379,14 +379,18 @@ def gateway_endpoint_facts(topo: Topology) -> Iterator[Fact]:
         if ep.VpcEndpointType != "Gateway" or (ep.State or "available").lower() != "available":
             continue
         vpc = ep.VpcId or ""
+        listed = set(ep.RouteTableIds)
         for t, subnets in sorted(_Lpm.of(topo).tables(topo, vpc).items()):
             if not any(topo.role(s) == PRIVATE for s in subnets):
                 continue
-            rt = topo.route_tables[t]
-            pl = next(
-                (r.DestinationPrefixListId for r in rt.Routes if r.target == ep.VpcEndpointId),
-                None,
-            )
+            has_route = t in listed
+            if not has_route:
+                rt = topo.route_tables[t]
+                pl = next(
+                    (r.DestinationPrefixListId for r in rt.Routes if r.target == ep.VpcEndpointId),
+                    None,
+                )
+                has_route = pl is not None
             yield {
                 "rid": f"{ep.VpcEndpointId}:{t}",
                 "vpce_id": ep.VpcEndpointId,
@@ -394,7 +398,7 @@ def gateway_endpoint_facts(topo: Topology) -> Iterator[Fact]:
                 "vpc_id": vpc,
                 "route_table_id": t,
                 "subnets": subnets,
-                "has_route": pl is not None or t in ep.RouteTableIds,
+                "has_route": has_route,
                 "default_target": (topo.views[subnets[0]].default_target if subnets else ""),
             }
 
