@@ -16,6 +16,7 @@ output it does not know yet) are listed and left out of both.
     python bench/scan_bench.py [--sizes 1000 10000 50000] [--repeat 3] [--profile] [--traces 400]
 
 ``--profile`` runs the scan once more per size in-process and prints where the CPU time goes
+(and the process's peak memory as each stage ends)
 (CPU, not wall: the machine is shared): imports, load, canonical order, topology + facts,
 engine, findings, render, gc (time inside the cyclic collector, from ``gc.callbacks``), and
 the rest; then the facts stage by kind (CPU time inside each producer and how many facts it
@@ -59,6 +60,12 @@ import assistant.render.json_out as jo
 import assistant.sources.files as files
 t_imports = time.process_time() - t_start
 stages = {}
+peaks = {}  # the process's peak RSS (MB) when each stage last ended
+def hwm():
+    for line in open("/proc/self/status"):
+        if line.startswith("VmHWM"):
+            return int(line.split()[1]) // 1024
+    return 0
 def timed(name, fn, consume=False):
     def wrapper(*a, **k):
         t = time.process_time()
@@ -69,6 +76,7 @@ def timed(name, fn, consume=False):
             return out
         finally:
             stages[name] = stages.get(name, 0.0) + time.process_time() - t
+            peaks[name] = hwm()
     return wrapper
 files.load_snapshot = timed("load", files.load_snapshot)
 dg.Topology = timed("topology", dg.Topology)
@@ -79,6 +87,7 @@ dg.render_finding = timed("findings", dg.render_finding)
 dg.subnet_summaries = timed("subnet summaries", dg.subnet_summaries)
 dg._not_checked = timed("not checked", dg._not_checked)
 jo.render_json = timed("render", jo.render_json)
+jo.render_json_bytes = timed("render", jo.render_json_bytes)
 try:
     import assistant.canonical as canon
     canon.canonical = timed("canonical order", canon.canonical)
@@ -113,7 +122,7 @@ with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.St
     rc = assistant.cli.main(["scan", "--snapshot", *sys.argv[1:], "--format", "json"])
 total = time.process_time() - t_start
 print(json.dumps({"imports": t_imports, **stages, "gc": gc_time[0], "gc_runs": gc_time[1],
-                  "total": total, "rc": rc, "by_kind": by_kind}))
+                  "total": total, "rc": rc, "by_kind": by_kind, "peaks": peaks}))
 """
 
 
@@ -266,6 +275,7 @@ def main() -> None:
         if a.profile:
             p = profile(paths)
             by_kind = p.pop("by_kind", {})
+            peaks = p.pop("peaks", {})
             shown = {k: v for k, v in p.items() if k not in ("total", "rc", "gc_runs")}
             rest = p["total"] - sum(v for k, v in shown.items() if k != "gc")
             parts = ", ".join(f"{k} {v:.2f}" for k, v in shown.items())
@@ -282,6 +292,12 @@ def main() -> None:
                     f"         facts by kind (CPU s, facts made; {made:,} in all): {kinds}",
                     flush=True,
                 )
+            seen = ", ".join(f"{k} {v}" for k, v in peaks.items())
+            print(
+                f"         peak RSS after each stage (MB; facts are listed at once here, the "
+                f"scan streams them): {seen}",
+                flush=True,
+            )
         if a.traces:
             r = subprocess.run(
                 [sys.executable, "-c", TRACE, str(a.traces), *paths],
