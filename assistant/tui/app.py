@@ -240,7 +240,7 @@ class ChatScreen(Screen):
                 yield ChatInput(placeholder="Type, pick a number, or paste JSON", id="input")
             with Vertical(id="side"):
                 yield Static("VPC", classes="side-title")
-                yield Tree("nothing read yet", id="tree")
+                yield Tree(Text("nothing read yet"), id="tree")  # Text: no markup to parse
                 yield Static("Findings", classes="side-title")
                 yield OptionList(id="findings")
         yield ChatFooter()
@@ -430,7 +430,7 @@ class ChatApp(App):
         tree = screen.query_one("#tree", Tree)
         tree.clear()
         nodes = self.session.tree
-        tree.root.set_label("VPC" if nodes else "nothing read yet")
+        tree.root.set_label(Text("VPC" if nodes else "nothing read yet"))
         tree.root.expand()
 
         def add(parent, node: TreeNode) -> None:  # noqa: ANN001
