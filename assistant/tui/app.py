@@ -199,9 +199,9 @@ class ChatInput(Input):
 class ChatFooter(Footer):
     """Textual's footer, redrawn only when the keys it would show change.
 
-    The footer rebuilds and restyles every key on each "bindings changed" signal, and the
-    opening sends five with the same keys (focus moves, the choices appear): most of what the
-    first screen cost after the imports. The keys drawn are remembered and a signal that
+    Textual's footer rebuilds and restyles every key on each "bindings changed" signal, and the
+    opening sent five with the same keys (focus moves, the choices appear): most of what the
+    first screen cost after the imports. The keys asked for are remembered and a signal that
     brings the same ones is ignored.
     """
 
