@@ -102,7 +102,8 @@ def render_finding(rule: Rule, fact: dict[str, Any], severity: Severity) -> Find
                 FixStep(
                     action=_fill(spec.action, fact, item),
                     console=_fill(spec.console, fact, item) if spec.console else None,
-                    cli=[_fill(c, fact, item) for c in spec.cli],
+                    # a filled command of several lines (one per range, ...) is several
+                    cli=[x for c in spec.cli for x in _fill(c, fact, item).split("\n") if x],
                     terraform=_fill(spec.terraform, fact, item) if spec.terraform else None,
                 )
             )
