@@ -76,7 +76,7 @@ def run(args: argparse.Namespace) -> int:
         from assistant.sources.files import files_line
 
         print(f"vpc-helper: note: {files_line(snapshot.files)}", file=sys.stderr)
-    d = diagnose(snapshot, vpc_ids=args.vpc)
+    d = diagnose(snapshot, vpc_ids=args.vpc, keep_topology=args.format in ("markdown", "html"))
     d.files = list(snapshot.files)
     if args.redaction_key:  # render from the originals, so every renderer escapes them
         from assistant.redact import unredact_with_key_file
@@ -94,7 +94,9 @@ def run(args: argparse.Namespace) -> int:
         from assistant.engine import focus
         from assistant.topology import Topology
 
-        topo = Topology(focus(snapshot, args.vpc) if args.vpc else snapshot)
+        topo = d.topology  # the one diagnosed, unless the findings were un-redacted since
+        if topo is None or args.redaction_key:
+            topo = Topology(focus(snapshot, args.vpc) if args.vpc else snapshot)
         if args.format == "html":
             from assistant.render.html_out import render_html
 

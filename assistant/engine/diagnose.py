@@ -102,7 +102,8 @@ def render_finding(rule: Rule, fact: dict[str, Any], severity: Severity) -> Find
                 FixStep(
                     action=_fill(spec.action, fact, item),
                     console=_fill(spec.console, fact, item) if spec.console else None,
-                    cli=[_fill(c, fact, item) for c in spec.cli],
+                    # a filled command of several lines (one per range, ...) is several
+                    cli=[x for c in spec.cli for x in _fill(c, fact, item).split("\n") if x],
                     terraform=_fill(spec.terraform, fact, item) if spec.terraform else None,
                 )
             )
@@ -272,10 +273,17 @@ def diagnose(
     vpc_ids: list[str] | None = None,
     engine: RuleEngine | None = None,
     facts: list[dict[str, Any]] | None = None,
+    keep_topology: bool = False,
 ) -> Diagnosis:
-    """Run every rule over the snapshot (or over the given facts) and collect findings."""
+    """Run every rule over the snapshot (or over the given facts) and collect findings.
+
+    ``keep_topology``: the diagnosis keeps the topology it was made on (``d.topology``), for
+    a report that draws it; otherwise it is freed with the diagnosis' other working data."""
     with gc_paused():
-        return _diagnose(snapshot, vpc_ids, engine, facts)
+        d = _diagnose(snapshot, vpc_ids, engine, facts)
+    if not keep_topology:
+        d._topology = None
+    return d
 
 
 def _diagnose(
@@ -305,7 +313,7 @@ def _diagnose(
     findings = [render_finding(by_id[rid], fact, sev) for (rid, _), (sev, fact) in best.items()]
     findings.sort(key=lambda f: (-f.severity.rank, f.rule, f.resources))
     skipped = sorted(r.id for r in engine.rules if not all(snapshot.has(n) for n in r.needs))
-    return Diagnosis(
+    d = Diagnosis(
         findings=findings,
         subnets=subnet_summaries(topo),
         not_checked=_not_checked(snapshot, engine.rules) + unknown_references(topo),
@@ -316,3 +324,5 @@ def _diagnose(
         region=snapshot.region,
         source=snapshot.source,
     )
+    d._topology = topo
+    return d

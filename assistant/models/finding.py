@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from enum import StrEnum
+from typing import Any
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, PrivateAttr
 
 from assistant.models.snapshot import SourceFile
 
@@ -95,6 +96,14 @@ class Diagnosis(BaseModel):
     # a collection they need is missing (renderers say so loudly when most are).
     rules_total: int = 0
     rules_not_evaluated: list[str] = Field(default_factory=list)
+    # The topology the diagnosis was made on (not saved): the Markdown and HTML reports draw
+    # their diagrams from it instead of building a second one.
+    _topology: Any = PrivateAttr(default=None)
+
+    @property
+    def topology(self) -> Any:
+        """The ``assistant.topology.Topology`` diagnosed, or None (e.g. after a copy)."""
+        return self._topology
 
     @property
     def unchecked_ratio(self) -> float:

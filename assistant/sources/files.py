@@ -425,7 +425,8 @@ class _File:
     own: list[Snapshot] = field(default_factory=list)
     dns: dict[str, dict[str, bool]] = field(default_factory=dict)
     owned: bool = False  # its JSON was parsed here: its dicts may be changed in place
-    compactor: Compactor | None = None  # shares repeated records (large files)
+    compactor: Compactor | None = None  # shares repeated records (large outputs)
+    ordered: bool = False  # its resources' own lists were put in canonical order as read
 
 
 def _response(f: _File, doc: Any) -> None:
@@ -487,6 +488,8 @@ def _response(f: _File, doc: Any) -> None:
             bad = invalid_values(row.collection, items)
             if bad:
                 raise SnapshotError(f"{f.path}: invalid input: {key}.{bad}")
+        if f.compactor is None and len(items) >= _SHARE_FROM:  # a large output read whole
+            f.compactor = Compactor()
         if f.compactor is not None:
             f.compactor.resources(items)
         carried = doc.get(row.carry) if row.carry else None
@@ -604,6 +607,7 @@ def _parse_items(text: bytes) -> list[Any]:
 
 def _read_streamed(path: Path, shown: str, region: str | None, account: str | None) -> _File:
     f = _File(path, shown, region, account, owned=True, compactor=Compactor(order=order_lists))
+    f.ordered = True
     for key, items in _items(path):
         _response(f, {key: items})
     return f
@@ -770,7 +774,7 @@ def _assemble(
             if part.row.per is not None and part.row.collection != "Listeners":
                 per_item.append((part, f))
                 continue
-            if f.compactor is None:
+            if not f.ordered:
                 unordered.add(coll)
             bucket = merged.setdefault(coll, {})
             id_key = part.row.id_key or ""
@@ -823,17 +827,33 @@ def _assemble(
     snap.nested_in_order = set(fields) - unordered
     apply_lb_attributes(snap)
     settle_location(snap, account_id, region)
-    shared = Compactor()  # the loader's changes are done: large collections share field sets
-    for coll in COLLECTIONS:
-        items = getattr(snap, coll)
-        if isinstance(items, list) and len(items) >= _SHARE_FROM:
-            shared.field_sets(items)
+    share_field_sets(snap)
     if own:
         base = own[0]
         for o in own[1:]:
             base = merge(base, o)
         snap = merge(base, snap) if snap.provided else base
     return snap
+
+
+def share_field_sets(snap: Snapshot) -> None:
+    """Once the loader's changes are done: large collections share their field-name sets."""
+    shared = Compactor()
+    for coll in COLLECTIONS:
+        items = getattr(snap, coll)
+        if isinstance(items, list) and len(items) >= _SHARE_FROM:
+            shared.field_sets(items)
+
+
+def compact_large(snap: Snapshot) -> None:
+    """A snapshot read all at once (live): large collections share repeated records and,
+    their fields all set, their field-name sets."""
+    shared = Compactor()
+    for coll in COLLECTIONS:
+        items = getattr(snap, coll)
+        if isinstance(items, list) and len(items) >= _SHARE_FROM:
+            shared.resources(items)
+    share_field_sets(snap)
 
 
 def _placed(raw: Any, f: _File, owner: Any = None) -> Any:

@@ -417,7 +417,11 @@ class _Region:
                 self.failed.setdefault(child.collection, (op, why, denied))
 
     def snapshot(self) -> Snapshot:
-        from assistant.sources.files import apply_lb_attributes, resource_location
+        from assistant.sources.files import (
+            apply_lb_attributes,
+            compact_large,
+            resource_location,
+        )
 
         provided: list[str] = []
         raw: dict[str, Any] = {}
@@ -452,6 +456,7 @@ class _Region:
                     x.region = reg or self.region
                     x.account = acct or self.account
         apply_lb_attributes(snap)
+        compact_large(snap)
         for coll, (op, why, denied) in sorted(self.failed.items()):
             snap.not_checked.append(
                 NotChecked(what=coll, reason=why, action=op.action if denied else None)

@@ -8,24 +8,30 @@ so the screen never freezes.
 from __future__ import annotations
 
 import argparse
+import gc
 import threading
 from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
-from rich.text import Text
-from textual import on, work
-from textual.app import App, ComposeResult, SystemCommand
-from textual.binding import Binding
-from textual.containers import Horizontal, Vertical, VerticalScroll
-from textual.message import Message
-from textual.screen import Screen
-from textual.widgets import Footer, Header, Input, OptionList, Static, Tree
-from textual.widgets.option_list import Option
+from assistant.gcpause import gc_paused
 
-from assistant.conversation.session import Session
-from assistant.conversation.turns import TreeNode, Turn
-from assistant.render.safe import clean
-from assistant.tui.screens import FindingScreen, HelpScreen, QuitScreen, SaveScreen
+# Textual's import builds some 35,000 long-lived objects and no garbage: without the cyclic
+# collector they load faster, and are then frozen out of later collections (see gc_paused).
+with gc_paused():
+    from rich.text import Text
+    from textual import on, work
+    from textual.app import App, ComposeResult, SystemCommand
+    from textual.binding import Binding
+    from textual.containers import Horizontal, Vertical, VerticalScroll
+    from textual.message import Message
+    from textual.screen import Screen
+    from textual.widgets import Footer, Header, Input, OptionList, Static, Tree
+    from textual.widgets.option_list import Option
+
+    from assistant.conversation.session import Session
+    from assistant.conversation.turns import TreeNode, Turn
+    from assistant.render.safe import clean
+    from assistant.tui.screens import FindingScreen, HelpScreen, QuitScreen, SaveScreen
 
 if TYPE_CHECKING:
     from assistant.trace.model import Trace
@@ -190,8 +196,38 @@ class ChatInput(Input):
                 return
 
 
+class ChatFooter(Footer):
+    """Textual's footer, redrawn only when the keys it would show change.
+
+    Textual's footer rebuilds and restyles every key on each "bindings changed" signal, and the
+    opening sent five with the same keys (focus moves, the choices appear): most of what the
+    first screen cost after the imports. The keys asked for are remembered and a signal that
+    brings the same ones is ignored.
+    """
+
+    _wanted: tuple | None = None  # the keys of the last redraw asked for
+
+    def _keys(self, screen: Screen) -> tuple:
+        """What ``Footer.compose`` draws from: the bindings shown and the palette's key."""
+        active = screen.active_bindings
+        shown = tuple((b, enabled, tip) for (_, b, enabled, tip) in active.values() if b.show)
+        palette = active.get(self.app.COMMAND_PALETTE_BINDING)
+        palette_key = palette[1:] if palette is not None else None
+        return shown, palette_key, self.show_command_palette, self.app.ENABLE_COMMAND_PALETTE
+
+    def bindings_changed(self, screen: Screen) -> None:
+        keys = self._keys(screen)
+        if keys == self._wanted and self._bindings_ready:
+            return
+        super().bindings_changed(screen)
+        if screen.app.app_focus and self.is_attached and screen is self.screen:
+            self._wanted = keys  # the redraw is scheduled
+
+
 class ChatScreen(Screen):
     """Chat on the left, the VPC tree and findings on the right."""
+
+    AUTO_FOCUS = "#input"  # focused as the screen starts (not the log first, then the input)
 
     def compose(self) -> ComposeResult:
         yield Header(show_clock=False)
@@ -204,13 +240,12 @@ class ChatScreen(Screen):
                 yield ChatInput(placeholder="Type, pick a number, or paste JSON", id="input")
             with Vertical(id="side"):
                 yield Static("VPC", classes="side-title")
-                yield Tree("nothing read yet", id="tree")
+                yield Tree(Text("nothing read yet"), id="tree")  # Text: no markup to parse
                 yield Static("Findings", classes="side-title")
                 yield OptionList(id="findings")
-        yield Footer()
+        yield ChatFooter()
 
     def on_mount(self) -> None:
-        self.query_one("#input", Input).focus()
         self.query_one("#choices", OptionList).display = False
         self.query_one("#more", Static).display = False
         self.app.begin()  # type: ignore[attr-defined]
@@ -244,6 +279,27 @@ class ChatApp(App):
         self._saved_upto = 0  # turns saved so far: later user turns are unsaved
         self.busy = False
         self.session_threads: list[str] = []  # threads that ran session work (tests look)
+        self._gc_paused = False
+
+    # -- the first screen without the cyclic garbage collector -----------------------------
+    # Starting builds tens of thousands of long-lived objects (widgets, styles, strips) and
+    # next to no cyclic garbage, yet the collector scans them again and again (a full
+    # collection included): ~45 ms of the first screen. It is paused from the app's start
+    # until the opening is on screen; then what was built is frozen out of later collections
+    # (as assistant.gcpause does after a large load) and the collector runs as always.
+    def on_load(self) -> None:
+        if gc.isenabled():
+            gc.disable()
+            self._gc_paused = True
+
+    def _resume_gc(self) -> None:
+        if self._gc_paused:
+            self._gc_paused = False
+            gc.freeze()
+            gc.enable()
+
+    def on_unmount(self) -> None:
+        self._resume_gc()
 
     # -- layout --------------------------------------------------------------------------
     def get_default_screen(self) -> Screen:
@@ -320,12 +376,14 @@ class ChatApp(App):
             if turn.finding is not None:
                 self.push_screen(FindingScreen(turn.finding))
         self._render_choices(screen)
+        self.call_after_refresh(self._resume_gc)
 
     def on_progress(self, message: Progress) -> None:
         self._set_busy(True, message.text)
 
     def on_failed(self, message: Failed) -> None:
         self._set_busy(False)
+        self.call_after_refresh(self._resume_gc)
         log = self.chat_screen().query_one(ChatLog)
         log.add(
             Turn(
@@ -372,7 +430,7 @@ class ChatApp(App):
         tree = screen.query_one("#tree", Tree)
         tree.clear()
         nodes = self.session.tree
-        tree.root.set_label("VPC" if nodes else "nothing read yet")
+        tree.root.set_label(Text("VPC" if nodes else "nothing read yet"))
         tree.root.expand()
 
         def add(parent, node: TreeNode) -> None:  # noqa: ANN001

@@ -37,13 +37,14 @@ def _rule(rid: str, kind: str, **match: Any) -> Rule:
     )
 
 
-# User rules on the declared vocabulary; the first is the issue's own example.
+# User rules on the declared vocabulary; the first asks for the tables whose replies all go
+# back (the facts the catalogue's rule never matches).
 USER_RULES = [
-    _rule("user.reply-through-tgw", "tgw_return", reply_kind="tgw"),
-    _rule("user.reply-returns", "tgw_return", no_return=False, replace=False),
-    _rule("user.return-on-table", "tgw_return", route_table_id={"exists": True}, replace=False),
+    _rule("user.replies-return", "tgw_return", no_return=False, sender_count={"gt": 0}),
+    _rule("user.return-on-table", "tgw_return", route_table_id={"exists": True}, src_count=0),
     _rule("user.return-with-subnets", "tgw_return", subnets={"exists": True}, no_return=True),
-    _rule("user.return-other-vpc", "tgw_return", src_vpc={"ne": {"field": "vpc_id"}}),
+    _rule("user.return-many", "tgw_return", src_count={"gt": 1}),
+    _rule("user.return-other-vpc", "tgw_return", vpc_id={"ne": {"field": "tgw_id"}}),
     _rule("user.tgw-route-active", "tgw_route", status="ok"),
     _rule("user.tgw-route-internet", "tgw_route", internet=True, route_table_id={"exists": True}),
     # Subnets and routes: fields their producers compute only after the sieve has answered.
@@ -129,17 +130,14 @@ def test_every_user_rule_fires_somewhere():
     assert fired == {r.id for r in USER_RULES}
 
 
-def test_user_rule_on_reply_kind_gets_all_its_facts():
-    """The issue's example: every tgw_return fact with reply_kind "tgw" becomes a finding."""
+def test_user_rule_on_returning_tables_gets_all_its_facts():
+    """A user rule on what the catalogue never matches (tables whose replies all go back)
+    gets every such fact as a finding."""
     engine = RuleEngine(USER_RULES[:1])
     total = 0
     for make in SCENARIOS:
         snap = make()
-        expected = {
-            f"{f['route_table_id']}:{f['src_vpc']}"
-            for f in PRODUCERS["tgw_return"](Topology(snap))
-            if f["reply_kind"] == "tgw"
-        }
+        expected = {f["rid"] for f in PRODUCERS["tgw_return"](Topology(snap)) if not f["no_return"]}
         found = {f.title.split()[-1] for f in diagnose(snap, engine=engine).findings}
         assert found == expected, make.__name__
         total += len(found)

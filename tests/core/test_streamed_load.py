@@ -173,3 +173,20 @@ def test_compactor_keeps_values_and_equality():
     assert a.Tags[0] is b.Tags[0] and a.SecurityGroups[0] is a.NetworkInterfaces[0].Groups[0]
     assert a.NetworkInterfaces[0] is not b.NetworkInterfaces[0]  # it holds a list: not shared
     assert a == Instance.model_validate(raw)
+
+
+def test_outputs_read_whole_and_live_snapshots_are_compacted_alike(region, monkeypatch):
+    """Large outputs read whole (another formatting) and live snapshots share records too."""
+    monkeypatch.setattr(files, "_LARGE", 1 << 60)
+    monkeypatch.setattr(files, "_SHARE_FROM", 1 << 60)
+    plain = load_snapshot(region)
+    expected = dump_snapshot(canonical(plain.model_copy(deep=True)))
+    monkeypatch.setattr(files, "_SHARE_FROM", 2)
+    shared = load_snapshot(region)
+    tags = [t for i in shared.Instances for t in i.Tags if t.Key == "Tier"]
+    assert len({id(t) for t in tags}) < len(tags)
+    assert dump_snapshot(canonical(shared)) == expected
+    files.compact_large(plain)
+    tags = [t for i in plain.Instances for t in i.Tags if t.Key == "Tier"]
+    assert len({id(t) for t in tags}) < len(tags)
+    assert dump_snapshot(canonical(plain)) == expected

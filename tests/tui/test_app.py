@@ -575,3 +575,58 @@ def test_a_bad_intents_file_stops_the_chat_before_it_opens(tmp_path):
     assert "bad.toml" in r.stderr and "Traceback" not in r.stderr
     r = run_cli("--intents", str(bad), "diff", "a", "b")
     assert r.returncode == 2 and "does not apply to `diff`" in r.stderr
+
+
+def test_the_footer_redraws_only_when_its_keys_change():
+    from textual.widgets._footer import FooterKey
+
+    from assistant.tui.app import ChatFooter
+
+    async def go():
+        app = ChatApp(Session(demo=True))
+        async with app.run_test(size=SIZE) as pilot:
+            await settle(app, pilot)
+            footer = app.chat_screen().query_one(ChatFooter)
+            drawn = list(footer.query(FooterKey))
+            assert [k.key for k in drawn] == [
+                "ctrl+q",
+                "f1",
+                "ctrl+s",
+                "ctrl+b",
+                "escape",
+                "f2",
+            ] + ["ctrl+p"]
+            await keys(app, pilot, "tab", "shift+tab")  # focus moves, the keys stay
+            app.chat_screen().refresh_bindings()
+            await settle(app, pilot)
+            assert list(footer.query(FooterKey)) == drawn  # the same widgets: not rebuilt
+            app.bind("f5", "scroll_log(1)", description="Down")  # the keys change: redrawn
+            app.chat_screen().refresh_bindings()
+            await settle(app, pilot)
+            now = [k.key for k in footer.query(FooterKey)]
+            assert "f5" in now and now[:6] == [k.key for k in drawn][:6]
+
+    run(go())
+
+
+def test_the_collector_pauses_only_while_the_first_screen_is_built():
+    import gc
+
+    assert gc.isenabled()  # importing the chat leaves it running
+
+    async def go(session):
+        app = ChatApp(session)
+        async with app.run_test(size=SIZE) as pilot:
+            paused_at_start = not gc.isenabled()
+            await settle(app, pilot)
+            assert gc.isenabled(), "still paused once the opening is on screen"
+            return paused_at_start
+
+    assert run(go(Session(demo=True)))
+
+    class Broken(Session):
+        def start(self):
+            raise RuntimeError("no opening")
+
+    assert run(go(Broken(demo=True)))  # an opening that fails resumes it too
+    assert gc.isenabled()

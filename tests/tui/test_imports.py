@@ -72,7 +72,7 @@ def test_the_first_screen_imports_only_what_it_needs():
     # and the walkthrough wait until a symptom is picked (bench/tui_startup.py times it).
     # It starts as `vpc-helper --demo` does: the command line parsed by the real parser, so
     # the subcommands' modules (scan, trace, check...) and the pydantic snapshot models they
-    # import are not loaded either.
+    # import are not loaded either; the chat's turns are plain dataclasses, so pydantic is not.
     code = (
         "import asyncio, sys\n"
         "from assistant.cli import _global_snapshot_paths, build_parser\n"
@@ -93,7 +93,7 @@ def test_the_first_screen_imports_only_what_it_needs():
         "'assistant.walkthrough', 'assistant.conversation.questions', 'durable', 'boto3', "
         "'assistant.models', 'assistant.render.text', 'assistant.render.json_out', "
         "'assistant.commands.scan', 'assistant.commands.check', 'assistant.commands.trace', "
-        "'assistant.intents', 'assistant.topology')\n"
+        "'assistant.intents', 'assistant.topology', 'pydantic', 'pydantic_core')\n"
         "print(sorted(m for m in sys.modules if m.split('.')[0] in heavy or "
         "any(m == h or m.startswith(h + '.') for h in heavy)))\n"
     )

@@ -282,14 +282,36 @@ def tgw_attachment_facts(topo: Topology) -> Iterator[Fact]:
                 }
 
 
+SHOWN_SOURCES = 3  # source VPCs named in a tgw_return fact's text before "and N more"
+
+
+def _sources_text(vpcs: list[str], cidrs: list[str]) -> str:
+    """``vpc-a (10.1.0.0/16), vpc-b (10.2.0.0/16) and 97 more``."""
+    named = [f"{v} ({c})" for v, c in zip(vpcs[:SHOWN_SOURCES], cidrs[:SHOWN_SOURCES], strict=True)]
+    text = ", ".join(named)
+    if len(vpcs) > SHOWN_SOURCES:
+        text += f" and {len(vpcs) - SHOWN_SOURCES} more"
+    return text
+
+
+def _route_commands(verb: str, table: str, cidrs: list[str], tgw: str) -> str:
+    """One ``aws ec2 <verb>`` per CIDR, one per line."""
+    return "\n".join(
+        f"aws ec2 {verb} --route-table-id {table} --destination-cidr-block {c} "
+        f"--transit-gateway-id {tgw}"
+        for c in cidrs
+    )
+
+
 @producer("tgw_return", sieved=True)
 def tgw_return_facts(topo: Topology, sieve: Sieve | None = None) -> Iterator[Fact]:
-    """For each VPC that sends another VPC's range to a transit gateway, the route tables of
-    that other VPC (except its attachment subnets') and where they send the replies.
+    """For each VPC that other VPCs reach through a transit gateway, each of its route tables
+    (except its attachment subnets') with the source VPCs whose replies it sends astray.
 
-    One fact per (source VPC, table), so as many as VPC pairs times tables: the lookups are
-    made once per group of tables with the same routes, and with a ``sieve`` a group's facts
-    are built only if some rule could match them."""
+    One fact per (route table, transit gateway): the sources are listed in the fact, so the
+    facts grow with the tables, not with the pairs of VPCs. The lookups are made once per group
+    of tables with the same routes, and with a ``sieve`` a group's facts are built only if some
+    rule could match them."""
     ix = build_tgw_index(topo.snapshot)
     atts = _attachments(ix)
     lpm = _Lpm.of(topo)
@@ -299,52 +321,77 @@ def tgw_return_facts(topo: Topology, sieve: Sieve | None = None) -> Iterator[Fac
         for a in atts
     }
     # Per VPC, the contents of its tables (to ask "does it send there?" once per content).
-    s_contents: dict[str, list[int]] = {}
-    # Per attachment, its VPC's tables outside its own subnets, grouped by content.
-    d_groups: dict[str, list[tuple[int, list[tuple[str, list[str]]]]]] = {}
-    for src in atts:
-        tgw, s_vpc = src.TransitGatewayId or "", src.VpcId or ""
-        s_net = nets.get(s_vpc)
-        if s_net is None:
+    contents: dict[str, list[int]] = {}
+    for a in atts:
+        v = a.VpcId or ""
+        if v not in contents and nets.get(v) is not None:
+            contents[v] = list(dict.fromkeys(lpm.cid(t) for t in lpm.tables(topo, v)))
+    for dst in atts:
+        tgw, d_vpc = dst.TransitGatewayId or "", dst.VpcId or ""
+        d_net = nets.get(d_vpc)
+        if d_net is None or d_vpc not in topo.vpcs:
             continue
-        s_cidr = str(s_net)
-        if s_vpc not in s_contents:
-            s_contents[s_vpc] = list(dict.fromkeys(lpm.cid(t) for t in lpm.tables(topo, s_vpc)))
-        contents = s_contents[s_vpc]
-        for dst in atts:
-            d_vpc = dst.VpcId or ""
-            if dst is src or dst.TransitGatewayId != tgw or d_vpc not in topo.vpcs:
-                continue
-            d_net = nets.get(d_vpc)
-            if d_net is None:
-                continue
-            if not any(
-                (r := lpm.by_content(c, d_net)) is not None and r[3] == tgw for c in contents
-            ):
-                continue
-            key = dst.TransitGatewayAttachmentId
-            if key not in d_groups:
-                d_groups[key] = lpm.groups(lpm.tables(topo, d_vpc, set(dst.SubnetIds)))
-            for cid, tables in d_groups[key]:
+        # The VPCs that send this VPC's range to the transit gateway.
+        senders = [
+            (src.VpcId or "", nets[src.VpcId or ""])
+            for src in atts
+            if src is not dst
+            and src.TransitGatewayId == tgw
+            and nets.get(src.VpcId or "") is not None
+            and any(
+                (r := lpm.by_content(c, d_net)) is not None and r[3] == tgw
+                for c in contents[src.VpcId or ""]
+            )
+        ]
+        if not senders:
+            continue
+        senders.sort(key=lambda x: x[0])
+        sender_vpcs = [v for v, _ in senders]
+        for cid, tables in lpm.groups(lpm.tables(topo, d_vpc, set(dst.SubnetIds))):
+            astray: list[tuple[str, str, str, str, bool]] = []  # vpc, cidr, target, kind, exact
+            for s_vpc, s_net in senders:
+                assert s_net is not None
+                s_cidr = str(s_net)
                 r = lpm.by_content(cid, s_net)
                 target = r[3] if r is not None else ""
                 if target not in kinds:
                     kinds[target] = target_kind(target) if target else "none"
                 kind = kinds[target]
-                known = {
-                    "vpc_id": d_vpc,
-                    "src_vpc": s_vpc,
-                    "src_cidr": s_cidr,
-                    "tgw_id": tgw,
-                    "reply_target": target,
-                    "reply_kind": kind,
-                    "no_return": kind in ("none", "igw", "nat"),
-                    "replace": r is not None and r[4] == s_cidr,
+                if kind in ("none", "igw", "nat"):
+                    astray.append((s_vpc, s_cidr, target, kind, r is not None and r[4] == s_cidr))
+            src_vpcs = [a[0] for a in astray]
+            src_cidrs = [a[1] for a in astray]
+            replies = list(dict.fromkeys(f"{a[3]} {a[2]}" if a[2] else "nowhere" for a in astray))
+            add = list(dict.fromkeys(a[1] for a in astray if not a[4]))
+            replace = list(dict.fromkeys(a[1] for a in astray if a[4]))
+            known = {
+                "vpc_id": d_vpc,
+                "tgw_id": tgw,
+                "senders": sender_vpcs,
+                "sender_count": len(sender_vpcs),
+                "src_vpcs": src_vpcs,
+                "src_cidrs": src_cidrs,
+                "src_count": len(src_vpcs),
+                "src_text": _sources_text(src_vpcs, src_cidrs),
+                "reply_targets": list(dict.fromkeys(a[2] for a in astray)),
+                "reply_kinds": list(dict.fromkeys(a[3] for a in astray)),
+                "reply_text": ", ".join(replies),
+                "no_return": bool(astray),
+                "add_cidrs": add,
+                "replace_cidrs": replace,
+            }
+            if sieve is not None and not sieve.could("tgw_return", **known):
+                continue
+            for t, subnets in tables:
+                yield {
+                    "rid": f"{t}:{tgw}",
+                    "route_table_id": t,
+                    "subnets": subnets,
+                    **known,
+                    "add_cli": _route_commands("create-route", t, add, tgw),
+                    "replace_cli": _route_commands("replace-route", t, replace, tgw),
+                    "add_cidrs_hcl": "[" + ", ".join(f'"{c}"' for c in add) + "]",
                 }
-                if sieve is not None and not sieve.could("tgw_return", **known):
-                    continue
-                for t, subnets in tables:
-                    yield {"rid": f"{t}:{s_vpc}", "route_table_id": t, "subnets": subnets, **known}
 
 
 @producer("pcx_route")
@@ -483,19 +530,28 @@ declare(
 
 declare(
     "tgw_return",
-    "One per route table of a destination VPC reached through a TGW: where it sends the "
-    "replies to the source VPC.",
+    "One per route table of a VPC that other VPCs reach through a transit gateway (and per "
+    "transit gateway): the source VPCs whose replies the table sends astray.",
     {
         "tgw_id": (S, "the transit gateway"),
         "vpc_id": (S, "the destination VPC (owner of the route table)"),
         "route_table_id": (S, "the destination VPC's route table"),
-        "src_vpc": (S, "the VPC that sends through the TGW"),
-        "src_cidr": (S, "its range"),
         "subnets": (LS, "the subnets using the route table"),
-        "reply_target": (S, "where the table sends the source's range ('' when nowhere)"),
-        "reply_kind": (S, "kind of that target: tgw, pcx, igw, nat, none, ..."),
-        "no_return": (B, "the replies do not go back through a TGW or peering"),
-        "replace": (B, "a route for exactly the source's range exists (replace, not add)"),
+        "senders": (LS, "the VPCs that send the destination VPC's range to the TGW"),
+        "sender_count": (N, "how many"),
+        "src_vpcs": (LS, "those whose replies the table sends elsewhere or nowhere"),
+        "src_cidrs": (LS, "their ranges, in the same order"),
+        "src_count": (N, "how many"),
+        "src_text": (S, "the first of them with their ranges, and how many more"),
+        "reply_targets": (LS, "where the table sends their replies ('' when nowhere)"),
+        "reply_kinds": (LS, "kinds of those targets: igw, nat, none"),
+        "reply_text": (S, "those targets as text ('igw igw-0abc', 'nowhere')"),
+        "no_return": (B, "some replies do not go back through a TGW or peering"),
+        "add_cidrs": (LS, "source ranges the table has no route of their own for (add one)"),
+        "replace_cidrs": (LS, "source ranges with a route of their own going elsewhere"),
+        "add_cli": (S, "one create-route command per range of add_cidrs, one per line"),
+        "replace_cli": (S, "one replace-route command per range of replace_cidrs, one per line"),
+        "add_cidrs_hcl": (S, "add_cidrs as a Terraform list"),
     },
 )
 
