@@ -419,9 +419,10 @@ def pcx_route_facts(topo: Topology) -> Iterator[Fact]:
             }
 
 
-@producer("gateway_endpoint")
-def gateway_endpoint_facts(topo: Topology) -> Iterator[Fact]:
-    """Gateway endpoints and the private route tables of their VPC that lack their route."""
+@producer("gateway_endpoint", sieved=True)
+def gateway_endpoint_facts(topo: Topology, sieve: Sieve | None = None) -> Iterator[Fact]:
+    """Gateway endpoints and the private route tables of their VPC that lack their route
+    (with a ``sieve``, only those some rule could match)."""
     for ep in sorted(topo.snapshot.VpcEndpoints, key=lambda e: e.VpcEndpointId):
         if ep.VpcEndpointType != "Gateway" or (ep.State or "available").lower() != "available":
             continue
@@ -438,6 +439,16 @@ def gateway_endpoint_facts(topo: Topology) -> Iterator[Fact]:
                     None,
                 )
                 has_route = pl is not None
+            if sieve is not None and not sieve.could(
+                "gateway_endpoint",
+                rid=f"{ep.VpcEndpointId}:{t}",
+                vpce_id=ep.VpcEndpointId,
+                service=ep.ServiceName,
+                vpc_id=vpc,
+                route_table_id=t,
+                has_route=has_route,
+            ):
+                continue
             yield {
                 "rid": f"{ep.VpcEndpointId}:{t}",
                 "vpce_id": ep.VpcEndpointId,
