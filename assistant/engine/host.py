@@ -6,10 +6,14 @@ diagnosis runs under its own session id, and calls into one engine are serialise
 
 Only facts that can match some rule go into durable-rules: each rule variant's match is also
 compiled into a conservative Python screen that says "cannot match" only when it is sure (an
-equality or comparison between values of the same plain type that fails, a kind no rule
-matches); anything it is unsure of (field references, type mixes, existence tests) passes.
-durable-rules still decides every match; the screen only spares it the facts (most subnets of
-a healthy region) that no rule could fire on.
+equality or comparison between values of the same plain type that fails, also between two
+fields of the fact, a kind no rule matches); anything it is unsure of (type mixes, missing
+fields, existence tests) passes. durable-rules still decides every match; the screen only
+spares it the facts (most subnets of a healthy region) that no rule could fire on.
+
+The screen only combines its tests with and/or and takes a missing field as unsure, so it can
+also be asked about a fact not built yet from the fields known so far: ``sieve()`` hands that
+question to the fact producers, which then skip building what no rule can match.
 """
 
 from __future__ import annotations
@@ -69,7 +73,7 @@ def _leaf(field: str, op: str, value: Any) -> str:
         return _ref_leaf(field, op, value["$m"])
     kind = _TYPES.get(type(value))
     if kind is None or (kind == "str" and op not in ("==", "!=")):
-        return _UNSURE  # a field reference ({"$m": ...}), a string order, ...: unsure
+        return _UNSURE  # a string order, a list, another operand: unsure
     test = f"type(_x := f.get({field!r}))"
     test += " not in _NUM" if kind == "_NUM" else f" is not {kind}"
     return f"({test} or _x {op} {value!r})"

@@ -51,6 +51,7 @@ USER_RULES = [
     _rule("user.backend-subnet", "subnet", backend_count={"gt": 0}),
     _rule("user.private-subnet", "subnet", role="private", label={"exists": True}),
     _rule("user.route-to-nat", "route", target_kind="nat", subnet_count={"ge": 1}),
+    _rule("user.endpoint-routed", "gateway_endpoint", has_route=True, subnets={"exists": True}),
 ]
 
 

@@ -6,9 +6,9 @@ lb, tg, vpc, eip, peering), each with its producer and its declared vocabulary (
 (roles, states, counts, the properties of related resources) and what the texts need (ids,
 names, candidate fixes). Only what some rule needs is asserted: an instance becomes a fact
 only where an instance rule could apply (it has a public IP, or sits in a public subnet).
-In a scan, the producers of the largest kinds (subnet, route, tgw_route, tgw_return) are also
-handed the engine's ``Sieve`` and skip, before building them, the facts no loaded rule can
-match; called without one they make every fact the vocabulary describes.
+In a scan, the producers of the largest kinds (subnet, route, gateway_endpoint, tgw_route,
+tgw_return) are also handed the engine's ``Sieve`` and skip, before building them, the facts
+no loaded rule can match; called without one they make every fact the vocabulary describes.
 """
 
 from __future__ import annotations

@@ -66,6 +66,14 @@ def _lpm_int(routes: tuple[Entry, ...], addr: int, plen: int) -> Entry | None:
     return best
 
 
+def _first_cover(routes: tuple[Entry, ...], addr: int, plen: int) -> Entry | None:
+    """``_lpm_int`` over routes sorted most specific first: the first that covers."""
+    for e in routes:
+        if e[2] <= plen and (addr & e[1]) == e[0]:
+            return e
+    return None
+
+
 class _Lpm:
     """Longest-prefix matches in VPC route tables, by table id or by content: tables with the
     same routes (targets and destinations) share one content id, and each (content,
@@ -78,6 +86,7 @@ class _Lpm:
         self.compiled: list[tuple[Entry, ...]] = []
         self.memo: dict[tuple[int, int, int], Entry | None] = {}
         self._tables: dict[str, dict[str, list[str]]] = {}
+        self._by_length: dict[int, tuple[Entry, ...]] = {}
 
     def tables(
         self, topo: Topology, vpc_id: str, skip: set[str] | None = None
@@ -102,6 +111,14 @@ class _Lpm:
                 self.compiled.append(routes)
             self.content_of[t] = cid
         return cid
+
+    def by_length(self, cid: int) -> tuple[Entry, ...]:
+        """The routes of content ``cid``, most specific first (table order among equals), for
+        ``_first_cover``."""
+        out = self._by_length.get(cid)
+        if out is None:
+            out = self._by_length[cid] = tuple(sorted(self.compiled[cid], key=lambda e: -e[2]))
+        return out
 
     def by_content(self, cid: int, net: ipaddress.IPv4Network) -> Entry | None:
         """The best route for ``net`` of the tables whose content is ``cid``."""
@@ -320,26 +337,31 @@ def tgw_return_facts(topo: Topology, sieve: Sieve | None = None) -> Iterator[Fac
         a.VpcId or "": _first(topo.vpcs[a.VpcId].CidrBlock) if a.VpcId in topo.vpcs else None
         for a in atts
     }
-    # Per VPC, the contents of its tables (to ask "does it send there?" once per content).
-    contents: dict[str, list[int]] = {}
+    # Each VPC's range as (cidr, network, prefix length), and the routes of each content of
+    # its tables, most specific first (to ask "does it send there?" once per content).
+    ranges = {
+        v: (str(n), int(n.network_address), n.prefixlen) for v, n in nets.items() if n is not None
+    }
+    contents: dict[str, list[tuple[Entry, ...]]] = {}
     for a in atts:
         v = a.VpcId or ""
-        if v not in contents and nets.get(v) is not None:
-            contents[v] = list(dict.fromkeys(lpm.cid(t) for t in lpm.tables(topo, v)))
+        if v not in contents and v in ranges:
+            cids = dict.fromkeys(lpm.cid(t) for t in lpm.tables(topo, v))
+            contents[v] = [lpm.by_length(c) for c in cids]
     for dst in atts:
         tgw, d_vpc = dst.TransitGatewayId or "", dst.VpcId or ""
-        d_net = nets.get(d_vpc)
-        if d_net is None or d_vpc not in topo.vpcs:
+        if d_vpc not in ranges or d_vpc not in topo.vpcs:
             continue
+        _, d_addr, d_plen = ranges[d_vpc]
         # The VPCs that send this VPC's range to the transit gateway.
         senders = [
-            (src.VpcId or "", nets[src.VpcId or ""])
+            (src.VpcId or "", ranges[src.VpcId or ""])
             for src in atts
             if src is not dst
             and src.TransitGatewayId == tgw
-            and nets.get(src.VpcId or "") is not None
+            and (src.VpcId or "") in ranges
             and any(
-                (r := lpm.by_content(c, d_net)) is not None and r[3] == tgw
+                (r := _first_cover(c, d_addr, d_plen)) is not None and r[3] == tgw
                 for c in contents[src.VpcId or ""]
             )
         ]
@@ -348,11 +370,10 @@ def tgw_return_facts(topo: Topology, sieve: Sieve | None = None) -> Iterator[Fac
         senders.sort(key=lambda x: x[0])
         sender_vpcs = [v for v, _ in senders]
         for cid, tables in lpm.groups(lpm.tables(topo, d_vpc, set(dst.SubnetIds))):
+            routes = lpm.by_length(cid)
             astray: list[tuple[str, str, str, str, bool]] = []  # vpc, cidr, target, kind, exact
-            for s_vpc, s_net in senders:
-                assert s_net is not None
-                s_cidr = str(s_net)
-                r = lpm.by_content(cid, s_net)
+            for s_vpc, (s_cidr, s_addr, s_plen) in senders:
+                r = _first_cover(routes, s_addr, s_plen)
                 target = r[3] if r is not None else ""
                 if target not in kinds:
                     kinds[target] = target_kind(target) if target else "none"
@@ -419,9 +440,10 @@ def pcx_route_facts(topo: Topology) -> Iterator[Fact]:
             }
 
 
-@producer("gateway_endpoint")
-def gateway_endpoint_facts(topo: Topology) -> Iterator[Fact]:
-    """Gateway endpoints and the private route tables of their VPC that lack their route."""
+@producer("gateway_endpoint", sieved=True)
+def gateway_endpoint_facts(topo: Topology, sieve: Sieve | None = None) -> Iterator[Fact]:
+    """Gateway endpoints and the private route tables of their VPC that lack their route
+    (with a ``sieve``, only those some rule could match)."""
     for ep in sorted(topo.snapshot.VpcEndpoints, key=lambda e: e.VpcEndpointId):
         if ep.VpcEndpointType != "Gateway" or (ep.State or "available").lower() != "available":
             continue
@@ -438,6 +460,16 @@ def gateway_endpoint_facts(topo: Topology) -> Iterator[Fact]:
                     None,
                 )
                 has_route = pl is not None
+            if sieve is not None and not sieve.could(
+                "gateway_endpoint",
+                rid=f"{ep.VpcEndpointId}:{t}",
+                vpce_id=ep.VpcEndpointId,
+                service=ep.ServiceName,
+                vpc_id=vpc,
+                route_table_id=t,
+                has_route=has_route,
+            ):
+                continue
             yield {
                 "rid": f"{ep.VpcEndpointId}:{t}",
                 "vpce_id": ep.VpcEndpointId,
