@@ -76,6 +76,23 @@ def _commands_needed(argv: list[str]) -> list[str]:
     return []
 
 
+def entry() -> None:
+    """The console script: ``main``, then exit. After a command that kept its data for the end
+    (``assistant.lifetime``) the process ends without freeing it, once the output is flushed."""
+    from assistant import lifetime
+
+    lifetime.enable()
+    rc = main()
+    if not lifetime.anything_kept():
+        sys.exit(rc)
+    try:
+        sys.stdout.flush()
+        sys.stderr.flush()
+    except (BrokenPipeError, ValueError):
+        pass
+    os._exit(rc)
+
+
 def main(argv: list[str] | None = None) -> int:
     """Entry point; returns the exit code."""
     from assistant.commands.common import merge_global

@@ -61,6 +61,7 @@ def register(sub) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from assistant.engine import diagnose
+    from assistant.lifetime import keep_until_exit
     from assistant.render import render_json, render_markdown, render_text
 
     if getattr(args, "intents", None):
@@ -77,6 +78,7 @@ def run(args: argparse.Namespace) -> int:
 
         print(f"vpc-helper: note: {files_line(snapshot.files)}", file=sys.stderr)
     d = diagnose(snapshot, vpc_ids=args.vpc, keep_topology=args.format in ("markdown", "html"))
+    keep_until_exit(snapshot, d)  # freeing a large region is work nobody waits for
     d.files = list(snapshot.files)
     if args.redaction_key:  # render from the originals, so every renderer escapes them
         from assistant.redact import unredact_with_key_file

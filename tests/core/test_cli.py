@@ -165,3 +165,16 @@ def test_the_summary_counts_rules_not_run_against_the_catalogue():
     assert f"NOT AN ALL-CLEAR: {half + 1} of {len(ids)} rules" in render_text(most, width=120)
     bogus = Diagnosis(not_checked=[NotCheckedItem(what="X", reason="r", rules=["no.such"] * 99)])
     assert "NOT AN ALL-CLEAR" not in render_text(bogus)  # only catalogue rules count
+
+
+def test_scan_output_is_whole_when_the_process_ends_without_freeing(tmp_path):
+    """The console script ends a scan with os._exit once its output is flushed: every format,
+    to a pipe and to a file, is complete and the exit code is the scan's."""
+    for fmt in ("json", "text", "markdown"):
+        r = run_cli("scan", "--demo", "--format", fmt)
+        assert r.returncode == 1 and r.stderr == ""
+        again = run_cli("scan", "--demo", "--format", fmt)
+        assert r.stdout == again.stdout and r.stdout.endswith("\n")
+    assert json.loads(run_cli("scan", "--demo", "--format", "json").stdout)["findings"]
+    quiet = run_cli("scan", "--demo", "--min-severity", "critical", "--format", "json")
+    assert quiet.returncode == 0 and json.loads(quiet.stdout)["findings"] == []
