@@ -150,14 +150,18 @@ def _order_model(item: BaseModel) -> None:
             _order_model(value)
 
 
-def order_lists(item: BaseModel) -> None:
-    """Sort ``item``'s own nested lists, not theirs (the caller has put those in order first:
-    the loader does so as it reads large files, see ``models.compact``)."""
-    d = item.__dict__
-    for name in _nested(type(item)):
-        value = d.get(name)
-        if type(value) is list and len(value) > 1 and name not in _KEEP_ORDER:
-            _sort_in_place(value, name)
+def _list_fields(cls: type) -> tuple[str, ...]:
+    """The fields of ``cls`` whose lists the canonical order sorts."""
+    return tuple(n for n in _nested(cls) if n not in _KEEP_ORDER)
+
+
+def _sort_list(items: list[Any], name: str) -> None:
+    _sort_in_place(items, name)
+
+
+# For a walk that puts each record's own lists in order itself, its nested records first (the
+# loader's, see ``models.compact``): which fields, and how one list is sorted.
+LIST_ORDER = (_list_fields, _sort_list)
 
 
 def _ordered(items: list[Any], name: str) -> list[Any]:

@@ -21,9 +21,13 @@ from typing import Any
 from pydantic import BaseModel
 
 _SCALARS = (str, int, float, bool, type(None))
-# Per model class: the fields holding models (name, holds a list), and whether every field
-# is a plain value (the record can be shared when equal).
-_Plan = tuple[tuple[tuple[str, bool], ...], bool]
+# Per model class: the fields holding models (name, holds a list, the model class of the
+# items or None), and whether every field is a plain value (the record can be shared when
+# equal).
+_Plan = tuple[tuple[tuple[str, bool, type | None], ...], bool]
+# Given by the canonical order (``assistant.canonical``): the fields of a class whose lists it
+# sorts, and how it sorts one list (named by its field).
+Order = tuple[Callable[[type], tuple[str, ...]], Callable[[list[Any], str], None]]
 _PLANS: dict[type, _Plan] = {}
 _SAMPLE = 64  # records of a class looked at before choosing which text fields to share
 
@@ -47,11 +51,23 @@ def _kind(annotation: Any) -> str:
     return "other"
 
 
+def _item_class(annotation: Any) -> type | None:
+    """The model class of a ``list[Model]`` annotation (None when not exactly one)."""
+    args = typing.get_args(annotation)
+    item = args[0] if len(args) == 1 else None
+    return item if isinstance(item, type) and issubclass(item, BaseModel) else None
+
+
 def _plan(cls: type[BaseModel]) -> _Plan:
     plan = _PLANS.get(cls)
     if plan is None:
-        kinds = {name: _kind(f.annotation) for name, f in cls.model_fields.items()}
-        nested = tuple((n, k == "models") for n, k in kinds.items() if k in ("model", "models"))
+        fields = cls.model_fields
+        kinds = {name: _kind(f.annotation) for name, f in fields.items()}
+        nested = tuple(
+            (n, k == "models", _item_class(fields[n].annotation) if k == "models" else None)
+            for n, k in kinds.items()
+            if k in ("model", "models")
+        )
         leaf = all(k == "scalar" for k in kinds.values()) and not cls.model_computed_fields
         plan = _PLANS[cls] = (nested, leaf)
     return plan
@@ -60,9 +76,9 @@ def _plan(cls: type[BaseModel]) -> _Plan:
 class Compactor:
     """Shares equal plain records and equal field-name sets among the models it is given."""
 
-    def __init__(self, order: Callable[[BaseModel], None] | None = None) -> None:
-        # ``order``: called on each resource and nested record once its records are done (the
-        # loader passes ``canonical.order_lists``, so the same walk puts lists in order).
+    def __init__(self, order: Order | None = None) -> None:
+        # ``order``: each resource's and nested record's own lists are also put in canonical
+        # order, in the same walk (the loader passes ``canonical.LIST_ORDER``).
         self._order = order
         self._leaves: dict[tuple[Any, ...], BaseModel] = {}
         self._leaf: dict[type, bool] = {}
@@ -142,12 +158,23 @@ class Compactor:
         )
         self._texts[cls] = texts
         del self._samples[cls]
-        self._walks[cls] = self._compile(_PLANS.get(cls) or _plan(cls), texts)
+        self._walks[cls] = self._compile(cls, _PLANS.get(cls) or _plan(cls), texts)
         return texts
 
-    def _compile(self, plan: _Plan, texts: tuple[str, ...]) -> Callable[[BaseModel], None]:
-        """``_inside`` for one model class, written out field by field (no loop over a plan:
-        this runs for every record of a large file)."""
+    def _compile(
+        self, cls: type, plan: _Plan, texts: tuple[str, ...]
+    ) -> Callable[[BaseModel], None]:
+        """``_inside`` for one model class, written out field by field (no loop over a plan,
+        plain records shared without a call: this runs for every record of a large file)."""
+        sorted_fields = self._order[0](cls) if self._order is not None else ()
+        nested = {name: (many, item) for name, many, item in plan[0]}
+        scope: dict[str, Any] = {
+            "intern": self._strings.setdefault,
+            "model": self._model,
+            "leaves": self._leaves,
+            "share": self._share_set,
+            "sort": self._order[1] if self._order is not None else None,
+        }
         src = ["def walk(m):", "    d = m.__dict__"]
         for name in texts:
             src += [
@@ -155,17 +182,48 @@ class Compactor:
                 "    if type(v) is str:",
                 f"        d[{name!r}] = intern(v, v)",
             ]
-        for name, many in plan[0]:
-            src += [f"    v = d[{name!r}]", "    if v:"]
-            if many:
+        for name in cls.model_fields:
+            if name not in nested and name not in sorted_fields:
+                continue
+            src.append(f"    v = d[{name!r}]")
+            many, item = nested.get(name, (True, None))
+            if name in nested and not many:
+                src += ["    if v:", f"        d[{name!r}] = model(v)"]
+                continue
+            src.append("    if type(v) is list and v:")
+            if name in nested and item is not None and _plan(item)[1]:
+                c = f"C{len(scope)}"
+                scope[c] = item
+                src += [
+                    "        for i, x in enumerate(v):",
+                    f"            if type(x) is {c}:",
+                    f"                k = ({c}, *x.__dict__.values())",
+                    "                s = leaves.get(k)",
+                    "                if s is None:",
+                    "                    leaves[k] = x",
+                    "                    share(x)",
+                    "                elif s.__pydantic_fields_set__ == x.__pydantic_fields_set__:",
+                    "                    v[i] = s",
+                    "                else:",
+                    "                    share(x)",
+                    "            else:",
+                    "                v[i] = model(x)",
+                ]
+            elif name in nested:
                 src += ["        for i, x in enumerate(v):", "            v[i] = model(x)"]
-            else:
-                src += [f"        d[{name!r}] = model(v)"]
-        if self._order is not None:
-            src.append("    order(m)")
-        scope = {"intern": self._strings.setdefault, "model": self._model, "order": self._order}
+            if name in sorted_fields:
+                src += ["        if len(v) > 1:", f"            sort(v, {name!r})"]
         exec("\n".join(src), scope)  # noqa: S102 (field names of our own models only)
         return scope["walk"]
+
+    def _share_set(self, m: BaseModel) -> None:
+        given = m.__pydantic_fields_set__
+        names = frozenset(given)
+        kept = self._sets.get(names)
+        if kept is None:
+            self._sets[names] = given
+        elif kept is not given:
+            object.__setattr__(m, "__pydantic_fields_set__", kept)
 
     def _inside(self, m: BaseModel, plan: _Plan) -> None:
         d = m.__dict__
@@ -178,7 +236,7 @@ class Compactor:
                 value = d[name]
                 if type(value) is str:
                     d[name] = strings.setdefault(value, value)
-        for name, many in plan[0]:
+        for name, many, _item in plan[0]:
             value = d[name]
             if not value:
                 continue
@@ -189,4 +247,8 @@ class Compactor:
             else:
                 d[name] = self._model(value)
         if self._order is not None:
-            self._order(m)
+            fields, sort = self._order
+            for name in fields(type(m)):
+                value = d.get(name)
+                if type(value) is list and len(value) > 1:
+                    sort(value, name)

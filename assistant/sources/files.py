@@ -22,7 +22,7 @@ from typing import Any
 import orjson
 from pydantic import TypeAdapter, ValidationError
 
-from assistant.canonical import order_lists
+from assistant.canonical import LIST_ORDER
 from assistant.errors import UserError
 from assistant.gcpause import gc_paused
 from assistant.models.compact import Compactor
@@ -606,7 +606,7 @@ def _parse_items(text: bytes) -> list[Any]:
 
 
 def _read_streamed(path: Path, shown: str, region: str | None, account: str | None) -> _File:
-    f = _File(path, shown, region, account, owned=True, compactor=Compactor(order=order_lists))
+    f = _File(path, shown, region, account, owned=True, compactor=Compactor(order=LIST_ORDER))
     f.ordered = True
     for key, items in _items(path):
         _response(f, {key: items})
