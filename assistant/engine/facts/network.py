@@ -12,11 +12,24 @@ import functools
 import ipaddress
 import weakref
 from collections.abc import Iterator
+from typing import TYPE_CHECKING
 
 from assistant.engine.facts._base import LS, B, Fact, N, S, Sieve, declare, producer
 from assistant.models.snapshot import RouteTable, TransitGatewayVpcAttachment
 from assistant.topology import PRIVATE, Topology, target_kind
-from assistant.trace.tgw import TgwIndex, build_tgw_index
+
+if TYPE_CHECKING:
+    from assistant.models.snapshot import Snapshot
+    from assistant.trace.tgw import TgwIndex
+
+
+def _tgw_index(snapshot: Snapshot) -> TgwIndex:
+    """The tracer's transit gateway index (imported when a scan first needs it: the tracer
+    package is not needed to start)."""
+    from assistant.trace.tgw import build_tgw_index
+
+    return build_tgw_index(snapshot)
+
 
 ANY = "0.0.0.0/0"
 
@@ -183,7 +196,7 @@ def tgw_route_facts(topo: Topology, sieve: Sieve | None = None) -> Iterator[Fact
     The TGW table's answer comes first (one lookup per table and destination); the VPC's route
     tables are searched, once per group of tables with the same routes, only when the answer is
     known and (with a ``sieve``) some rule could match it."""
-    ix = build_tgw_index(topo.snapshot)
+    ix = _tgw_index(topo.snapshot)
     lpm = _Lpm.of(topo)
     atts = _attachments(ix)
     first_att: dict[tuple[str | None, str | None], str] = {}
@@ -245,7 +258,7 @@ def tgw_route_facts(topo: Topology, sieve: Sieve | None = None) -> Iterator[Fact
 def tgw_attachment_facts(topo: Topology) -> Iterator[Fact]:
     """VPC attachments: associated with a route table? which subnets route to the TGW from an
     AZ the attachment has no subnet in?"""
-    ix = build_tgw_index(topo.snapshot)
+    ix = _tgw_index(topo.snapshot)
     if not ix.assoc_known:
         return
     # Route tables sending to each transit gateway, by VPC (one pass, not one per attachment).
@@ -329,7 +342,7 @@ def tgw_return_facts(topo: Topology, sieve: Sieve | None = None) -> Iterator[Fac
     facts grow with the tables, not with the pairs of VPCs. The lookups are made once per group
     of tables with the same routes, and with a ``sieve`` a group's facts are built only if some
     rule could match them."""
-    ix = build_tgw_index(topo.snapshot)
+    ix = _tgw_index(topo.snapshot)
     atts = _attachments(ix)
     lpm = _Lpm.of(topo)
     kinds: dict[str, str] = {}
@@ -486,7 +499,7 @@ def gateway_endpoint_facts(topo: Topology, sieve: Sieve | None = None) -> Iterat
 def vpn_facts(topo: Topology) -> Iterator[Fact]:
     """VPN connections with their tunnel status and the routes that use them."""
     snap = topo.snapshot
-    ix = build_tgw_index(snap)
+    ix = _tgw_index(snap)
     for vpn in sorted(snap.VpnConnections, key=lambda v: v.VpnConnectionId):
         if (vpn.State or "available") != "available" or not vpn.VgwTelemetry:
             continue
