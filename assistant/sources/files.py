@@ -244,49 +244,66 @@ def _bad_cidr(value: str | None, version: int | None = None) -> str | None:
     return None
 
 
+_CHECKED = {
+    "Vpcs",
+    "Subnets",
+    "RouteTables",
+    "SecurityGroups",
+    "NetworkAcls",
+    "TransitGatewayRoutes",
+    "PrefixListEntries",
+    "PrefixLists",
+}
+
+
 def invalid_values(collection: str, items: list[Any]) -> str | None:
     """The first value that cannot be right (``Routes.1.GatewayId: 'banana' is not ...``)."""
-    checks: list[tuple[str, str | None, int | None]] = []
+    if collection not in _CHECKED:
+        return None
+    # (where, value, IP version): ``where`` is a tuple of path parts, joined only when shown.
+    checks: list[tuple[tuple[Any, ...], str | None, int | None]] = []
+    add = checks.append
     for n, x in enumerate(items):
         if collection in ("Vpcs", "Subnets"):
-            checks.append((f"{n}.CidrBlock", x.CidrBlock or None, 4))
+            add(((n, "CidrBlock"), x.CidrBlock or None, 4))
             for k, a in enumerate(getattr(x, "CidrBlockAssociationSet", [])):
-                checks.append((f"{n}.CidrBlockAssociationSet.{k}.CidrBlock", a.CidrBlock, 4))
+                add(((n, "CidrBlockAssociationSet", k, "CidrBlock"), a.CidrBlock, 4))
             for k, a in enumerate(x.Ipv6CidrBlockAssociationSet):
-                checks.append(
-                    (f"{n}.Ipv6CidrBlockAssociationSet.{k}.Ipv6CidrBlock", a.Ipv6CidrBlock, 6)
-                )
+                add(((n, "Ipv6CidrBlockAssociationSet", k, "Ipv6CidrBlock"), a.Ipv6CidrBlock, 6))
         elif collection == "RouteTables":
             for k, r in enumerate(x.Routes):
-                where = f"{n}.Routes.{k}"
-                checks.append((f"{where}.DestinationCidrBlock", r.DestinationCidrBlock, 4))
-                checks.append((f"{where}.DestinationIpv6CidrBlock", r.DestinationIpv6CidrBlock, 6))
+                add(((n, "Routes", k, "DestinationCidrBlock"), r.DestinationCidrBlock, 4))
+                add(((n, "Routes", k, "DestinationIpv6CidrBlock"), r.DestinationIpv6CidrBlock, 6))
+                d = r.__dict__
                 for fld, prefixes in _TARGET_PREFIX.items():
-                    v = getattr(r, fld)
+                    v = d.get(fld)
                     if v is not None and not v.startswith(prefixes):
-                        return f"{where}.{fld}: {v!r} is not a route target ({prefixes[0]}...)"
+                        where = f"{n}.Routes.{k}.{fld}"
+                        return f"{where}: {v!r} is not a route target ({prefixes[0]}...)"
         elif collection == "SecurityGroups":
             for side in ("IpPermissions", "IpPermissionsEgress"):
                 for k, perm in enumerate(getattr(x, side)):
                     for j, rng in enumerate(perm.IpRanges):
-                        checks.append((f"{n}.{side}.{k}.IpRanges.{j}.CidrIp", rng.CidrIp, 4))
+                        add(((n, side, k, "IpRanges", j, "CidrIp"), rng.CidrIp, 4))
                     for j, rng in enumerate(perm.Ipv6Ranges):
-                        checks.append((f"{n}.{side}.{k}.Ipv6Ranges.{j}.CidrIpv6", rng.CidrIpv6, 6))
+                        add(((n, side, k, "Ipv6Ranges", j, "CidrIpv6"), rng.CidrIpv6, 6))
         elif collection == "NetworkAcls":
             for k, e in enumerate(x.Entries):
-                checks.append((f"{n}.Entries.{k}.CidrBlock", e.CidrBlock, 4))
-                checks.append((f"{n}.Entries.{k}.Ipv6CidrBlock", e.Ipv6CidrBlock, 6))
+                add(((n, "Entries", k, "CidrBlock"), e.CidrBlock, 4))
+                add(((n, "Entries", k, "Ipv6CidrBlock"), e.Ipv6CidrBlock, 6))
         elif collection == "TransitGatewayRoutes":
-            checks.append((f"{n}.DestinationCidrBlock", x.DestinationCidrBlock, None))
+            add(((n, "DestinationCidrBlock"), x.DestinationCidrBlock, None))
         elif collection == "PrefixListEntries":
-            checks.append((f"{n}.Cidr", x.Cidr, None))
+            add(((n, "Cidr"), x.Cidr, None))
         elif collection == "PrefixLists":
             for k, c in enumerate(x.Cidrs):
-                checks.append((f"{n}.Cidrs.{k}", c, None))
+                add(((n, "Cidrs", k), c, None))
     for where, value, version in checks:
+        if value is None:
+            continue
         bad = _bad_cidr(value, version)
         if bad:
-            return f"{where}: {bad}"
+            return f"{'.'.join(map(str, where))}: {bad}"
     return None
 
 
