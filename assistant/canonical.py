@@ -150,18 +150,56 @@ def _order_model(item: BaseModel) -> None:
             _order_model(value)
 
 
-def _list_fields(cls: type) -> tuple[str, ...]:
-    """The fields of ``cls`` whose lists the canonical order sorts."""
-    return tuple(n for n in _nested(cls) if n not in _KEEP_ORDER)
+class ListOrder:
+    """The canonical order for a walk that puts each record's own lists in order itself, its
+    nested records first (the loader's, see ``models.compact``): which fields, and how one list
+    is sorted.
 
+    Lists ordered by their items' ids alone (one model class, unique ids, no primary item) are
+    remembered by (class, the ids' values): a region repeats few such lists (the same tag keys
+    on every instance), so most are put in order without computing a sort key.
+    """
 
-def _sort_list(items: list[Any], name: str) -> None:
-    _sort_in_place(items, name)
+    MAX_REMEMBERED = 100_000
 
+    def __init__(self) -> None:
+        self._permutations: dict[tuple[Any, ...], tuple[int, ...] | None] = {}
 
-# For a walk that puts each record's own lists in order itself, its nested records first (the
-# loader's, see ``models.compact``): which fields, and how one list is sorted.
-LIST_ORDER = (_list_fields, _sort_list)
+    @staticmethod
+    def fields(cls: type) -> tuple[str, ...]:
+        """The fields of ``cls`` whose lists the canonical order sorts."""
+        return tuple(n for n in _nested(cls) if n not in _KEEP_ORDER)
+
+    def sort(self, items: list[Any], name: str) -> None:
+        """``items`` (field ``name``, two or more) in canonical order, in place."""
+        cls = type(items[0])
+        get = None
+        if name not in _PRIMARY_FIRST and issubclass(cls, BaseModel):
+            get = _id_getter(cls)
+        if get is None or not all(type(x) is cls for x in items):
+            _sort_in_place(items, name)
+            return
+        key = (cls, *map(get, items))
+        try:
+            known = key in self._permutations
+        except TypeError:  # an unhashable id value: sorted as usual
+            _sort_in_place(items, name)
+            return
+        if known:
+            order = self._permutations[key]
+            if order is not None:
+                items[:] = [items[i] for i in order]
+            return
+        ids = [repr(v) for v in key[1:]]
+        if len(set(ids)) != len(ids):
+            _sort_in_place(items, name)  # ordered by content too: not remembered
+            return
+        order = tuple(sorted(range(len(items)), key=ids.__getitem__))
+        moved = any(i != k for k, i in enumerate(order))
+        if len(self._permutations) < self.MAX_REMEMBERED:
+            self._permutations[key] = order if moved else None
+        if moved:
+            items[:] = [items[i] for i in order]
 
 
 def _ordered(items: list[Any], name: str) -> list[Any]:

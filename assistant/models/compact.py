@@ -16,7 +16,7 @@ from __future__ import annotations
 import types
 import typing
 from collections.abc import Callable
-from typing import Any
+from typing import Any, Protocol
 
 from pydantic import BaseModel
 
@@ -25,9 +25,17 @@ _SCALARS = (str, int, float, bool, type(None))
 # items or None), and whether every field is a plain value (the record can be shared when
 # equal).
 _Plan = tuple[tuple[tuple[str, bool, type | None], ...], bool]
-# Given by the canonical order (``assistant.canonical``): the fields of a class whose lists it
-# sorts, and how it sorts one list (named by its field).
-Order = tuple[Callable[[type], tuple[str, ...]], Callable[[list[Any], str], None]]
+
+
+class Order(Protocol):
+    """The canonical order (``assistant.canonical.ListOrder``): the fields of a class whose
+    lists it sorts, and how it sorts one list (two or more items, named by its field)."""
+
+    def fields(self, cls: type) -> tuple[str, ...]: ...
+
+    def sort(self, items: list[Any], name: str) -> None: ...
+
+
 _PLANS: dict[type, _Plan] = {}
 _SAMPLE = 64  # records of a class looked at before choosing which text fields to share
 
@@ -78,7 +86,7 @@ class Compactor:
 
     def __init__(self, order: Order | None = None) -> None:
         # ``order``: each resource's and nested record's own lists are also put in canonical
-        # order, in the same walk (the loader passes ``canonical.LIST_ORDER``).
+        # order, in the same walk (the loader passes a ``canonical.ListOrder``).
         self._order = order
         self._leaves: dict[tuple[Any, ...], BaseModel] = {}
         self._leaf: dict[type, bool] = {}
@@ -166,14 +174,14 @@ class Compactor:
     ) -> Callable[[BaseModel], None]:
         """``_inside`` for one model class, written out field by field (no loop over a plan,
         plain records shared without a call: this runs for every record of a large file)."""
-        sorted_fields = self._order[0](cls) if self._order is not None else ()
+        sorted_fields = self._order.fields(cls) if self._order is not None else ()
         nested = {name: (many, item) for name, many, item in plan[0]}
         scope: dict[str, Any] = {
             "intern": self._strings.setdefault,
             "model": self._model,
             "leaves": self._leaves,
             "share": self._share_set,
-            "sort": self._order[1] if self._order is not None else None,
+            "sort": self._order.sort if self._order is not None else None,
         }
         src = ["def walk(m):", "    d = m.__dict__"]
         for name in texts:
@@ -247,8 +255,7 @@ class Compactor:
             else:
                 d[name] = self._model(value)
         if self._order is not None:
-            fields, sort = self._order
-            for name in fields(type(m)):
+            for name in self._order.fields(type(m)):
                 value = d.get(name)
                 if type(value) is list and len(value) > 1:
-                    sort(value, name)
+                    self._order.sort(value, name)

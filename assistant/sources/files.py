@@ -22,7 +22,7 @@ from typing import Any
 import orjson
 from pydantic import TypeAdapter, ValidationError
 
-from assistant.canonical import LIST_ORDER
+from assistant.canonical import ListOrder
 from assistant.errors import UserError
 from assistant.gcpause import gc_paused
 from assistant.models.compact import Compactor
@@ -623,7 +623,7 @@ def _parse_items(text: bytes) -> list[Any]:
 
 
 def _read_streamed(path: Path, shown: str, region: str | None, account: str | None) -> _File:
-    f = _File(path, shown, region, account, owned=True, compactor=Compactor(order=LIST_ORDER))
+    f = _File(path, shown, region, account, owned=True, compactor=Compactor(order=ListOrder()))
     f.ordered = True
     for key, items in _items(path):
         _response(f, {key: items})

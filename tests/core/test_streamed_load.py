@@ -190,3 +190,26 @@ def test_outputs_read_whole_and_live_snapshots_are_compacted_alike(region, monke
     tags = [t for i in plain.Instances for t in i.Tags if t.Key == "Tier"]
     assert len({id(t) for t in tags}) < len(tags)
     assert dump_snapshot(canonical(plain)) == expected
+
+
+@settings(max_examples=60, deadline=None, derandomize=True)
+@given(
+    lists=st.lists(
+        st.lists(st.tuples(st.sampled_from("abcdE"), st.sampled_from(["x", "y", ""])), min_size=2),
+        min_size=1,
+        max_size=8,
+    )
+)
+def test_remembered_list_orders_sort_as_the_canonical_order(lists):
+    """The loader's sort remembers orders by the items' ids: the same result as sorting each
+    list anew, for lists seen again, with duplicate ids, or in another order."""
+    from assistant.canonical import ListOrder, _sort_in_place
+    from assistant.models.snapshot import Tag
+
+    order = ListOrder()
+    for pairs in lists + lists[::-1]:
+        ours = [Tag(Key=k, Value=v) for k, v in pairs]
+        theirs = list(ours)
+        order.sort(ours, "Tags")
+        _sort_in_place(theirs, "Tags")
+        assert [id(x) for x in ours] == [id(x) for x in theirs]
