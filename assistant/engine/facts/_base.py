@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, create_model
@@ -126,7 +126,44 @@ def facts_for(
 # -- vocabulary ------------------------------------------------------------------------------
 # Every fact kind and field, declared once: its type and one line of meaning. A field marked
 # "Flag" is a derived yes/no a rule cannot yet compose from other fields; its line says why.
-VOCABULARY: dict[str, type[BaseModel]] = {}
+
+
+class _Vocabulary(Mapping[str, type[BaseModel]]):
+    """Fact kind -> its declared model, each built when first asked for (a scan needs none:
+    building them all would add some 50 ms to every start)."""
+
+    def __init__(self) -> None:
+        self._specs: dict[str, tuple[str, dict[str, tuple[Any, str]]]] = {}
+        self._models: dict[str, type[BaseModel]] = {}
+
+    def add(self, kind: str, doc: str, fields: dict[str, tuple[Any, str]]) -> None:
+        self._specs[kind] = (doc, fields)
+        self._models.pop(kind, None)
+
+    def __getitem__(self, kind: str) -> type[BaseModel]:
+        model = self._models.get(kind)
+        if model is None:
+            doc, fields = self._specs[kind]
+            spec = {
+                name: (typ, Field(description=text))
+                for name, (typ, text) in {**_COMMON, **fields}.items()
+            }
+            model = self._models[kind] = create_model(  # type: ignore[call-overload]
+                f"{''.join(p.title() for p in kind.split('_'))}Fact",
+                __config__=ConfigDict(extra="forbid", strict=True),
+                __doc__=doc,
+                **spec,
+            )
+        return model
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._specs)
+
+    def __len__(self) -> int:
+        return len(self._specs)
+
+
+VOCABULARY = _Vocabulary()
 # Field types, short for the declarations.
 S, B, N = str, bool, int
 LS, LN = list[str], list[int]
@@ -136,19 +173,10 @@ _COMMON = {
 }
 
 
-def declare(kind: str, doc: str, fields: dict[str, tuple[Any, str]]) -> type[BaseModel]:
-    """Declare the fields of a fact kind (``{name: (type, meaning)}``) as a pydantic model."""
-    spec = {
-        name: (typ, Field(description=text)) for name, (typ, text) in {**_COMMON, **fields}.items()
-    }
-    model = create_model(  # type: ignore[call-overload]
-        f"{''.join(p.title() for p in kind.split('_'))}Fact",
-        __config__=ConfigDict(extra="forbid", strict=True),
-        __doc__=doc,
-        **spec,
-    )
-    VOCABULARY[kind] = model
-    return model
+def declare(kind: str, doc: str, fields: dict[str, tuple[Any, str]]) -> None:
+    """Declare the fields of a fact kind (``{name: (type, meaning)}``); ``VOCABULARY[kind]``
+    is its pydantic model (strict, no other field)."""
+    VOCABULARY.add(kind, doc, fields)
 
 
 def type_text(annotation: Any) -> str:
