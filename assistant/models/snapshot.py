@@ -486,20 +486,23 @@ class Instance(Tagged):
         ids = [g.GroupId for g in self.SecurityGroups if g.GroupId]
         for eni in self.NetworkInterfaces:
             ids += [g.GroupId for g in eni.Groups if g.GroupId]
-        return list(dict.fromkeys(ids))
+        return list(dict.fromkeys(ids)) if len(ids) > 1 else ids
 
     @property
     def public_ips(self) -> list[str]:
         ips = [self.PublicIpAddress] if self.PublicIpAddress else []
-        ips += [e.public_ip for e in self.NetworkInterfaces if e.public_ip]
-        return list(dict.fromkeys(ips))
+        for e in self.NetworkInterfaces:
+            if e.Association is not None and e.Association.PublicIp:
+                ips.append(e.Association.PublicIp)
+        return list(dict.fromkeys(ips)) if len(ips) > 1 else ips
 
     @property
     def ipv6_addresses(self) -> list[str]:
         out = [self.Ipv6Address] if self.Ipv6Address else []
         for e in self.NetworkInterfaces:
-            out += [a.Ipv6Address for a in e.Ipv6Addresses]
-        return list(dict.fromkeys(out))
+            if e.Ipv6Addresses:
+                out += [a.Ipv6Address for a in e.Ipv6Addresses]
+        return list(dict.fromkeys(out)) if len(out) > 1 else out
 
     @property
     def running(self) -> bool:
