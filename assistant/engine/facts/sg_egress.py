@@ -21,10 +21,22 @@ def sg_egress_facts(topo: Topology) -> Iterator[Fact]:
     """Instances that need the internet, grouped by their set of security groups."""
     if not topo.snapshot.has("SecurityGroups"):
         return
+    # Which sets of groups block web egress is decided once per distinct set; instances are
+    # looked at only when some set does (usually none: then no instance is visited at all).
+    groups_of = topo.groups_of
+    blocks: dict[tuple[str, ...], bool] = {}
+    for raw in {tuple(g) for g in groups_of.values()}:
+        gids = tuple(sorted(raw))
+        groups = [topo.sgs[g] for g in gids if g in topo.sgs]
+        blocks[raw] = bool(groups) and len(groups) == len(gids) and bool(_blocked(groups))
+    if not any(blocks.values()):
+        return
     combos: dict[tuple[str, tuple[str, ...]], list[str]] = {}
     for inst in topo.snapshot.Instances:
         if inst.State.Name != "running" or not inst.SubnetId:
             continue
+        if not blocks.get(tuple(groups_of[inst.InstanceId]), True):
+            continue  # its groups let web out: nothing for a rule to find
         role = topo.role(inst.SubnetId)
         if not (role == PRIVATE or (role == PUBLIC and inst.public_ips)):
             continue
@@ -34,12 +46,7 @@ def sg_egress_facts(topo: Topology) -> Iterator[Fact]:
         groups = [topo.sgs[g] for g in gids if g in topo.sgs]
         if len(groups) != len(gids) or not groups:
             continue  # a group we cannot see might allow it
-        blocked = [
-            p
-            for p in WEB_PORTS
-            if not sg_match(groups, False, "tcp", p, INTERNET_V4)
-            and not sg_match(groups, False, "tcp", p, "::/0")
-        ]
+        blocked = _blocked(groups)
         if not blocked:
             continue  # nothing for a rule to find
         yield {
@@ -54,6 +61,16 @@ def sg_egress_facts(topo: Topology) -> Iterator[Fact]:
             "blocked_count": len(blocked),
             "all_web_blocked": len(blocked) == len(WEB_PORTS),
         }
+
+
+def _blocked(groups: list) -> list[int]:
+    """The web ports no group of the set lets out to the internet (IPv4 or IPv6)."""
+    return [
+        p
+        for p in WEB_PORTS
+        if not sg_match(groups, False, "tcp", p, INTERNET_V4)
+        and not sg_match(groups, False, "tcp", p, "::/0")
+    ]
 
 
 declare(
