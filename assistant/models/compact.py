@@ -113,15 +113,8 @@ class Compactor:
     def field_sets(self, items: list[Any]) -> None:
         """Make the resources of ``items`` with the same given fields share one set of their
         names (only once nothing sets their fields any more: setting one adds to the set)."""
-        sets = self._sets
         for m in items:
-            given = m.__pydantic_fields_set__
-            names = frozenset(given)
-            kept = sets.get(names)
-            if kept is None:
-                sets[names] = given
-            elif kept is not given:
-                object.__setattr__(m, "__pydantic_fields_set__", kept)
+            self._share_set(m)
 
     def _model(self, m: BaseModel) -> BaseModel:
         """Nested record ``m`` compacted, or the shared record equal to it."""
@@ -143,13 +136,7 @@ class Compactor:
                 walk(m)
             else:
                 self._inside(m, _PLANS[cls])
-        given = m.__pydantic_fields_set__
-        names = frozenset(given)
-        kept = self._sets.get(names)
-        if kept is None:
-            self._sets[names] = given
-        elif kept is not given:
-            object.__setattr__(m, "__pydantic_fields_set__", kept)
+        self._share_set(m)
         return m
 
     def _sample(self, cls: type, d: dict[str, Any]) -> tuple[str, ...] | None:
@@ -225,6 +212,7 @@ class Compactor:
         return scope["walk"]
 
     def _share_set(self, m: BaseModel) -> None:
+        """``m`` keeps the set of field names equal to its own that was seen first."""
         given = m.__pydantic_fields_set__
         names = frozenset(given)
         kept = self._sets.get(names)
