@@ -8,7 +8,7 @@ with the same given fields share one such set. Only records inside a resource ar
 never the resources (the loader still sets their region and account). Nothing changes for a
 reader: values, ``model_dump`` and equality are the same. The product never changes a nested
 record in place (a shared tag edited for one instance would change for all);
-``tests/core/test_compact.py`` holds that.
+``tests/core/test_streamed_load.py`` holds that.
 """
 
 from __future__ import annotations
@@ -89,14 +89,9 @@ class Compactor:
         # order, in the same walk (the loader passes a ``canonical.ListOrder``).
         self._order = order
         self._leaves: dict[tuple[Any, ...], BaseModel] = {}
-        self._leaf: dict[type, bool] = {}
         self._sets: dict[frozenset[str], set[str]] = {}
         self._strings: dict[str, str] = {}
-        # Per model class: the text fields found repeating in its first records (a zone, a
-        # VPC id, an interface type), then shared; a record's own ids are left alone.
-        self._texts: dict[type, tuple[str, ...]] = {}
-        self._samples: dict[type, list[dict[str, Any]]] = {}
-        # Per model class, once its text fields are chosen: one compiled walk over its fields.
+        # Per model class: one compiled walk over its fields (see ``_walk``).
         self._walks: dict[type, Callable[[BaseModel], None]] = {}
 
     def resources(self, items: list[Any]) -> None:
@@ -105,10 +100,11 @@ class Compactor:
         walks = self._walks
         for m in items:
             walk = walks.get(type(m))
-            if walk is not None:
-                walk(m)
-            elif isinstance(m, BaseModel):
-                self._inside(m, _PLANS.get(type(m)) or _plan(type(m)))
+            if walk is None:
+                if not isinstance(m, BaseModel):
+                    continue
+                walk = self._walk(type(m))
+            walk(m)
 
     def field_sets(self, items: list[Any]) -> None:
         """Make the resources of ``items`` with the same given fields share one set of their
@@ -119,10 +115,7 @@ class Compactor:
     def _model(self, m: BaseModel) -> BaseModel:
         """Nested record ``m`` compacted, or the shared record equal to it."""
         cls = type(m)
-        leaf = self._leaf.get(cls)
-        if leaf is None:
-            leaf = self._leaf[cls] = (_PLANS.get(cls) or _plan(cls))[1]
-        if leaf:  # plain values only: one object per distinct record
+        if _plan(cls)[1]:  # plain values only: one object per distinct record
             key = (cls, *m.__dict__.values())
             shared = self._leaves.get(key)
             if shared is not None:
@@ -131,38 +124,40 @@ class Compactor:
             else:
                 self._leaves[key] = m
         else:
-            walk = self._walks.get(cls)
-            if walk is not None:
-                walk(m)
-            else:
-                self._inside(m, _PLANS[cls])
+            (self._walks.get(cls) or self._walk(cls))(m)
         self._share_set(m)
         return m
 
-    def _sample(self, cls: type, d: dict[str, Any]) -> tuple[str, ...] | None:
-        """Until enough records of ``cls`` were seen: None; then the repeating text fields."""
-        seen = self._samples.setdefault(cls, [])
-        seen.append(d)
-        if len(seen) < _SAMPLE:
-            return None
-        texts = tuple(
-            name
-            for name, value in d.items()
-            if type(value) is str
-            and len({x[name] for x in seen if type(x.get(name)) is str}) <= _SAMPLE // 2
-        )
-        self._texts[cls] = texts
-        del self._samples[cls]
-        self._walks[cls] = self._compile(cls, _PLANS.get(cls) or _plan(cls), texts)
-        return texts
+    def _walk(self, cls: type) -> Callable[[BaseModel], None]:
+        """The walk of ``cls``. Until ``_SAMPLE`` of its records were seen it shares no text
+        yet; then it is compiled anew with the text fields that repeated in them (a zone, a
+        VPC id, an interface type; a record's own ids do not)."""
+        plain = self._compile(cls, ())
+        seen: list[dict[str, Any]] = []
 
-    def _compile(
-        self, cls: type, plan: _Plan, texts: tuple[str, ...]
-    ) -> Callable[[BaseModel], None]:
-        """``_inside`` for one model class, written out field by field (no loop over a plan,
-        plain records shared without a call: this runs for every record of a large file)."""
+        def sampling(m: BaseModel) -> None:
+            plain(m)
+            seen.append(m.__dict__)
+            if len(seen) == _SAMPLE:
+                d = seen[-1]
+                texts = tuple(
+                    name
+                    for name, value in d.items()
+                    if type(value) is str
+                    and len({x[name] for x in seen if type(x.get(name)) is str}) <= _SAMPLE // 2
+                )
+                self._walks[cls] = self._compile(cls, texts)
+
+        self._walks[cls] = sampling
+        return sampling
+
+    def _compile(self, cls: type, texts: tuple[str, ...]) -> Callable[[BaseModel], None]:
+        """The walk of one model class, written out field by field (no loop over a plan, plain
+        records shared without a call: this runs for every record of a large file): the
+        ``texts`` fields share one string per distinct text, nested records are compacted,
+        and lists put in order when the compactor has an ``Order``."""
         sorted_fields = self._order.fields(cls) if self._order is not None else ()
-        nested = {name: (many, item) for name, many, item in plan[0]}
+        nested = {name: (many, item) for name, many, item in _plan(cls)[0]}
         scope: dict[str, Any] = {
             "intern": self._strings.setdefault,
             "model": self._model,
@@ -220,30 +215,3 @@ class Compactor:
             self._sets[names] = given
         elif kept is not given:
             object.__setattr__(m, "__pydantic_fields_set__", kept)
-
-    def _inside(self, m: BaseModel, plan: _Plan) -> None:
-        d = m.__dict__
-        texts = self._texts.get(type(m))
-        if texts is None:
-            texts = self._sample(type(m), d)
-        if texts:
-            strings = self._strings
-            for name in texts:
-                value = d[name]
-                if type(value) is str:
-                    d[name] = strings.setdefault(value, value)
-        for name, many, _item in plan[0]:
-            value = d[name]
-            if not value:
-                continue
-            if many:
-                model = self._model
-                for i, x in enumerate(value):
-                    value[i] = model(x)
-            else:
-                d[name] = self._model(value)
-        if self._order is not None:
-            for name in self._order.fields(type(m)):
-                value = d.get(name)
-                if type(value) is list and len(value) > 1:
-                    self._order.sort(value, name)
