@@ -112,15 +112,43 @@ def _ids_of(items: list[Any]) -> list[str]:
     return [_ids(x) for x in items]
 
 
-def _sort_in_place(items: list[Any], name: str) -> None:
-    """``_sort`` of ``items``, into the same list (nothing is written when nothing moves)."""
+# Orders of lists sorted by their items' ids alone (one model class, unique ids, no primary
+# item), remembered by (class, the ids' values): a region repeats few such lists (the same tag
+# keys on every instance), so most are put in order without computing a sort key.
+Memo = dict[tuple[Any, ...], tuple[int, ...] | None]
+MAX_REMEMBERED = 100_000
+
+
+def _memo_key(items: list[Any]) -> tuple[Any, ...] | None:
+    """(class, each item's id values) when ``items`` are of one model class with ids."""
+    cls = type(items[0])
+    get = _id_getter(cls) if issubclass(cls, BaseModel) else None
+    if get is None or not all(type(x) is cls for x in items):
+        return None
+    key = (cls, *map(get, items))
+    try:
+        hash(key)
+    except TypeError:  # an unhashable id value
+        return None
+    return key
+
+
+def _sort_in_place(items: list[Any], name: str, memo: Memo | None = None) -> None:
+    """``_sort`` of ``items``, into the same list (nothing is written when nothing moves).
+    With a ``memo``, orders decided by ids alone are remembered there and reused."""
     first = _PRIMARY_FIRST.get(name)
-    ids = _ids_of(items)
+    key = None
+    if memo is not None and first is None:
+        key = _memo_key(items)
+        if key is not None and key in memo:
+            known = memo[key]
+            if known is not None:
+                items[:] = [items[i] for i in known]
+            return
+    ids = [repr(v) for v in key[1:]] if key is not None else _ids_of(items)
     unique = all(ids) and len(set(ids)) == len(ids)
     keys: list[Any]
     if first is None and unique:
-        if all(a < b for a, b in zip(ids, ids[1:], strict=False)):
-            return  # already in order (the usual case for lists of a few items)
         keys = ids
     else:
         lead = [first(x) for x in items] if first else [()] * len(items)
@@ -128,12 +156,19 @@ def _sort_in_place(items: list[Any], name: str) -> None:
             keys = list(zip(lead, ids, strict=True))
         else:
             keys = [(a, b, _content(x)) for a, b, x in zip(lead, ids, items, strict=True)]
-    order = sorted(range(len(items)), key=keys.__getitem__)
-    if any(i != k for k, i in enumerate(order)):
+    if keys is ids and all(a < b for a, b in zip(ids, ids[1:], strict=False)):
+        order = None  # already in order (the usual case for lists of a few items)
+    else:
+        order = tuple(sorted(range(len(items)), key=keys.__getitem__))
+        if all(i == k for k, i in enumerate(order)):
+            order = None
+    if memo is not None and key is not None and unique and len(memo) < MAX_REMEMBERED:
+        memo[key] = order
+    if order is not None:
         items[:] = [items[i] for i in order]
 
 
-def _order_model(item: BaseModel) -> None:
+def _order_model(item: BaseModel, memo: Memo) -> None:
     """Sort ``item``'s nested lists, and theirs, in place."""
     d = item.__dict__
     for name in _nested(type(item)):
@@ -143,27 +178,20 @@ def _order_model(item: BaseModel) -> None:
                 continue
             for x in value:
                 if _nested(type(x)):
-                    _order_model(x)
+                    _order_model(x, memo)
             if len(value) > 1:
-                _sort_in_place(value, name)
+                _sort_in_place(value, name, memo)
         elif value is not None and _nested(type(value)):
-            _order_model(value)
+            _order_model(value, memo)
 
 
 class ListOrder:
     """The canonical order for a walk that puts each record's own lists in order itself, its
     nested records first (the loader's, see ``models.compact``): which fields, and how one list
-    is sorted.
-
-    Lists ordered by their items' ids alone (one model class, unique ids, no primary item) are
-    remembered by (class, the ids' values): a region repeats few such lists (the same tag keys
-    on every instance), so most are put in order without computing a sort key.
-    """
-
-    MAX_REMEMBERED = 100_000
+    is sorted (orders decided by ids alone remembered for this walk)."""
 
     def __init__(self) -> None:
-        self._permutations: dict[tuple[Any, ...], tuple[int, ...] | None] = {}
+        self._memo: Memo = {}
 
     @staticmethod
     def fields(cls: type) -> tuple[str, ...]:
@@ -172,41 +200,14 @@ class ListOrder:
 
     def sort(self, items: list[Any], name: str) -> None:
         """``items`` (field ``name``, two or more) in canonical order, in place."""
-        cls = type(items[0])
-        get = None
-        if name not in _PRIMARY_FIRST and issubclass(cls, BaseModel):
-            get = _id_getter(cls)
-        if get is None or not all(type(x) is cls for x in items):
-            _sort_in_place(items, name)
-            return
-        key = (cls, *map(get, items))
-        try:
-            known = key in self._permutations
-        except TypeError:  # an unhashable id value: sorted as usual
-            _sort_in_place(items, name)
-            return
-        if known:
-            order = self._permutations[key]
-            if order is not None:
-                items[:] = [items[i] for i in order]
-            return
-        ids = [repr(v) for v in key[1:]]
-        if len(set(ids)) != len(ids):
-            _sort_in_place(items, name)  # ordered by content too: not remembered
-            return
-        order = tuple(sorted(range(len(items)), key=ids.__getitem__))
-        moved = any(i != k for k, i in enumerate(order))
-        if len(self._permutations) < self.MAX_REMEMBERED:
-            self._permutations[key] = order if moved else None
-        if moved:
-            items[:] = [items[i] for i in order]
+        _sort_in_place(items, name, self._memo)
 
 
-def _ordered(items: list[Any], name: str) -> list[Any]:
+def _ordered(items: list[Any], name: str, memo: Memo) -> list[Any]:
     """``items`` (the same list) with their nested lists and themselves in canonical order."""
     for x in items:
         if _nested(type(x)):
-            _order_model(x)
+            _order_model(x, memo)
     if len(items) > 1:
         _sort_in_place(items, name)
     return items
@@ -224,6 +225,7 @@ def canonical(snapshot: Snapshot) -> Snapshot:
 
 def _canonical(snapshot: Snapshot) -> Snapshot:
     inner_done = snapshot.nested_in_order
+    memo: Memo = {}
     for coll in COLLECTIONS:
         value = getattr(snapshot, coll)
         if isinstance(value, list):
@@ -231,11 +233,11 @@ def _canonical(snapshot: Snapshot) -> Snapshot:
                 if len(value) > 1:
                     _sort_in_place(value, coll)
             else:
-                _ordered(value, coll)
+                _ordered(value, coll, memo)
         elif isinstance(value, dict):
             ordered = {
                 k: (
-                    _ordered(v, coll)
+                    _ordered(v, coll, memo)
                     if isinstance(v, list)
                     else dict(sorted(v.items()))
                     if isinstance(v, dict)
