@@ -6,7 +6,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from assistant.commands.common import add_source_options, load_source
+from assistant.commands.common import add_source_options, load_source, write_stdout_bytes
 from assistant.errors import UserError
 
 
@@ -58,8 +58,7 @@ def run(args: argparse.Namespace) -> int:
         snapshot = redact_keeping_key(snapshot, key_path)
     data = dump_snapshot(snapshot) + b"\n"
     if args.output == "-":
-        sys.stdout.buffer.write(data)
-        sys.stdout.flush()
+        write_stdout_bytes(data)
         return 0
     path = Path(args.output)
     if path.is_dir():

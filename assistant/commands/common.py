@@ -97,6 +97,18 @@ def merge_global(args: argparse.Namespace) -> argparse.Namespace:
     return args
 
 
+def write_stdout_bytes(data: bytes) -> None:
+    """Write UTF-8 output as it is, after any text already written (stdout's buffer when it
+    has one: a large document is not copied into text first)."""
+    buffer = getattr(sys.stdout, "buffer", None)
+    if buffer is None:
+        sys.stdout.write(data.decode())
+        return
+    sys.stdout.flush()
+    buffer.write(data)
+    buffer.flush()
+
+
 def progress_printer():
     """A progress callback that rewrites one line on stderr, only on a terminal."""
     if not sys.stderr.isatty():

@@ -87,9 +87,10 @@ def run(args: argparse.Namespace) -> int:
     if args.format == "json":
         d.findings = d.at_least(args.min_severity)
         if not getattr(args, "intents", None):
+            from assistant.commands.common import write_stdout_bytes
             from assistant.render.json_out import render_json_bytes
 
-            _write_bytes(render_json_bytes(d))  # tens of MB at scale: no copy as text
+            write_stdout_bytes(render_json_bytes(d))  # tens of MB at scale: no copy as text
             return 1 if d.findings else 0
         out = render_json(d)
     elif args.format in ("markdown", "html"):
@@ -113,17 +114,6 @@ def run(args: argparse.Namespace) -> int:
         out, intents_ok = _with_intents(args, snapshot, d, out)
     sys.stdout.write(out)
     return 1 if d.at_least(args.min_severity) or not intents_ok else 0
-
-
-def _write_bytes(data: bytes) -> None:
-    """Write UTF-8 output as it is (stdout's buffer when it has one)."""
-    buffer = getattr(sys.stdout, "buffer", None)
-    if buffer is None:
-        sys.stdout.write(data.decode())
-        return
-    sys.stdout.flush()
-    buffer.write(data)
-    buffer.flush()
 
 
 def _with_intents(args: argparse.Namespace, snapshot, d, out: str) -> tuple[str, bool]:

@@ -280,10 +280,7 @@ def diagnose(
     ``keep_topology``: the diagnosis keeps the topology it was made on (``d.topology``), for
     a report that draws it; otherwise it is freed with the diagnosis' other working data."""
     with gc_paused():
-        d = _diagnose(snapshot, vpc_ids, engine, facts)
-    if not keep_topology:
-        d._topology = None
-    return d
+        return _diagnose(snapshot, vpc_ids, engine, facts, keep_topology)
 
 
 def _diagnose(
@@ -291,6 +288,7 @@ def _diagnose(
     vpc_ids: list[str] | None,
     engine: RuleEngine | None,
     facts: list[dict[str, Any]] | None,
+    keep_topology: bool,
 ) -> Diagnosis:
     engine = engine or default_engine()
     if vpc_ids:
@@ -324,5 +322,6 @@ def _diagnose(
         region=snapshot.region,
         source=snapshot.source,
     )
-    d._topology = topo
+    if keep_topology:
+        d._topology = topo
     return d

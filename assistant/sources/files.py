@@ -14,7 +14,7 @@ from __future__ import annotations
 import functools
 import ipaddress
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -853,24 +853,28 @@ def _assemble(
     return snap
 
 
+def _large_lists(snap: Snapshot) -> Iterator[list[Any]]:
+    """The collections of ``snap`` with at least ``_SHARE_FROM`` resources."""
+    for coll in COLLECTIONS:
+        items = getattr(snap, coll)
+        if isinstance(items, list) and len(items) >= _SHARE_FROM:
+            yield items
+
+
 def share_field_sets(snap: Snapshot) -> None:
     """Once the loader's changes are done: large collections share their field-name sets."""
     shared = Compactor()
-    for coll in COLLECTIONS:
-        items = getattr(snap, coll)
-        if isinstance(items, list) and len(items) >= _SHARE_FROM:
-            shared.field_sets(items)
+    for items in _large_lists(snap):
+        shared.field_sets(items)
 
 
 def compact_large(snap: Snapshot) -> None:
-    """A snapshot read all at once (live): large collections share repeated records and,
-    their fields all set, their field-name sets."""
+    """A snapshot read all at once (live), its fields all set: large collections share
+    repeated records and their field-name sets."""
     shared = Compactor()
-    for coll in COLLECTIONS:
-        items = getattr(snap, coll)
-        if isinstance(items, list) and len(items) >= _SHARE_FROM:
-            shared.resources(items)
-    share_field_sets(snap)
+    for items in _large_lists(snap):
+        shared.resources(items)
+        shared.field_sets(items)
 
 
 def _placed(raw: Any, f: _File, owner: Any = None) -> Any:
