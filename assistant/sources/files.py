@@ -244,66 +244,81 @@ def _bad_cidr(value: str | None, version: int | None = None) -> str | None:
     return None
 
 
-_CHECKED = {
-    "Vpcs",
-    "Subnets",
-    "RouteTables",
-    "SecurityGroups",
-    "NetworkAcls",
-    "TransitGatewayRoutes",
-    "PrefixListEntries",
-    "PrefixLists",
+# Where each collection holds CIDRs: (path parts, value, IP version or None) per item, the
+# path joined only for the value shown.
+_Check = tuple[tuple[Any, ...], "str | None", "int | None"]
+
+
+def _vpc_cidrs(x: Any) -> Iterator[_Check]:
+    yield ("CidrBlock",), x.CidrBlock or None, 4
+    for k, a in enumerate(getattr(x, "CidrBlockAssociationSet", [])):
+        yield ("CidrBlockAssociationSet", k, "CidrBlock"), a.CidrBlock, 4
+    for k, a in enumerate(x.Ipv6CidrBlockAssociationSet):
+        yield ("Ipv6CidrBlockAssociationSet", k, "Ipv6CidrBlock"), a.Ipv6CidrBlock, 6
+
+
+def _route_cidrs(x: Any) -> Iterator[_Check]:
+    for k, r in enumerate(x.Routes):
+        yield ("Routes", k, "DestinationCidrBlock"), r.DestinationCidrBlock, 4
+        yield ("Routes", k, "DestinationIpv6CidrBlock"), r.DestinationIpv6CidrBlock, 6
+
+
+def _sg_cidrs(x: Any) -> Iterator[_Check]:
+    for side in ("IpPermissions", "IpPermissionsEgress"):
+        for k, perm in enumerate(getattr(x, side)):
+            for j, rng in enumerate(perm.IpRanges):
+                yield (side, k, "IpRanges", j, "CidrIp"), rng.CidrIp, 4
+            for j, rng in enumerate(perm.Ipv6Ranges):
+                yield (side, k, "Ipv6Ranges", j, "CidrIpv6"), rng.CidrIpv6, 6
+
+
+def _acl_cidrs(x: Any) -> Iterator[_Check]:
+    for k, e in enumerate(x.Entries):
+        yield ("Entries", k, "CidrBlock"), e.CidrBlock, 4
+        yield ("Entries", k, "Ipv6CidrBlock"), e.Ipv6CidrBlock, 6
+
+
+_CIDRS = {
+    "Vpcs": _vpc_cidrs,
+    "Subnets": _vpc_cidrs,
+    "RouteTables": _route_cidrs,
+    "SecurityGroups": _sg_cidrs,
+    "NetworkAcls": _acl_cidrs,
+    "TransitGatewayRoutes": lambda x: [(("DestinationCidrBlock",), x.DestinationCidrBlock, None)],
+    "PrefixListEntries": lambda x: [(("Cidr",), x.Cidr, None)],
+    "PrefixLists": lambda x: [(("Cidrs", k), c, None) for k, c in enumerate(x.Cidrs)],
 }
 
 
+def _bad_target(n: int, x: Any) -> str | None:
+    """A route target of route table ``x`` (item ``n``) that cannot be right."""
+    for k, r in enumerate(x.Routes):
+        d = r.__dict__
+        for fld, prefixes in _TARGET_PREFIX.items():
+            v = d.get(fld)
+            if v is not None and not v.startswith(prefixes):
+                return f"{n}.Routes.{k}.{fld}: {v!r} is not a route target ({prefixes[0]}...)"
+    return None
+
+
 def invalid_values(collection: str, items: list[Any]) -> str | None:
-    """The first value that cannot be right (``Routes.1.GatewayId: 'banana' is not ...``)."""
-    if collection not in _CHECKED:
+    """The first value that cannot be right (``Routes.1.GatewayId: 'banana' is not ...``):
+    route targets first, then CIDRs, each in order."""
+    cidrs = _CIDRS.get(collection)
+    if cidrs is None:  # nothing to check (instances, interfaces, ...)
         return None
-    # (where, value, IP version): ``where`` is a tuple of path parts, joined only when shown.
-    checks: list[tuple[tuple[Any, ...], str | None, int | None]] = []
-    add = checks.append
+    if collection == "RouteTables":
+        for n, x in enumerate(items):
+            bad = _bad_target(n, x)
+            if bad:
+                return bad
     for n, x in enumerate(items):
-        if collection in ("Vpcs", "Subnets"):
-            add(((n, "CidrBlock"), x.CidrBlock or None, 4))
-            for k, a in enumerate(getattr(x, "CidrBlockAssociationSet", [])):
-                add(((n, "CidrBlockAssociationSet", k, "CidrBlock"), a.CidrBlock, 4))
-            for k, a in enumerate(x.Ipv6CidrBlockAssociationSet):
-                add(((n, "Ipv6CidrBlockAssociationSet", k, "Ipv6CidrBlock"), a.Ipv6CidrBlock, 6))
-        elif collection == "RouteTables":
-            for k, r in enumerate(x.Routes):
-                add(((n, "Routes", k, "DestinationCidrBlock"), r.DestinationCidrBlock, 4))
-                add(((n, "Routes", k, "DestinationIpv6CidrBlock"), r.DestinationIpv6CidrBlock, 6))
-                d = r.__dict__
-                for fld, prefixes in _TARGET_PREFIX.items():
-                    v = d.get(fld)
-                    if v is not None and not v.startswith(prefixes):
-                        where = f"{n}.Routes.{k}.{fld}"
-                        return f"{where}: {v!r} is not a route target ({prefixes[0]}...)"
-        elif collection == "SecurityGroups":
-            for side in ("IpPermissions", "IpPermissionsEgress"):
-                for k, perm in enumerate(getattr(x, side)):
-                    for j, rng in enumerate(perm.IpRanges):
-                        add(((n, side, k, "IpRanges", j, "CidrIp"), rng.CidrIp, 4))
-                    for j, rng in enumerate(perm.Ipv6Ranges):
-                        add(((n, side, k, "Ipv6Ranges", j, "CidrIpv6"), rng.CidrIpv6, 6))
-        elif collection == "NetworkAcls":
-            for k, e in enumerate(x.Entries):
-                add(((n, "Entries", k, "CidrBlock"), e.CidrBlock, 4))
-                add(((n, "Entries", k, "Ipv6CidrBlock"), e.Ipv6CidrBlock, 6))
-        elif collection == "TransitGatewayRoutes":
-            add(((n, "DestinationCidrBlock"), x.DestinationCidrBlock, None))
-        elif collection == "PrefixListEntries":
-            add(((n, "Cidr"), x.Cidr, None))
-        elif collection == "PrefixLists":
-            for k, c in enumerate(x.Cidrs):
-                add(((n, "Cidrs", k), c, None))
-    for where, value, version in checks:
-        if value is None:
-            continue
-        bad = _bad_cidr(value, version)
-        if bad:
-            return f"{'.'.join(map(str, where))}: {bad}"
+        for where, value, version in cidrs(x):
+            if value is None:
+                continue
+            bad = _bad_cidr(value, version)
+            if bad:
+                return f"{n}.{'.'.join(map(str, where))}: {bad}"
     return None
 
 
