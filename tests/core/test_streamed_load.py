@@ -9,11 +9,12 @@ must give exactly what reading it whole gives.
 from __future__ import annotations
 
 import json
+import re
 import sys
 from pathlib import Path
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from assistant.canonical import canonical
@@ -213,3 +214,52 @@ def test_remembered_list_orders_sort_as_the_canonical_order(lists):
         order.sort(ours, "Tags")
         _sort_in_place(theirs, "Tags")
         assert [id(x) for x in ours] == [id(x) for x in theirs]
+
+
+@settings(max_examples=80, deadline=None, derandomize=True)
+@given(
+    ids=st.lists(st.text(alphabet="ai-0:/._Z", min_size=1, max_size=4), min_size=2, max_size=12)
+    | st.lists(
+        st.sampled_from(["a", "a#", "a-", "a'", "a~", "a ", "a!", "i-0", "i-0a", "Z", "a.b", "a/"]),
+        min_size=2,
+        max_size=12,
+        unique=True,
+    ),
+    subnets=st.lists(st.sampled_from(["subnet-1", None, "s#", "subnet-1-b"]), min_size=12),
+    primary=st.lists(st.sampled_from([None, 0, 1]), min_size=12),
+)
+@example(ids=["a", "a#"], subnets=[None] * 12, primary=[None] * 12)
+@example(ids=["a", "a b"], subnets=["s#"] * 12, primary=[1] * 12)
+def test_ordering_by_plain_ids_alone_is_the_canonical_order(ids, subnets, primary):
+    """Large collections are ordered by their own ids alone when those are distinct plain
+    texts: the order is the one the whole ids give (prefixes, quotes and characters that sort
+    below a quote included, which must take the whole-ids path), with and without a primary."""
+    from assistant.canonical import _ids, _plain_first_ids, _sort_in_place
+    from assistant.models.snapshot import Instance, NetworkInterface
+
+    insts = [Instance(InstanceId=i, SubnetId=s) for i, s in zip(ids, subnets, strict=False)]
+    enis = [
+        NetworkInterface.model_validate(
+            {"NetworkInterfaceId": i, "SubnetId": s}
+            | ({"Attachment": {"DeviceIndex": p}} if p is not None else {})
+        )
+        for i, s, p in zip(ids, subnets, primary, strict=False)
+    ]
+    for items, name in ((insts, "Instances"), (enis, "NetworkInterfaces")):
+        ours = list(items)
+        _sort_in_place(ours, name)
+        fast = _plain_first_ids(items)
+        if fast is not None:
+            lead = {
+                id(x): (
+                    x.Attachment is None or x.Attachment.DeviceIndex is None,
+                    (x.Attachment.DeviceIndex if x.Attachment else None) or 0,
+                )
+                if name == "NetworkInterfaces"
+                else ()
+                for x in items
+            }
+            whole = sorted(items, key=lambda x: (lead[id(x)], _ids(x)))
+            assert [id(x) for x in ours] == [id(x) for x in whole]
+        plain = all(re.fullmatch(r"[A-Za-z0-9._:/-]+", i) for i in ids)
+        assert (fast is not None) == (plain and len(set(ids)) == len(ids))
