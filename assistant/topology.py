@@ -19,6 +19,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from functools import cached_property, lru_cache
+from typing import NamedTuple
 
 from assistant.models.snapshot import (
     Instance,
@@ -183,6 +184,63 @@ class SubnetView:
             return PUBLIC
         kind = target_kind(self.default_target)
         return ISOLATED if kind in ("igw", "eigw", "local", "none") else PRIVATE
+
+
+class InstanceDigest(NamedTuple):
+    """What the facts ask of an instance, decided in the one pass over the instances."""
+
+    inst: Instance
+    running: bool  # its state is running
+    public: bool  # it has a public IPv4 (``Instance.public_ips`` is not empty)
+    ipv6: bool  # it has IPv6 addresses (``Instance.ipv6_addresses`` is not empty)
+    groups: list[str]  # ``Instance.group_ids``
+
+
+class _InstanceIndex:
+    """The per-instance indexes of a topology, built in one pass over the instances."""
+
+    def __init__(self, instances: list[Instance]):
+        self.by_subnet: dict[str, list[Instance]] = {}
+        self.digests: dict[str, list[InstanceDigest]] = {}
+        self.groups_of: dict[str, list[str]] = {}
+        self.by_group: dict[str, list[Instance]] = {}
+        by_subnet, digests, groups_of, by_group = (
+            self.by_subnet,
+            self.digests,
+            self.groups_of,
+            self.by_group,
+        )
+        for i in instances:
+            # Instance.group_ids, public_ips and ipv6_addresses, in one walk of its interfaces
+            gids = [g.GroupId for g in i.SecurityGroups if g.GroupId]
+            public = bool(i.PublicIpAddress)
+            v6 = bool(i.Ipv6Address)
+            for e in i.NetworkInterfaces:
+                gids += [g.GroupId for g in e.Groups if g.GroupId]
+                if not public and e.Association is not None and e.Association.PublicIp:
+                    public = True
+                if not v6 and e.Ipv6Addresses:
+                    v6 = True
+            if len(gids) > 1:
+                gids = list(dict.fromkeys(gids))
+            groups_of[i.InstanceId] = gids
+            state = i.State.Name
+            if state == "terminated":
+                continue
+            for g in gids:
+                if g in by_group:
+                    by_group[g].append(i)
+                else:
+                    by_group[g] = [i]
+            sid = i.SubnetId
+            if sid:
+                d = InstanceDigest(i, state == "running", public, v6, gids)
+                if sid in by_subnet:
+                    by_subnet[sid].append(i)
+                    digests[sid].append(d)
+                else:
+                    by_subnet[sid] = [i]
+                    digests[sid] = [d]
 
 
 @dataclass
@@ -358,27 +416,30 @@ class Topology:
         return acl
 
     @cached_property
-    def instances_by_subnet(self) -> dict[str, list[Instance]]:
-        out: dict[str, list[Instance]] = {}
-        for i in self.snapshot.Instances:
-            if i.SubnetId and i.State.Name != "terminated":
-                out.setdefault(i.SubnetId, []).append(i)
-        return out
+    def _instance_index(self) -> _InstanceIndex:
+        """One pass over the instances for every per-instance index (a large region holds
+        hundreds of thousands: each further pass over them costs more than the work in it)."""
+        return _InstanceIndex(self.snapshot.Instances)
 
-    @cached_property
+    @property
+    def instances_by_subnet(self) -> dict[str, list[Instance]]:
+        """Subnet id -> its instances (all but terminated ones), in snapshot order."""
+        return self._instance_index.by_subnet
+
+    @property
+    def digests_by_subnet(self) -> dict[str, list[InstanceDigest]]:
+        """``instances_by_subnet`` as digests: what the facts ask of each instance, decided."""
+        return self._instance_index.digests
+
+    @property
     def groups_of(self) -> dict[str, list[str]]:
         """Instance id -> its security groups (of the instance and all its interfaces)."""
-        return {i.InstanceId: i.group_ids for i in self.snapshot.Instances}
+        return self._instance_index.groups_of
 
-    @cached_property
+    @property
     def instances_by_group(self) -> dict[str, list[Instance]]:
-        out: dict[str, list[Instance]] = {}
-        for i in self.snapshot.Instances:
-            if i.State.Name == "terminated":
-                continue
-            for g in self.groups_of[i.InstanceId]:
-                out.setdefault(g, []).append(i)
-        return out
+        """Security group id -> the instances (all but terminated ones) in it."""
+        return self._instance_index.by_group
 
     @cached_property
     def routes_to(self) -> dict[str, list[tuple[RouteTable, Route]]]:

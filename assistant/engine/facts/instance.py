@@ -11,6 +11,7 @@ from assistant.engine.facts._common import (
     private_subnet_in_az,
     public_subnet_in,
 )
+from assistant.models.snapshot import Address, Instance
 from assistant.topology import (
     ISOLATED,
     PRIVATE,
@@ -34,62 +35,69 @@ def instance_facts(topo: Topology) -> Iterator[Fact]:
     for lb in topo.snapshot.LoadBalancers:
         if lb.Scheme == "internet-facing":
             lb_subnets_by_vpc.setdefault(lb.VpcId or "", []).extend(lb.subnet_ids)
-    for inst in topo.snapshot.Instances:
-        if inst.State.Name == "terminated" or not inst.SubnetId:
-            continue
-        role = topo.role(inst.SubnetId)
-        ips = inst.public_ips
-        web_ports: list[int] = []
-        if not ips and role != PUBLIC:
-            # Only instances open to the web matter in a private subnet (nobody reaches them).
-            if inst.State.Name != "running" or role not in (PRIVATE, ISOLATED):
-                continue
-            web_ports = web.ports(topo.groups_of[inst.InstanceId])
-            if not web_ports:
-                continue
-        else:
-            web_ports = web.ports(topo.groups_of[inst.InstanceId])
-        eip = eips.get(inst.InstanceId)
-        tgs = topo.lb_targets.get(inst.InstanceId, [])
-        yield {
-            "rid": inst.InstanceId,
-            "instance_id": inst.InstanceId,
-            "name": inst.name,
-            "vpc_id": inst.VpcId or "",
-            "subnet_id": inst.SubnetId,
-            "subnet_label": subnet_label(topo, inst.SubnetId),
-            "subnet_role": role,
-            "public_ip": ", ".join(ips),
-            "has_public_ip": bool(ips),
-            "elastic_ip": bool(eip),
-            "allocation_id": (eip.AllocationId or "") if eip else "",
-            "association_id": (eip.AssociationId or "") if eip else "",
-            "eni_id": inst.NetworkInterfaces[0].NetworkInterfaceId
-            if inst.NetworkInterfaces
-            else "",
-            "backend": looks_backend(inst),
-            "groups": topo.groups_of[inst.InstanceId],
-            "state": inst.State.Name,
-            "running": inst.State.Name == "running",
-            "az": topo.az_of(inst.SubnetId),
-            "lb_target": bool(tgs),
-            "targets_known": targets_known,
-            "has_ipv6": bool(inst.ipv6_addresses),
-            "target_groups": tgs,
-            "web_open": bool(web_ports),
-            "web_ports": web_ports,
-            "public_subnet_candidate": public_subnet_in(
-                topo, inst.VpcId or "", topo.az_of(inst.SubnetId)
+    # Groups that accept web ports from the internet (an instance is decided by its groups).
+    web_groups = {g for g in topo.sgs if web.ports([g])}
+    for sid, digests in topo.digests_by_subnet.items():
+        role = topo.role(sid)
+        for d in digests:
+            if not d.public and role != PUBLIC:
+                # Only instances open to the web matter in a private subnet (nobody reaches
+                # them).
+                if not d.running or role not in (PRIVATE, ISOLATED):
+                    continue
+                if not web_groups or web_groups.isdisjoint(d.groups):
+                    continue
+            yield _fact(
+                topo, d.inst, sid, role, web.ports(d.groups), eips, lb_subnets_by_vpc, targets_known
             )
-            or "",
-            "public_lb_subnets": sorted(set(lb_subnets_by_vpc.get(inst.VpcId or "", []))),
-            **_public_lb_refs(topo, inst.VpcId or ""),
-            "first_group": (topo.groups_of[inst.InstanceId] or [""])[0],
-            "private_subnet_ref": private_subnet_in_az(
-                topo, inst.VpcId or "", topo.az_of(inst.SubnetId)
-            )
-            or f"<your private subnet id in {topo.az_of(inst.SubnetId) or 'its AZ'}>",
-        }
+
+
+def _fact(
+    topo: Topology,
+    inst: Instance,
+    sid: str,
+    role: str,
+    web_ports: list[int],
+    eips: dict[str, Address],
+    lb_subnets_by_vpc: dict[str, list[str]],
+    targets_known: bool,
+) -> Fact:
+    """The fact of one instance an instance rule could apply to."""
+    ips = inst.public_ips
+    eip = eips.get(inst.InstanceId)
+    tgs = topo.lb_targets.get(inst.InstanceId, [])
+    return {
+        "rid": inst.InstanceId,
+        "instance_id": inst.InstanceId,
+        "name": inst.name,
+        "vpc_id": inst.VpcId or "",
+        "subnet_id": sid,
+        "subnet_label": subnet_label(topo, sid),
+        "subnet_role": role,
+        "public_ip": ", ".join(ips),
+        "has_public_ip": bool(ips),
+        "elastic_ip": bool(eip),
+        "allocation_id": (eip.AllocationId or "") if eip else "",
+        "association_id": (eip.AssociationId or "") if eip else "",
+        "eni_id": inst.NetworkInterfaces[0].NetworkInterfaceId if inst.NetworkInterfaces else "",
+        "backend": looks_backend(inst),
+        "groups": topo.groups_of[inst.InstanceId],
+        "state": inst.State.Name,
+        "running": inst.State.Name == "running",
+        "az": topo.az_of(sid),
+        "lb_target": bool(tgs),
+        "targets_known": targets_known,
+        "has_ipv6": bool(inst.ipv6_addresses),
+        "target_groups": tgs,
+        "web_open": bool(web_ports),
+        "web_ports": web_ports,
+        "public_subnet_candidate": public_subnet_in(topo, inst.VpcId or "", topo.az_of(sid)) or "",
+        "public_lb_subnets": sorted(set(lb_subnets_by_vpc.get(inst.VpcId or "", []))),
+        **_public_lb_refs(topo, inst.VpcId or ""),
+        "first_group": (topo.groups_of[inst.InstanceId] or [""])[0],
+        "private_subnet_ref": private_subnet_in_az(topo, inst.VpcId or "", topo.az_of(sid))
+        or f"<your private subnet id in {topo.az_of(sid) or 'its AZ'}>",
+    }
 
 
 declare(

@@ -32,17 +32,19 @@ def sg_egress_facts(topo: Topology) -> Iterator[Fact]:
     if not any(blocks.values()):
         return
     combos: dict[tuple[str, tuple[str, ...]], list[str]] = {}
-    for inst in topo.snapshot.Instances:
-        if inst.State.Name != "running" or not inst.SubnetId:
+    for sid, digests in topo.digests_by_subnet.items():
+        role = topo.role(sid)
+        if role not in (PRIVATE, PUBLIC):
             continue
-        if not blocks.get(tuple(groups_of[inst.InstanceId]), True):
-            continue  # its groups let web out: nothing for a rule to find
-        role = topo.role(inst.SubnetId)
-        if not (role == PRIVATE or (role == PUBLIC and inst.public_ips)):
-            continue
-        key = (inst.VpcId or "", tuple(sorted(topo.groups_of[inst.InstanceId])))
-        combos.setdefault(key, []).append(inst.InstanceId)
+        for d in digests:
+            if not d.running or not blocks.get(tuple(d.groups), True):
+                continue  # its groups let web out: nothing for a rule to find
+            if role == PUBLIC and not d.public:
+                continue
+            key = (d.inst.VpcId or "", tuple(sorted(d.groups)))
+            combos.setdefault(key, []).append(d.inst.InstanceId)
     for (vpc_id, gids), insts in combos.items():
+        insts.sort()
         groups = [topo.sgs[g] for g in gids if g in topo.sgs]
         if len(groups) != len(gids) or not groups:
             continue  # a group we cannot see might allow it

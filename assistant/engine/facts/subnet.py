@@ -64,7 +64,7 @@ def subnet_facts(topo: Topology, sieve: Sieve | None = None) -> Iterator[Fact]:
 
     for sid, v in topo.views.items():
         s = v.subnet
-        insts = [i for i in topo.instances_by_subnet.get(sid, []) if i.State.Name == "running"]
+        insts = [d for d in topo.digests_by_subnet.get(sid, ()) if d.running]
         has_nat = s.VpcId in vpcs_with_nat
         intent = v.intent
         needs_internet = intent == "private" or (
@@ -86,13 +86,13 @@ def subnet_facts(topo: Topology, sieve: Sieve | None = None) -> Iterator[Fact]:
         nat_az = topo.az_of(nat.SubnetId or "") if nat else ""
         # IPv6
         has_v6 = bool(s.ipv6_cidrs)
-        v6_insts = [i.InstanceId for i in insts if i.ipv6_addresses]
+        v6_insts = [d.inst.InstanceId for d in insts if d.ipv6]
         # Web serving in a public subnet: load balancer nodes, or instances open to the web.
         web_ports = list(lb_ports.get(sid, []))
         if v.role == PUBLIC:
-            for i in insts:
-                if i.public_ips:
-                    web_ports += web.ports(topo.groups_of[i.InstanceId])
+            for d in insts:
+                if d.public:
+                    web_ports += web.ports(d.groups)
         web_ports = sorted(set(web_ports))
         acl = topo.nacl_for(sid) if acls_known else None
         ret_txt: list[str] = []
@@ -143,9 +143,11 @@ def subnet_facts(topo: Topology, sieve: Sieve | None = None) -> Iterator[Fact]:
             ephemeral_out_blocked=bool(eph_out_txt),
         ):
             continue  # no rule can match this subnet, whatever its other fields hold
-        no_pub = [i.InstanceId for i in insts if not i.public_ips]
+        no_pub = [d.inst.InstanceId for d in insts if not d.public]
         backends = [
-            i.InstanceId for i in insts if looks_backend(i) or i.InstanceId in topo.lb_targets
+            d.inst.InstanceId
+            for d in insts
+            if looks_backend(d.inst) or d.inst.InstanceId in topo.lb_targets
         ]
         same_az_nat = topo.nat_in_az(s.VpcId, s.AvailabilityZone) or ""
         pub_candidate = public_subnet_in(topo, s.VpcId, s.AvailabilityZone) or ""
