@@ -86,12 +86,18 @@ _INTENT_TAGS = (
 _INTENT_TAG_SET = frozenset(_INTENT_TAGS)
 
 
+_KINDS: dict[str, str] = {}  # target id -> its kind, as classified so far
+
+
 def target_kind(target: str) -> str:
     """Classify a route target id: igw, eigw, nat, tgw, pcx, vgw, vpce, eni, instance, local."""
-    for prefix, kind in _PREFIX_KIND:
-        if target.startswith(prefix):
-            return kind
-    return "other" if target else "none"
+    kind = _KINDS.get(target)
+    if kind is None:
+        kind = next((k for prefix, k in _PREFIX_KIND if target.startswith(prefix)), None)
+        kind = kind or ("other" if target else "none")
+        if len(_KINDS) < 200_000:  # a region's targets, within bounds for a long session
+            _KINDS[target] = kind
+    return kind
 
 
 def intent_of(tagged_text: str) -> str:
@@ -203,29 +209,47 @@ class _InstanceIndex:
         self.by_subnet: dict[str, list[Instance]] = {}
         self.digests: dict[str, list[InstanceDigest]] = {}
         self.groups_of: dict[str, list[str]] = {}
+        self.by_id: dict[str, Instance] = {}
         self.by_group: dict[str, list[Instance]] = {}
-        by_subnet, digests, groups_of, by_group = (
+        # the subnets terminated instances name (with by_subnet's: every subnet named)
+        self.subnets_of_terminated: set[str] = set()
+        by_subnet, digests, groups_of, by_group, by_id = (
             self.by_subnet,
             self.digests,
             self.groups_of,
             self.by_group,
+            self.by_id,
         )
+        # Equal group references are one shared record in a large snapshot (see
+        # models.compact): the ids are read once per distinct combination of them.
+        gids_of: dict[tuple[int, ...], list[str]] = {}
         for i in instances:
             # Instance.group_ids, public_ips and ipv6_addresses, in one walk of its interfaces
-            gids = [g.GroupId for g in i.SecurityGroups if g.GroupId]
+            sgs, nis = i.SecurityGroups, i.NetworkInterfaces
+            refs = [id(g) for g in sgs]
             public = bool(i.PublicIpAddress)
             v6 = bool(i.Ipv6Address)
-            for e in i.NetworkInterfaces:
-                gids += [g.GroupId for g in e.Groups if g.GroupId]
+            for e in nis:
+                refs += [id(g) for g in e.Groups]
                 if not public and e.Association is not None and e.Association.PublicIp:
                     public = True
                 if not v6 and e.Ipv6Addresses:
                     v6 = True
-            if len(gids) > 1:
-                gids = list(dict.fromkeys(gids))
+            key = tuple(refs)
+            gids = gids_of.get(key)
+            if gids is None:
+                gids = [g.GroupId for g in sgs if g.GroupId]
+                for e in nis:
+                    gids += [g.GroupId for g in e.Groups if g.GroupId]
+                if len(gids) > 1:
+                    gids = list(dict.fromkeys(gids))
+                gids_of[key] = gids
             groups_of[i.InstanceId] = gids
+            by_id[i.InstanceId] = i
             state = i.State.Name
             if state == "terminated":
+                if i.SubnetId:
+                    self.subnets_of_terminated.add(i.SubnetId)
                 continue
             for g in gids:
                 if g in by_group:
@@ -254,7 +278,6 @@ class Topology:
     igws: dict[str, InternetGateway] = field(init=False)
     nats: dict[str, NatGateway] = field(init=False)
     sgs: dict[str, SecurityGroup] = field(init=False)
-    instances: dict[str, Instance] = field(init=False)
 
     def __post_init__(self) -> None:
         s = self.snapshot
@@ -264,7 +287,6 @@ class Topology:
         self.igws = {g.InternetGatewayId: g for g in s.InternetGateways}
         self.nats = {n.NatGatewayId: n for n in s.NatGateways}
         self.sgs = {g.GroupId: g for g in s.SecurityGroups}
-        self.instances = {i.InstanceId: i for i in s.Instances}
         self._explicit: dict[str, RouteTable] = {}
         self._main: dict[str, RouteTable] = {}
         for rt in s.RouteTables:
@@ -275,6 +297,11 @@ class Topology:
                     self._main.setdefault(rt.VpcId, rt)
                 elif a.SubnetId:
                     self._explicit[a.SubnetId] = rt
+
+    @property
+    def instances(self) -> dict[str, Instance]:
+        """Instance id -> instance."""
+        return self._instance_index.by_id
 
     # -- routing -----------------------------------------------------------------------
     def effective_route_table(self, subnet: Subnet) -> tuple[RouteTable | None, bool]:
@@ -430,6 +457,12 @@ class Topology:
     def digests_by_subnet(self) -> dict[str, list[InstanceDigest]]:
         """``instances_by_subnet`` as digests: what the facts ask of each instance, decided."""
         return self._instance_index.digests
+
+    @property
+    def instance_subnets(self) -> set[str]:
+        """Every subnet an instance names (terminated ones included)."""
+        ix = self._instance_index
+        return ix.by_subnet.keys() | ix.subnets_of_terminated
 
     @property
     def groups_of(self) -> dict[str, list[str]]:

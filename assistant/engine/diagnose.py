@@ -128,7 +128,9 @@ def render_finding(rule: Rule, fact: dict[str, Any], severity: Severity) -> Find
     )
 
 
-def _not_checked(snapshot: Snapshot, rules: tuple[Rule, ...]) -> list[NotCheckedItem]:
+def _not_checked(
+    snapshot: Snapshot, rules: tuple[Rule, ...], topo: Topology | None = None
+) -> list[NotCheckedItem]:
     missing: dict[str, list[str]] = {}
     for r in rules:
         for need in r.needs:
@@ -147,7 +149,8 @@ def _not_checked(snapshot: Snapshot, rules: tuple[Rule, ...]) -> list[NotChecked
                 rules=sorted(ids),
             )
         )
-    for nc in list(snapshot.not_checked) + dangling_references(snapshot):
+    named = topo.instance_subnets if topo is not None else None
+    for nc in list(snapshot.not_checked) + dangling_references(snapshot, named):
         ids = nc.rules
         reason = nc.reason
         if not ids and nc.what in BY_COLLECTION:  # a read that failed: the rules it affects
@@ -314,7 +317,7 @@ def _diagnose(
     d = Diagnosis(
         findings=findings,
         subnets=subnet_summaries(topo),
-        not_checked=_not_checked(snapshot, engine.rules) + unknown_references(topo),
+        not_checked=_not_checked(snapshot, engine.rules, topo) + unknown_references(topo),
         rules_total=len(engine.rules),
         rules_not_evaluated=skipped,
         vpc_ids=sorted(topo.vpcs) or sorted({s.VpcId for s in snapshot.Subnets}),

@@ -1015,21 +1015,28 @@ def write_atomic(path: Path, data: bytes) -> None:
         raise SnapshotError(f"cannot write {path}: {e.strerror or e}") from None
 
 
-def dangling_references(snapshot: Snapshot) -> list[NotChecked]:
-    """References to resources the snapshot does not hold (files not sent, other filters)."""
+def dangling_references(
+    snapshot: Snapshot, instance_subnets: Iterable[str] | None = None
+) -> list[NotChecked]:
+    """References to resources the snapshot does not hold (files not sent, other filters).
+
+    ``instance_subnets``: the subnets the instances name, when already known (a topology's
+    instance index), so that the instances are not walked again."""
     subnets = {s.SubnetId for s in snapshot.Subnets}
     vpcs = {v.VpcId for v in snapshot.Vpcs}
-    missing_subnets: dict[str, list[str]] = {}
+    missing_subnets: set[str] = set()
     for rt in snapshot.RouteTables:
         for a in rt.Associations:
             if a.SubnetId and a.SubnetId not in subnets:
-                missing_subnets.setdefault(a.SubnetId, []).append(rt.RouteTableId)
-    for i in snapshot.Instances:
-        if i.SubnetId and i.SubnetId not in subnets:
-            missing_subnets.setdefault(i.SubnetId, []).append(i.InstanceId)
+                missing_subnets.add(a.SubnetId)
+    if instance_subnets is None:
+        instance_subnets = {i.SubnetId for i in snapshot.Instances if i.SubnetId}
+    for sid in instance_subnets:
+        if sid not in subnets:
+            missing_subnets.add(sid)
     for n in snapshot.NatGateways:
         if n.SubnetId and n.SubnetId not in subnets:
-            missing_subnets.setdefault(n.SubnetId, []).append(n.NatGatewayId)
+            missing_subnets.add(n.SubnetId)
     out: list[NotChecked] = []
     if missing_subnets and snapshot.has("Subnets"):
         ids = sorted(missing_subnets)

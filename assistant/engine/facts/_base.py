@@ -39,12 +39,11 @@ class Sieve:
         names = self._read.get(kind)
         if names is None:
             names = self._read[kind] = tuple(sorted(self._fields(kind) - {"kind"}))
-        values: list[Any] = []
-        for f in names:
-            v = known.get(f, _MISSING)
-            values += (v, type(v))  # True == 1 == 1.0, but the screen tells them apart
+        get = known.get
+        values = tuple([get(f, _MISSING) for f in names])
         try:
-            key = (kind, tuple(values))
+            # True == 1 == 1.0, but the screen tells them apart: the types are in the key
+            key = (kind, values, tuple(map(type, values)))
             hit = self._memo.get(key)
         except TypeError:  # an unhashable value (a list): ask without caching
             key, hit = None, None
