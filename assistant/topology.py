@@ -200,26 +200,24 @@ class InstanceDigest(NamedTuple):
     public: bool  # it has a public IPv4 (``Instance.public_ips`` is not empty)
     ipv6: bool  # it has IPv6 addresses (``Instance.ipv6_addresses`` is not empty)
     groups: list[str]  # ``Instance.group_ids``
+    subnet_id: str | None
+
+
+_digest = tuple.__new__  # InstanceDigest from a tuple, without the Python-level __new__
 
 
 class _InstanceIndex:
-    """The per-instance indexes of a topology, built in one pass over the instances."""
+    """The per-instance indexes of a topology: one pass over the instances reads what every
+    index needs (a large region holds hundreds of thousands: each pass costs more than the
+    work in it), and the indexes grouped otherwise are made from its digests when asked for."""
 
     def __init__(self, instances: list[Instance]):
-        self.by_subnet: dict[str, list[Instance]] = {}
-        self.digests: dict[str, list[InstanceDigest]] = {}
+        self.live: list[InstanceDigest] = []  # all but terminated ones, in snapshot order
         self.groups_of: dict[str, list[str]] = {}
         self.by_id: dict[str, Instance] = {}
-        self.by_group: dict[str, list[Instance]] = {}
-        # the subnets terminated instances name (with by_subnet's: every subnet named)
+        # the subnets terminated instances name (with ``digests``': every subnet named)
         self.subnets_of_terminated: set[str] = set()
-        by_subnet, digests, groups_of, by_group, by_id = (
-            self.by_subnet,
-            self.digests,
-            self.groups_of,
-            self.by_group,
-            self.by_id,
-        )
+        live, groups_of, by_id = self.live, self.groups_of, self.by_id
         # Equal group references are one shared record in a large snapshot (see
         # models.compact): the ids are read once per distinct combination of them.
         gids_of: dict[tuple[int, ...], list[str]] = {}
@@ -244,27 +242,44 @@ class _InstanceIndex:
                 if len(gids) > 1:
                     gids = list(dict.fromkeys(gids))
                 gids_of[key] = gids
-            groups_of[i.InstanceId] = gids
-            by_id[i.InstanceId] = i
+            iid = i.InstanceId
+            groups_of[iid] = gids
+            by_id[iid] = i
             state = i.State.Name
             if state == "terminated":
                 if i.SubnetId:
                     self.subnets_of_terminated.add(i.SubnetId)
                 continue
-            for g in gids:
-                if g in by_group:
-                    by_group[g].append(i)
-                else:
-                    by_group[g] = [i]
-            sid = i.SubnetId
+            live.append(
+                _digest(InstanceDigest, (i, state == "running", public, v6, gids, i.SubnetId))
+            )
+
+    @cached_property
+    def digests(self) -> dict[str, list[InstanceDigest]]:
+        out: dict[str, list[InstanceDigest]] = {}
+        for d in self.live:
+            sid = d.subnet_id
             if sid:
-                d = InstanceDigest(i, state == "running", public, v6, gids)
-                if sid in by_subnet:
-                    by_subnet[sid].append(i)
-                    digests[sid].append(d)
+                if sid in out:
+                    out[sid].append(d)
                 else:
-                    by_subnet[sid] = [i]
-                    digests[sid] = [d]
+                    out[sid] = [d]
+        return out
+
+    @cached_property
+    def by_subnet(self) -> dict[str, list[Instance]]:
+        return {sid: [d.inst for d in ds] for sid, ds in self.digests.items()}
+
+    @cached_property
+    def by_group(self) -> dict[str, list[Instance]]:
+        out: dict[str, list[Instance]] = {}
+        for d in self.live:
+            for g in d.groups:
+                if g in out:
+                    out[g].append(d.inst)
+                else:
+                    out[g] = [d.inst]
+        return out
 
 
 @dataclass
@@ -462,7 +477,7 @@ class Topology:
     def instance_subnets(self) -> set[str]:
         """Every subnet an instance names (terminated ones included)."""
         ix = self._instance_index
-        return ix.by_subnet.keys() | ix.subnets_of_terminated
+        return ix.digests.keys() | ix.subnets_of_terminated
 
     @property
     def groups_of(self) -> dict[str, list[str]]:

@@ -25,7 +25,7 @@ def vpc_facts(topo: Topology) -> Iterator[Fact]:
     region = snap.region if snap.region and "," not in snap.region else "<region>"
     for vid, vpc in topo.vpcs.items():
         views = topo.views_by_vpc.get(vid, [])
-        n_inst = sum(len(topo.instances_by_subnet.get(v.subnet_id, [])) for v in views)
+        n_inst = sum(len(topo.digests_by_subnet.get(v.subnet_id, ())) for v in views)
         public = [v.subnet_id for v in views if v.role == PUBLIC]
         subnets_logged = all(v.subnet_id in flow for v in views) and bool(views)
         nat_rts = sorted(
