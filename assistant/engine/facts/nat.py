@@ -27,7 +27,7 @@ def nat_facts(topo: Topology) -> Iterator[Fact]:
             {rt.RouteTableId for rt, r in pairs if r.destination in (DEFAULT_V4, DEFAULT_V6)}
         )
         served = sorted({s for rt in served_rts for s in topo.subnets_using(rt)})
-        served_azs = sorted({topo.az_of(s) for s in served if topo.az_of(s)})
+        served_azs = sorted({topo.az_of(s) for s in served} - {""})
         sub = topo.subnets.get(n.SubnetId or "")
         v = topo.view(n.SubnetId or "")
         az = sub.AvailabilityZone if sub else ""

@@ -67,7 +67,8 @@ def route_facts(topo: Topology, sieve: Sieve | None = None) -> Iterator[Fact]:
     could still match."""
     nonpublic_vpcs = {v.subnet.VpcId for v in topo.views.values() if v.role in (PRIVATE, ISOLATED)}
     for rt in topo.snapshot.RouteTables:
-        users = topo.subnets_using(rt.RouteTableId)
+        is_main = rt.is_main
+        nonpublic = rt.VpcId in nonpublic_vpcs
         for r in rt.Routes:
             target = r.target
             if not target or target == "local":
@@ -83,7 +84,7 @@ def route_facts(topo: Topology, sieve: Sieve | None = None) -> Iterator[Fact]:
                 "route",
                 rid=f"{rt.RouteTableId}:{dest}",
                 route_table_id=rt.RouteTableId,
-                is_main=rt.is_main,
+                is_main=is_main,
                 vpc_id=rt.VpcId,
                 destination=dest,
                 is_default=is_default,
@@ -92,11 +93,12 @@ def route_facts(topo: Topology, sieve: Sieve | None = None) -> Iterator[Fact]:
                 state=r.State,
                 target_state=target_state,
                 source_dest_check=sdc,
-                vpc_has_nonpublic=rt.VpcId in nonpublic_vpcs,
+                vpc_has_nonpublic=nonpublic,
             ):
                 continue  # no rule can match this route, whatever its other fields hold
+            users = topo.subnets_using(rt.RouteTableId)
             first = topo.subnets.get(users[0]) if users else None
-            implicit = [u for u in users if not topo.views[u].explicit] if rt.is_main else []
+            implicit = [u for u in users if not topo.views[u].explicit] if is_main else []
             yield {
                 "rid": f"{rt.RouteTableId}:{dest}",
                 "route_table_id": rt.RouteTableId,
