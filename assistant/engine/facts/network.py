@@ -8,6 +8,7 @@ connection absent from it, yields no fact.
 
 from __future__ import annotations
 
+import bisect
 import functools
 import ipaddress
 import weakref
@@ -313,6 +314,16 @@ def tgw_attachment_facts(topo: Topology) -> Iterator[Fact]:
 
 
 SHOWN_SOURCES = 3  # source VPCs named in a tgw_return fact's text before "and N more"
+FEW = 4  # a route covering at most this many attached VPCs' ranges is matched pair by pair
+ASTRAY = ("none", "igw", "nat")  # where a reply is lost
+# Private blocks a summary return route may lie in (it then never captures internet traffic).
+SUMMARY_BLOCKS = tuple(
+    _cidr_ints(c) for c in ("10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "100.64.0.0/10")
+)
+
+Range = tuple[int, int]  # (network, prefix length) of an attached VPC's range
+# A candidate sender: its attachment, VPC, routing group, CIDR and range.
+Sender = tuple[TransitGatewayVpcAttachment, str, int, str, Range]
 
 
 def _sources_text(vpcs: list[str], cidrs: list[str]) -> str:
@@ -321,6 +332,14 @@ def _sources_text(vpcs: list[str], cidrs: list[str]) -> str:
     text = ", ".join(named)
     if len(vpcs) > SHOWN_SOURCES:
         text += f" and {len(vpcs) - SHOWN_SOURCES} more"
+    return text
+
+
+def _ranges_text(cidrs: list[str]) -> str:
+    """``10.1.0.0/16, 10.2.0.0/16, 10.3.0.0/16 and 97 more``."""
+    text = ", ".join(cidrs[:SHOWN_SOURCES])
+    if len(cidrs) > SHOWN_SOURCES:
+        text += f" and {len(cidrs) - SHOWN_SOURCES} more"
     return text
 
 
@@ -333,71 +352,285 @@ def _route_commands(verb: str, table: str, cidrs: list[str], tgw: str) -> str:
     )
 
 
+def _covers(e: tuple[int, int, int], addr: int, plen: int) -> bool:
+    """Route (network, netmask, prefix length) ``e`` covers all of ``addr``/``plen``."""
+    return e[2] <= plen and (addr & e[1]) == e[0]
+
+
+class _Others:
+    """The snapshot's VPC ranges, by address."""
+
+    def __init__(self, topo: Topology):
+        found = (_cidr_ints(v.CidrBlock) for v in topo.vpcs.values() if v.CidrBlock)
+        self.ranges = sorted({(u[0], u[2]) for u in found if u is not None})
+        self.addrs = [u[0] for u in self.ranges]
+
+    def inside(self, net: int, plen: int) -> list[Range]:
+        """Those inside ``net``/``plen``."""
+        lo = bisect.bisect_left(self.addrs, net)
+        hi = bisect.bisect_left(self.addrs, net + (1 << (32 - plen)))
+        return [u for u in self.ranges[lo:hi] if u[1] >= plen]
+
+
+def _summary(routes: tuple[Entry, ...], add: list[tuple[int, int, int]], others: _Others) -> str:
+    """The one route that can stand for the routes to add for ranges ``add`` (network, prefix
+    length, prefix length of the route the table uses for it now or -1), '' when none can.
+
+    It is the smallest network covering every range, and it must be safe and mean the same:
+    at least two ranges; inside one private block (it never captures internet traffic);
+    strictly more specific than each route it must win against; not inside (or equal to) one
+    of the table's local routes (the VPC's own addresses keep going to the VPC); and every
+    other VPC range of the snapshot inside it keeps a more specific route of its own.
+    """
+    if len(add) < 2:
+        return ""
+    lo = min(a[0] for a in add)
+    hi = max(a[0] + (1 << (32 - a[1])) - 1 for a in add)
+    plen = 32 - (lo ^ hi).bit_length()
+    mask = (0xFFFFFFFF << (32 - plen)) & 0xFFFFFFFF
+    net = lo & mask
+    if not any(b is not None and _covers(b, net, plen) for b in SUMMARY_BLOCKS):
+        return ""
+    if any(a[2] >= plen for a in add):
+        return ""  # the table's present route would still win (or has this very destination)
+    for e in routes:
+        if e[3] == "local" and _covers(e, net, plen):
+            return ""  # inside the VPC's own range: its local route must keep winning
+    asked = {a[:2] for a in add}
+    for addr, p in others.inside(net, plen):
+        if (addr, p) not in asked:  # another VPC's range inside the summary
+            r = _first_cover(routes, addr, p)
+            if r is None or r[2] <= plen:
+                return ""  # the summary would take it from the route it follows now
+    return f"{ipaddress.IPv4Address(net)}/{plen}"
+
+
+class _Ranges:
+    """Where route tables send the attached VPCs' ranges, for every range at once.
+
+    A table's routes are split in two. Those covering few of the ranges (a VPC's local route,
+    a peering route to one VPC) are set aside: the ranges they cover are matched pair by pair,
+    against the whole table. The others (the table's *shape*: 10.0.0.0/8, 0.0.0.0/0, shared
+    by most tables whatever their targets) are matched against every range once per shape.
+    For a range no set-aside route covers, the first covering route of the shape is the first
+    covering route of the table."""
+
+    def __init__(self, lpm: _Lpm, ranges: set[Range]):
+        self.lpm = lpm
+        self.us = sorted(ranges)
+        self.addrs = [u[0] for u in self.us]
+        self._cover: dict[Range, tuple[Range, ...] | None] = {}
+        self._shapes: dict[tuple[tuple[int, int, int], ...], int] = {}
+        self.first: list[dict[Range, int]] = []  # shape -> range -> index of its route, or -1
+        self.by_index: list[dict[int, frozenset[Range]]] = []  # shape -> index -> ranges
+        self._split: dict[int, tuple[tuple[Entry, ...], int, frozenset[Range]]] = {}
+
+    def covered(self, addr: int, plen: int) -> tuple[Range, ...] | None:
+        """The ranges a route to ``addr``/``plen`` covers; None when more than ``FEW``."""
+        k = (addr, plen)
+        out = self._cover.get(k, ())
+        if out == ():
+            lo = bisect.bisect_left(self.addrs, addr)
+            hi = bisect.bisect_left(self.addrs, addr + (1 << (32 - plen)))
+            out = None
+            # Ranges starting inside the route but larger than it share its first address:
+            # at most 32 of them, so more than FEW + 32 candidates means more than FEW.
+            if hi - lo <= FEW + 32:
+                cov = tuple(u for u in self.us[lo:hi] if u[1] >= plen)
+                out = cov if len(cov) <= FEW else None
+            self._cover[k] = out
+        return out
+
+    def split(self, cid: int) -> tuple[tuple[Entry, ...], int, frozenset[Range]]:
+        """Content ``cid``'s kept routes (most specific first), its shape's id, and the
+        ranges its set-aside routes cover."""
+        hit = self._split.get(cid)
+        if hit is None:
+            kept, aside = [], set()
+            for e in self.lpm.by_length(cid):
+                cov = self.covered(e[0], e[2])
+                if cov is None:
+                    kept.append(e)
+                else:
+                    aside.update(cov)
+            hit = self._split[cid] = (tuple(kept), self._shape(kept), frozenset(aside))
+        return hit
+
+    def _shape(self, kept: list[Entry]) -> int:
+        shape = tuple(e[:3] for e in kept)
+        sid = self._shapes.get(shape)
+        if sid is None:
+            sid = self._shapes[shape] = len(self.first)
+            first: dict[Range, int] = {}
+            groups: dict[int, list[Range]] = {}
+            for u in self.us:
+                i = next((i for i, e in enumerate(shape) if _covers(e, *u)), -1)
+                first[u] = i
+                groups.setdefault(i, []).append(u)
+            self.first.append(first)
+            self.by_index.append({i: frozenset(g) for i, g in groups.items()})
+        return sid
+
+
 @producer("tgw_return", sieved=True)
 def tgw_return_facts(topo: Topology, sieve: Sieve | None = None) -> Iterator[Fact]:
     """For each VPC that other VPCs reach through a transit gateway, each of its route tables
     (except its attachment subnets') with the source VPCs whose replies it sends astray.
 
     One fact per (route table, transit gateway): the sources are listed in the fact, so the
-    facts grow with the tables, not with the pairs of VPCs. The lookups are made once per group
-    of tables with the same routes, and with a ``sieve`` a group's facts are built only if some
-    rule could match them."""
+    facts grow with the tables, not with the pairs of VPCs. The work grows with them too when
+    VPCs share their routing: "does this VPC send that range to the TGW" is decided once per
+    group of VPCs whose tables have the same wide routes (``_Ranges``), and "where does this
+    table send the senders' ranges" once per range and shape, the lost ones gathered by shape
+    route. Pairs a narrow route (local, peering) covers are matched one by one. With a
+    ``sieve``, a group's facts are built only if some rule could match them."""
     ix = _tgw_index(topo.snapshot)
     atts = _attachments(ix)
     lpm = _Lpm.of(topo)
     kinds: dict[str, str] = {}
+
+    def kind_of(target: str) -> str:
+        k = kinds.get(target)
+        if k is None:
+            k = kinds[target] = target_kind(target) if target else "none"
+        return k
+
     nets: dict[str, ipaddress.IPv4Network | None] = {
         a.VpcId or "": _first(topo.vpcs[a.VpcId].CidrBlock) if a.VpcId in topo.vpcs else None
         for a in atts
     }
-    # Each VPC's range as (cidr, network, prefix length), and the routes of each content of
-    # its tables, most specific first (to ask "does it send there?" once per content).
+    # Each VPC's range as (cidr, network, prefix length).
     ranges = {
         v: (str(n), int(n.network_address), n.prefixlen) for v, n in nets.items() if n is not None
     }
+    rx = _Ranges(lpm, {(r[1], r[2]) for r in ranges.values()})
+    tgws = {a.TransitGatewayId or "" for a in atts}
+    # Per source VPC: the routes of each content of its tables (most specific first), the
+    # group of VPCs sending to the same TGWs by the same wide routes, and the ranges where
+    # its narrow routes decide.
     contents: dict[str, list[tuple[Entry, ...]]] = {}
+    group_of: dict[str, int] = {}
+    groups: dict[frozenset[tuple[int, tuple[str | None, ...]]], int] = {}
+    narrow: dict[Range, set[str]] = {}  # range -> the VPCs whose narrow routes cover it
     for a in atts:
         v = a.VpcId or ""
-        if v not in contents and v in ranges:
-            cids = dict.fromkeys(lpm.cid(t) for t in lpm.tables(topo, v))
-            contents[v] = [lpm.by_length(c) for c in cids]
+        if v in contents or v not in ranges:
+            continue
+        cids = list(dict.fromkeys(lpm.cid(t) for t in lpm.tables(topo, v)))
+        contents[v] = [lpm.by_length(c) for c in cids]
+        sig = set()
+        for c in cids:
+            kept, sid, aside = rx.split(c)
+            sig.add((sid, tuple(e[3] if e[3] in tgws else None for e in kept)))
+            for u in aside:
+                narrow.setdefault(u, set()).add(v)
+        group_of[v] = groups.setdefault(frozenset(sig), len(groups))
+    group_sigs = list(groups)
+    via: dict[tuple[int, Range], frozenset[str | None]] = {}  # (group, range) -> TGWs
+
+    def tgws_of(g: int, u: Range) -> frozenset[str | None]:
+        """The transit gateways group ``g``'s wide routes send range ``u`` to."""
+        hit = via.get((g, u))
+        if hit is None:
+            hit = via[(g, u)] = frozenset(
+                mts[i] for sid, mts in group_sigs[g] if (i := rx.first[sid][u]) >= 0
+            )
+        return hit
+
+    # The candidate senders through each TGW, by VPC id (then attachment), and where each
+    # range stands among them.
+    pools: dict[str | None, list[Sender]] = {}
+    for a in atts:
+        v = a.VpcId or ""
+        if v in ranges:
+            c, addr, plen = ranges[v]
+            pools.setdefault(a.TransitGatewayId, []).append(
+                (a, v, group_of[v], c, (addr, plen))
+            )
+    pool_at: dict[str | None, dict[Range, list[int]]] = {}
+    for tgw, pool in pools.items():
+        pool.sort(key=lambda p: p[1])
+        at = pool_at[tgw] = {}
+        for j, p in enumerate(pool):
+            at.setdefault(p[4], []).append(j)
+    # Every VPC range of the snapshot, for the summary route's check.
+    others = _Others(topo)
+
     for dst in atts:
         tgw, d_vpc = dst.TransitGatewayId or "", dst.VpcId or ""
         if d_vpc not in ranges or d_vpc not in topo.vpcs:
             continue
         _, d_addr, d_plen = ranges[d_vpc]
-        # The VPCs that send this VPC's range to the transit gateway.
-        senders = [
-            (src.VpcId or "", ranges[src.VpcId or ""])
-            for src in atts
-            if src is not dst
-            and src.TransitGatewayId == tgw
-            and (src.VpcId or "") in ranges
-            and any(
+        u_d = (d_addr, d_plen)
+        pool = pools.get(tgw, [])
+        exact = narrow.get(u_d, set())
+
+        def sends(p: Sender, d_addr: int = d_addr, d_plen: int = d_plen, tgw: str = tgw) -> bool:
+            return any(
                 (r := _first_cover(c, d_addr, d_plen)) is not None and r[3] == tgw
-                for c in contents[src.VpcId or ""]
+                for c in contents[p[1]]
             )
+
+        through = {g: tgw in tgws_of(g, u_d) for g in {p[2] for p in pool}}
+        # The VPCs that send this VPC's range to the transit gateway (by VPC id).
+        senders = [
+            p for p in pool if p[0] is not dst and (sends(p) if p[1] in exact else through[p[2]])
         ]
         if not senders:
             continue
-        senders.sort(key=lambda x: x[0])
-        sender_vpcs = [v for v, _ in senders]
+        sender_vpcs = [p[1] for p in senders]
         for cid, tables in lpm.groups(lpm.tables(topo, d_vpc, set(dst.SubnetIds))):
             routes = lpm.by_length(cid)
-            astray: list[tuple[str, str, str, str, bool]] = []  # vpc, cidr, target, kind, exact
-            for s_vpc, (s_cidr, s_addr, s_plen) in senders:
-                r = _first_cover(routes, s_addr, s_plen)
+            kept, sid, aside = rx.split(cid)
+            lost = rx.by_index[sid]
+            cand = set(aside).union(
+                *(lost.get(i, ()) for i, e in enumerate(kept) if kind_of(e[3]) in ASTRAY),
+                lost.get(-1, ()),
+            )
+            if len(cand) <= FEW * 4:  # few: visit only the senders with those ranges
+                at = pool_at[tgw]
+                seen = sorted(j for u in cand for j in at.get(u, ()))
+                visit = [
+                    p
+                    for j in seen
+                    if (p := pool[j])[0] is not dst
+                    and (sends(p) if p[1] in exact else through[p[2]])
+                ]
+            else:
+                visit = [p for p in senders if p[4] in cand]
+            first = rx.first[sid]
+            # vpc, cidr, target, kind, exact, range, prefix length of the route used (-1: none)
+            astray: list[tuple[str, str, str, str, bool, Range, int]] = []
+            for _, s_vpc, _, s_cidr, u in visit:
+                if u in aside:
+                    r = _first_cover(routes, *u)
+                else:
+                    i = first[u]
+                    r = kept[i] if i >= 0 else None
                 target = r[3] if r is not None else ""
-                if target not in kinds:
-                    kinds[target] = target_kind(target) if target else "none"
-                kind = kinds[target]
-                if kind in ("none", "igw", "nat"):
-                    astray.append((s_vpc, s_cidr, target, kind, r is not None and r[4] == s_cidr))
+                kind = kind_of(target)
+                if kind in ASTRAY:
+                    astray.append(
+                        (
+                            s_vpc,
+                            s_cidr,
+                            target,
+                            kind,
+                            r is not None and r[4] == s_cidr,
+                            u,
+                            r[2] if r is not None else -1,
+                        )
+                    )
             src_vpcs = [a[0] for a in astray]
             src_cidrs = [a[1] for a in astray]
             replies = list(dict.fromkeys(f"{a[3]} {a[2]}" if a[2] else "nowhere" for a in astray))
-            add = list(dict.fromkeys(a[1] for a in astray if not a[4]))
+            to_add: dict[str, tuple[str, str, str, str, bool, Range, int]] = {}
+            for a in astray:
+                if not a[4]:
+                    to_add.setdefault(a[1], a)
+            add = list(to_add)
             replace = list(dict.fromkeys(a[1] for a in astray if a[4]))
+            summary = _summary(routes, [(*a[5], a[6]) for a in to_add.values()], others)
             known = {
                 "vpc_id": d_vpc,
                 "tgw_id": tgw,
@@ -412,6 +645,9 @@ def tgw_return_facts(topo: Topology, sieve: Sieve | None = None) -> Iterator[Fac
                 "reply_text": ", ".join(replies),
                 "no_return": bool(astray),
                 "add_cidrs": add,
+                "add_count": len(add),
+                "add_text": _ranges_text(add),
+                "add_summary": summary,
                 "replace_cidrs": replace,
             }
             if sieve is not None and not sieve.could("tgw_return", **known):
@@ -423,6 +659,9 @@ def tgw_return_facts(topo: Topology, sieve: Sieve | None = None) -> Iterator[Fac
                     "subnets": subnets,
                     **known,
                     "add_cli": _route_commands("create-route", t, add, tgw),
+                    "add_summary_cli": _route_commands("create-route", t, [summary], tgw)
+                    if summary
+                    else "",
                     "replace_cli": _route_commands("replace-route", t, replace, tgw),
                     "add_cidrs_hcl": "[" + ", ".join(f'"{c}"' for c in add) + "]",
                 }
@@ -593,8 +832,18 @@ declare(
         "reply_text": (S, "those targets as text ('igw igw-0abc', 'nowhere')"),
         "no_return": (B, "some replies do not go back through a TGW or peering"),
         "add_cidrs": (LS, "source ranges the table has no route of their own for (add one)"),
+        "add_count": (N, "how many"),
+        "add_text": (S, "the first of them, and how many more"),
+        "add_summary": (
+            S,
+            "the smallest network covering every range of add_cidrs, when one route to it can "
+            "stand for theirs (at least two ranges, inside one private block, more specific "
+            "than the routes it must win against, outside the VPC's local ranges, taking no "
+            "other VPC's range from its route); '' otherwise",
+        ),
         "replace_cidrs": (LS, "source ranges with a route of their own going elsewhere"),
         "add_cli": (S, "one create-route command per range of add_cidrs, one per line"),
+        "add_summary_cli": (S, "the create-route command for add_summary ('' without one)"),
         "replace_cli": (S, "one replace-route command per range of replace_cidrs, one per line"),
         "add_cidrs_hcl": (S, "add_cidrs as a Terraform list"),
     },
