@@ -24,13 +24,21 @@ from assistant.engine.facts.network import (
     _first,
     _first_cover,
     _Lpm,
-    _route_commands,
     _sources_text,
     _tgw_index,
     tgw_return_facts,
 )
 from assistant.sources.builder import Builder
 from assistant.topology import Topology, target_kind
+
+
+def _route_commands(verb: str, table: str, cidrs: list[str], tgw: str) -> str:
+    """One ``aws ec2 <verb>`` per CIDR, one per line (as the former producer wrote them)."""
+    return "\n".join(
+        f"aws ec2 {verb} --route-table-id {table} --destination-cidr-block {c} "
+        f"--transit-gateway-id {tgw}"
+        for c in cidrs
+    )
 
 
 def old_tgw_return(topo: Topology, sieve: Sieve | None = None) -> Iterator[Fact]:

@@ -11,6 +11,8 @@ from __future__ import annotations
 import bisect
 import functools
 import ipaddress
+import itertools
+import operator
 import weakref
 from collections.abc import Iterator
 from typing import TYPE_CHECKING
@@ -322,6 +324,7 @@ SUMMARY_BLOCKS = tuple(
 )
 
 Range = tuple[int, int]  # (network, prefix length) of an attached VPC's range
+_RANGE = operator.itemgetter(4)  # a Sender's range
 # A candidate sender: its attachment, VPC, routing group, CIDR and range.
 Sender = tuple[TransitGatewayVpcAttachment, str, int, str, Range]
 
@@ -345,16 +348,40 @@ def _ranges_text(cidrs: list[str]) -> str:
 
 def _route_commands(verb: str, table: str, cidrs: list[str], tgw: str) -> str:
     """One ``aws ec2 <verb>`` per CIDR, one per line."""
-    return "\n".join(
-        f"aws ec2 {verb} --route-table-id {table} --destination-cidr-block {c} "
-        f"--transit-gateway-id {tgw}"
-        for c in cidrs
-    )
+    if not cidrs:
+        return ""
+    head = f"aws ec2 {verb} --route-table-id {table} --destination-cidr-block "
+    tail = f" --transit-gateway-id {tgw}"
+    return head + f"{tail}\n{head}".join(cidrs) + tail
 
 
 def _covers(e: tuple[int, int, int], addr: int, plen: int) -> bool:
     """Route (network, netmask, prefix length) ``e`` covers all of ``addr``/``plen``."""
     return e[2] <= plen and (addr & e[1]) == e[0]
+
+
+def _add_or_replace(
+    used: list[Entry | None], rs: list[Entry | None], cidrs: list[str]
+) -> tuple[list[str], list[str], int]:
+    """The source ranges (``cidrs``, sent by routes ``used``; ``rs`` those routes without
+    repeats) to add a route for and those whose own route to replace, and the longest prefix
+    of the routes followed by the former (-1: none)."""
+    if {r[4] for r in rs if r is not None}.isdisjoint(cidrs):  # no range has its own route
+        return (
+            list(dict.fromkeys(cidrs)),
+            [],
+            max((-1 if r is None else r[2] for r in rs), default=-1),
+        )
+    add: dict[str, None] = {}
+    replace: dict[str, None] = {}
+    now = -1
+    for r, c in zip(used, cidrs, strict=True):
+        if r is not None and r[4] == c:
+            replace[c] = None
+        else:
+            add[c] = None
+            now = max(now, -1 if r is None else r[2])
+    return list(add), list(replace), now
 
 
 class _Others:
@@ -364,17 +391,25 @@ class _Others:
         found = (_cidr_ints(v.CidrBlock) for v in topo.vpcs.values() if v.CidrBlock)
         self.ranges = sorted({(u[0], u[2]) for u in found if u is not None})
         self.addrs = [u[0] for u in self.ranges]
+        self.end = {u: u[0] + (1 << (32 - u[1])) - 1 for u in self.ranges}  # last address
+        self._inside: dict[Range, frozenset[Range]] = {}
 
-    def inside(self, net: int, plen: int) -> list[Range]:
+    def inside(self, net: int, plen: int) -> frozenset[Range]:
         """Those inside ``net``/``plen``."""
-        lo = bisect.bisect_left(self.addrs, net)
-        hi = bisect.bisect_left(self.addrs, net + (1 << (32 - plen)))
-        return [u for u in self.ranges[lo:hi] if u[1] >= plen]
+        out = self._inside.get((net, plen))
+        if out is None:
+            lo = bisect.bisect_left(self.addrs, net)
+            hi = bisect.bisect_left(self.addrs, net + (1 << (32 - plen)))
+            out = self._inside[(net, plen)] = frozenset(
+                u for u in self.ranges[lo:hi] if u[1] >= plen
+            )
+        return out
 
 
-def _summary(routes: tuple[Entry, ...], add: list[tuple[int, int, int]], others: _Others) -> str:
-    """The one route that can stand for the routes to add for ranges ``add`` (network, prefix
-    length, prefix length of the route the table uses for it now or -1), '' when none can.
+def _summary(routes: tuple[Entry, ...], add: list[Range], now: int, others: _Others) -> str:
+    """The one route that can stand for the routes to add for the VPC ranges ``add``, which
+    the table sends by routes of prefix length ``now`` at most (-1: no route); '' when none
+    can.
 
     It is the smallest network covering every range, and it must be safe and mean the same:
     at least two ranges; inside one private block (it never captures internet traffic);
@@ -384,24 +419,22 @@ def _summary(routes: tuple[Entry, ...], add: list[tuple[int, int, int]], others:
     """
     if len(add) < 2:
         return ""
-    lo = min(a[0] for a in add)
-    hi = max(a[0] + (1 << (32 - a[1])) - 1 for a in add)
+    lo = min(map(operator.itemgetter(0), add))
+    hi = max(map(others.end.__getitem__, add))
     plen = 32 - (lo ^ hi).bit_length()
     mask = (0xFFFFFFFF << (32 - plen)) & 0xFFFFFFFF
     net = lo & mask
     if not any(b is not None and _covers(b, net, plen) for b in SUMMARY_BLOCKS):
         return ""
-    if any(a[2] >= plen for a in add):
+    if now >= plen:
         return ""  # the table's present route would still win (or has this very destination)
     for e in routes:
         if e[3] == "local" and _covers(e, net, plen):
             return ""  # inside the VPC's own range: its local route must keep winning
-    asked = {a[:2] for a in add}
-    for addr, p in others.inside(net, plen):
-        if (addr, p) not in asked:  # another VPC's range inside the summary
-            r = _first_cover(routes, addr, p)
-            if r is None or r[2] <= plen:
-                return ""  # the summary would take it from the route it follows now
+    for u in others.inside(net, plen).difference(add):  # other VPCs' ranges inside it
+        r = _first_cover(routes, *u)
+        if r is None or r[2] <= plen:
+            return ""  # the summary would take it from the route it follows now
     return f"{ipaddress.IPv4Address(net)}/{plen}"
 
 
@@ -544,17 +577,20 @@ def tgw_return_facts(topo: Topology, sieve: Sieve | None = None) -> Iterator[Fac
         v = a.VpcId or ""
         if v in ranges:
             c, addr, plen = ranges[v]
-            pools.setdefault(a.TransitGatewayId, []).append(
-                (a, v, group_of[v], c, (addr, plen))
-            )
-    pool_at: dict[str | None, dict[Range, list[int]]] = {}
+            pools.setdefault(a.TransitGatewayId, []).append((a, v, group_of[v], c, (addr, plen)))
+    pool_at: dict[str | None, dict[Range, list[int]]] = {}  # range -> positions in the pool
+    vpc_at: dict[str | None, dict[str, list[int]]] = {}  # VPC -> positions in the pool
+    pool_groups: dict[str | None, list[int]] = {}
     for tgw, pool in pools.items():
         pool.sort(key=lambda p: p[1])
-        at = pool_at[tgw] = {}
+        at, by_vpc = pool_at[tgw], vpc_at[tgw] = {}, {}
         for j, p in enumerate(pool):
             at.setdefault(p[4], []).append(j)
-    # Every VPC range of the snapshot, for the summary route's check.
-    others = _Others(topo)
+            by_vpc.setdefault(p[1], []).append(j)
+        pool_groups[tgw] = [p[2] for p in pool]
+    range_of = {c: (addr, plen) for c, addr, plen in ranges.values()}
+    others = _Others(topo)  # every VPC range of the snapshot, for the summary's check
+    vpc_of, cidr_of = operator.itemgetter(1), operator.itemgetter(3)
 
     for dst in atts:
         tgw, d_vpc = dst.TransitGatewayId or "", dst.VpcId or ""
@@ -563,74 +599,66 @@ def tgw_return_facts(topo: Topology, sieve: Sieve | None = None) -> Iterator[Fac
         _, d_addr, d_plen = ranges[d_vpc]
         u_d = (d_addr, d_plen)
         pool = pools.get(tgw, [])
-        exact = narrow.get(u_d, set())
-
-        def sends(p: Sender, d_addr: int = d_addr, d_plen: int = d_plen, tgw: str = tgw) -> bool:
-            return any(
-                (r := _first_cover(c, d_addr, d_plen)) is not None and r[3] == tgw
-                for c in contents[p[1]]
-            )
-
-        through = {g: tgw in tgws_of(g, u_d) for g in {p[2] for p in pool}}
-        # The VPCs that send this VPC's range to the transit gateway (by VPC id).
-        senders = [
-            p for p in pool if p[0] is not dst and (sends(p) if p[1] in exact else through[p[2]])
-        ]
+        if not pool:
+            continue
+        # The VPCs that send this VPC's range to the transit gateway (by VPC id): decided per
+        # group, then pair by pair for the VPCs whose narrow routes cover the range.
+        through = {g: tgw in tgws_of(g, u_d) for g in set(pool_groups[tgw])}
+        mask = list(map(through.__getitem__, pool_groups[tgw]))
+        for v in narrow.get(u_d, ()):
+            for j in vpc_at[tgw].get(v, ()):
+                mask[j] = any(
+                    (r := _first_cover(c, d_addr, d_plen)) is not None and r[3] == tgw
+                    for c in contents[v]
+                )
+        for j in vpc_at[tgw].get(d_vpc, ()):
+            if pool[j][0] is dst:
+                mask[j] = False
+        senders = list(itertools.compress(pool, mask))
         if not senders:
             continue
-        sender_vpcs = [p[1] for p in senders]
+        sender_vpcs = list(map(vpc_of, senders))
         for cid, tables in lpm.groups(lpm.tables(topo, d_vpc, set(dst.SubnetIds))):
             routes = lpm.by_length(cid)
             kept, sid, aside = rx.split(cid)
+            # The routes a reply may follow: the kept ones, those found pair by pair, none.
+            found = list(kept)
+            index = rx.first[sid]
             lost = rx.by_index[sid]
             cand = set(aside).union(
                 *(lost.get(i, ()) for i, e in enumerate(kept) if kind_of(e[3]) in ASTRAY),
                 lost.get(-1, ()),
             )
-            if len(cand) <= FEW * 4:  # few: visit only the senders with those ranges
-                at = pool_at[tgw]
-                seen = sorted(j for u in cand for j in at.get(u, ()))
+            if len(cand) <= FEW * 4:  # few: only the senders with those ranges
                 visit = [
-                    p
-                    for j in seen
-                    if (p := pool[j])[0] is not dst
-                    and (sends(p) if p[1] in exact else through[p[2]])
+                    pool[j]
+                    for j in sorted(j for u in cand for j in pool_at[tgw].get(u, ()))
+                    if mask[j]
                 ]
+            elif len(cand) == len(rx.us):
+                visit = senders
             else:
-                visit = [p for p in senders if p[4] in cand]
-            first = rx.first[sid]
-            # vpc, cidr, target, kind, exact, range, prefix length of the route used (-1: none)
-            astray: list[tuple[str, str, str, str, bool, Range, int]] = []
-            for _, s_vpc, _, s_cidr, u in visit:
-                if u in aside:
-                    r = _first_cover(routes, *u)
-                else:
-                    i = first[u]
-                    r = kept[i] if i >= 0 else None
-                target = r[3] if r is not None else ""
-                kind = kind_of(target)
-                if kind in ASTRAY:
-                    astray.append(
-                        (
-                            s_vpc,
-                            s_cidr,
-                            target,
-                            kind,
-                            r is not None and r[4] == s_cidr,
-                            u,
-                            r[2] if r is not None else -1,
-                        )
-                    )
-            src_vpcs = [a[0] for a in astray]
-            src_cidrs = [a[1] for a in astray]
-            replies = list(dict.fromkeys(f"{a[3]} {a[2]}" if a[2] else "nowhere" for a in astray))
-            to_add: dict[str, tuple[str, str, str, str, bool, Range, int]] = {}
-            for a in astray:
-                if not a[4]:
-                    to_add.setdefault(a[1], a)
-            add = list(to_add)
-            replace = list(dict.fromkeys(a[1] for a in astray if a[4]))
-            summary = _summary(routes, [(*a[5], a[6]) for a in to_add.values()], others)
+                visit = list(
+                    itertools.compress(senders, map(cand.__contains__, map(_RANGE, senders)))
+                )
+            if aside:
+                index = dict(index)
+                for u in aside:
+                    index[u] = len(found)
+                    found.append(_first_cover(routes, *u))
+            found.append(None)  # index -1: no route
+            astray = [kind_of(r[3] if r is not None else "") in ASTRAY for r in found]
+            ri = list(map(index.__getitem__, map(_RANGE, visit)))
+            gone = list(itertools.compress(visit, map(astray.__getitem__, ri)))
+            used = list(map(found.__getitem__, itertools.compress(ri, map(astray.__getitem__, ri))))
+            src_vpcs = list(map(vpc_of, gone))
+            src_cidrs = list(map(cidr_of, gone))
+            rs = list(dict.fromkeys(used))  # the routes followed, in order
+            targets = [r[3] if r is not None else "" for r in rs]
+            kinds_ = [kind_of(t) for t in targets]
+            replies = [f"{kind_of(t)} {t}" if t else "nowhere" for t in targets]
+            add, replace, now = _add_or_replace(used, rs, src_cidrs)
+            summary = _summary(routes, [range_of[c] for c in add], now, others)
             known = {
                 "vpc_id": d_vpc,
                 "tgw_id": tgw,
@@ -640,10 +668,10 @@ def tgw_return_facts(topo: Topology, sieve: Sieve | None = None) -> Iterator[Fac
                 "src_cidrs": src_cidrs,
                 "src_count": len(src_vpcs),
                 "src_text": _sources_text(src_vpcs, src_cidrs),
-                "reply_targets": list(dict.fromkeys(a[2] for a in astray)),
-                "reply_kinds": list(dict.fromkeys(a[3] for a in astray)),
-                "reply_text": ", ".join(replies),
-                "no_return": bool(astray),
+                "reply_targets": list(dict.fromkeys(targets)),
+                "reply_kinds": list(dict.fromkeys(kinds_)),
+                "reply_text": ", ".join(dict.fromkeys(replies)),
+                "no_return": bool(gone),
                 "add_cidrs": add,
                 "add_count": len(add),
                 "add_text": _ranges_text(add),
@@ -663,7 +691,7 @@ def tgw_return_facts(topo: Topology, sieve: Sieve | None = None) -> Iterator[Fac
                     if summary
                     else "",
                     "replace_cli": _route_commands("replace-route", t, replace, tgw),
-                    "add_cidrs_hcl": "[" + ", ".join(f'"{c}"' for c in add) + "]",
+                    "add_cidrs_hcl": '["' + '", "'.join(add) + '"]' if add else "[]",
                 }
 
 
