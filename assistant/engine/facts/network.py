@@ -674,7 +674,7 @@ def tgw_return_facts(topo: Topology, sieve: Sieve | None = None) -> Iterator[Fac
                 "no_return": bool(gone),
                 "add_cidrs": add,
                 "add_count": len(add),
-                "add_text": _ranges_text(add),
+                "add_text": _ranges_text(sorted(add, key=range_of.__getitem__)),
                 "add_summary": summary,
                 "replace_cidrs": replace,
             }
@@ -861,7 +861,7 @@ declare(
         "no_return": (B, "some replies do not go back through a TGW or peering"),
         "add_cidrs": (LS, "source ranges the table has no route of their own for (add one)"),
         "add_count": (N, "how many"),
-        "add_text": (S, "the first of them, and how many more"),
+        "add_text": (S, "the first of them by address, and how many more"),
         "add_summary": (
             S,
             "the smallest network covering every range of add_cidrs, when one route to it can "
