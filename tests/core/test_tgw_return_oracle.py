@@ -139,7 +139,15 @@ VPC_CIDRS = [
     "192.168.0.0/20",
 ]
 # Route destinations: the VPC ranges, wider and narrower networks, the default route.
-DESTS = VPC_CIDRS + ["0.0.0.0/0", "10.0.0.0/8", "10.0.0.0/15", "10.1.0.0/24", "172.16.0.0/12"]
+DESTS = VPC_CIDRS + [
+    "0.0.0.0/0",
+    "10.0.0.0/8",
+    "10.0.0.0/14",
+    "10.0.0.0/15",
+    "10.2.0.0/15",
+    "10.1.0.0/24",
+    "172.16.0.0/12",
+]
 N_TGWS = 3
 KEYS = {
     "tgw": "TransitGatewayId",
@@ -220,13 +228,18 @@ def test_same_facts_as_pair_by_pair(b: Builder):
 
 def test_the_oracle_is_not_vacuous():
     """Over the same examples, facts with senders, lost replies of every kind, routes to add
-    and to replace all occur (so the comparison above compares something)."""
+    and to replace, summary routes offered and refused all occur (so the comparisons above
+    compare something)."""
     seen: set[str] = set()
 
     @settings(derandomize=True, max_examples=150, deadline=None)
     @given(regions())
     def collect(b: Builder):
-        for f in old_tgw_return(Topology(b.snapshot())):
+        topo = Topology(b.snapshot())
+        for f in tgw_return_facts(topo):
+            if len(f["add_cidrs"]) > 1:
+                seen.add("summary" if f["add_summary"] else "no summary")
+        for f in old_tgw_return(topo):
             seen.add("fact")
             seen.update(f"kind:{k}" for k in f["reply_kinds"])
             if f["add_cidrs"]:
@@ -238,3 +251,56 @@ def test_the_oracle_is_not_vacuous():
 
     collect()
     assert {"fact", "kind:igw", "kind:nat", "kind:none", "add", "replace", "several lost"} <= seen
+    assert {"summary", "no summary"} <= seen
+
+
+PRIVATE_BLOCKS = [
+    ipaddress.ip_network(c)
+    for c in ("10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "100.64.0.0/10")
+]
+
+
+def _entry(cidr: str, target: str) -> tuple[int, int, int, str, str]:
+    n = ipaddress.ip_network(cidr)
+    return int(n.network_address), int(n.netmask), n.prefixlen, target, cidr
+
+
+@settings(derandomize=True, max_examples=150, deadline=None)
+@given(regions())
+def test_a_summary_route_stands_for_the_routes_to_add(b: Builder):
+    """Added to its table, the summary route sends every range of add_cidrs to the TGW and
+    changes the route of no other VPC range of the snapshot; it is the smallest network over
+    those ranges, in one private block, and not inside one of the table's local routes."""
+    topo = Topology(b.snapshot())
+    lpm = _Lpm.of(topo)
+    vpc_ranges = {
+        (int(n.network_address), n.prefixlen)
+        for v in topo.vpcs.values()
+        if (n := _first(v.CidrBlock)) is not None
+    }
+    for f in tgw_return_facts(topo):
+        summary = f["add_summary"]
+        if not summary:
+            assert f["add_summary_cli"] == ""
+            continue
+        net = ipaddress.ip_network(summary)
+        adds = [ipaddress.ip_network(c) for c in f["add_cidrs"]]
+        assert len(adds) >= 2 and all(a.subnet_of(net) for a in adds)
+        assert not all(a.subnet_of(h) for h in net.subnets(1) for a in adds)  # the smallest
+        assert any(net.subnet_of(p) for p in PRIVATE_BLOCKS)
+        routes = lpm.by_length(lpm.cid(f["route_table_id"]))
+        assert not any(
+            e[3] == "local" and net.subnet_of(ipaddress.ip_network(e[4], strict=False))
+            for e in routes
+        )
+        after = tuple(sorted((*routes, _entry(summary, f["tgw_id"])), key=lambda e: -e[2]))
+        for a in adds:
+            r = _first_cover(after, int(a.network_address), a.prefixlen)
+            assert r is not None and r[3] == f["tgw_id"]
+        asked = {(int(a.network_address), a.prefixlen) for a in adds}
+        for u in vpc_ranges - asked:
+            assert _first_cover(after, *u) == _first_cover(routes, *u)
+        assert f["add_summary_cli"] == (
+            f"aws ec2 create-route --route-table-id {f['route_table_id']} "
+            f"--destination-cidr-block {summary} --transit-gateway-id {f['tgw_id']}"
+        )
