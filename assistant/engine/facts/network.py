@@ -10,11 +10,12 @@ from __future__ import annotations
 
 import bisect
 import functools
+import heapq
 import ipaddress
 import itertools
 import operator
 import weakref
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING
 
 from assistant.engine.facts._base import LS, B, Fact, N, S, Sieve, declare, producer
@@ -338,9 +339,9 @@ def _sources_text(vpcs: list[str], cidrs: list[str]) -> str:
     return text
 
 
-def _ranges_text(cidrs: list[str]) -> str:
-    """``10.1.0.0/16, 10.2.0.0/16, 10.3.0.0/16 and 97 more``."""
-    text = ", ".join(cidrs[:SHOWN_SOURCES])
+def _ranges_text(cidrs: list[str], by: Callable[[str], Range]) -> str:
+    """``10.1.0.0/16, 10.2.0.0/16, 10.3.0.0/16 and 97 more``: the first by address (``by``)."""
+    text = ", ".join(heapq.nsmallest(SHOWN_SOURCES, cidrs, key=by))
     if len(cidrs) > SHOWN_SOURCES:
         text += f" and {len(cidrs) - SHOWN_SOURCES} more"
     return text
@@ -674,7 +675,7 @@ def tgw_return_facts(topo: Topology, sieve: Sieve | None = None) -> Iterator[Fac
                 "no_return": bool(gone),
                 "add_cidrs": add,
                 "add_count": len(add),
-                "add_text": _ranges_text(sorted(add, key=range_of.__getitem__)),
+                "add_text": _ranges_text(add, range_of.__getitem__),
                 "add_summary": summary,
                 "replace_cidrs": replace,
             }
