@@ -581,7 +581,8 @@ def tgw_return_facts(topo: Topology, sieve: Sieve | None = None) -> Iterator[Fac
             pools.setdefault(a.TransitGatewayId, []).append((a, v, group_of[v], c, (addr, plen)))
     pool_at: dict[str | None, dict[Range, list[int]]] = {}  # range -> positions in the pool
     vpc_at: dict[str | None, dict[str, list[int]]] = {}  # VPC -> positions in the pool
-    pool_groups: dict[str | None, list[int]] = {}
+    pool_groups: dict[str | None, list[int]] = {}  # the group of each candidate
+    pool_gset: dict[str | None, set[int]] = {}
     for tgw, pool in pools.items():
         pool.sort(key=lambda p: p[1])
         at, by_vpc = pool_at[tgw], vpc_at[tgw] = {}, {}
@@ -589,6 +590,7 @@ def tgw_return_facts(topo: Topology, sieve: Sieve | None = None) -> Iterator[Fac
             at.setdefault(p[4], []).append(j)
             by_vpc.setdefault(p[1], []).append(j)
         pool_groups[tgw] = [p[2] for p in pool]
+        pool_gset[tgw] = set(pool_groups[tgw])
     range_of = {c: (addr, plen) for c, addr, plen in ranges.values()}
     others = _Others(topo)  # every VPC range of the snapshot, for the summary's check
     vpc_of, cidr_of = operator.itemgetter(1), operator.itemgetter(3)
@@ -604,7 +606,7 @@ def tgw_return_facts(topo: Topology, sieve: Sieve | None = None) -> Iterator[Fac
             continue
         # The VPCs that send this VPC's range to the transit gateway (by VPC id): decided per
         # group, then pair by pair for the VPCs whose narrow routes cover the range.
-        through = {g: tgw in tgws_of(g, u_d) for g in set(pool_groups[tgw])}
+        through = {g: tgw in tgws_of(g, u_d) for g in pool_gset[tgw]}
         mask = list(map(through.__getitem__, pool_groups[tgw]))
         for v in narrow.get(u_d, ()):
             for j in vpc_at[tgw].get(v, ()):
