@@ -161,13 +161,19 @@ def test_no_summary_inside_the_vpcs_own_range():
     assert _destinations(f) == ["10.1.0.0/23"]
 
 
-def test_no_summary_that_takes_another_vpcs_range_from_its_route():
+def test_no_summary_that_takes_another_vpcs_range_from_a_route_that_may_deliver_it():
     spokes = ["10.1.0.0/16", "10.3.0.0/16"]  # summary 10.0.0.0/14, over 10.2.0.0/16 too
     b, h = _small_hub("ret-other", spokes)
-    b.vpc("10.2.0.0/16", name="not-attached")  # the table sends it to the internet gateway
+    b.vpc("10.2.0.0/16", name="not-attached")
+    b.route(h["pub"], "0.0.0.0/0", "nat-0123456789abcdef0")  # a private NAT may carry it
     (f,) = _mine(b.snapshot())
     assert _destinations(f) == spokes
+    # Near miss: sent to the internet gateway, the range is lost anyway: summarised.
+    b.route(h["pub"], "0.0.0.0/0", h["igw"])
+    (f,) = _mine(b.snapshot())
+    assert _destinations(f) == ["10.0.0.0/14"]
     # Near miss: that VPC has a route of its own (a peering), more specific: it keeps it.
+    b.route(h["pub"], "0.0.0.0/0", "nat-0123456789abcdef0")
     b.route(h["pub"], "10.2.0.0/16", "pcx-0123456789abcdef0")
     (f,) = _mine(b.snapshot())
     assert _destinations(f) == ["10.0.0.0/14"]

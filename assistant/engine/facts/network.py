@@ -416,7 +416,9 @@ def _summary(routes: tuple[Entry, ...], add: list[Range], now: int, others: _Oth
     at least two ranges; inside one private block (it never captures internet traffic);
     strictly more specific than each route it must win against; not inside (or equal to) one
     of the table's local routes (the VPC's own addresses keep going to the VPC); and every
-    other VPC range of the snapshot inside it keeps a more specific route of its own.
+    other VPC range of the snapshot inside it keeps a more specific route of its own, or is
+    now sent where a private address is lost anyway (an internet gateway, or nowhere): the
+    summary never takes a range from a route that may deliver it (a private NAT gateway).
     """
     if len(add) < 2:
         return ""
@@ -434,8 +436,8 @@ def _summary(routes: tuple[Entry, ...], add: list[Range], now: int, others: _Oth
             return ""  # inside the VPC's own range: its local route must keep winning
     for u in others.inside(net, plen).difference(add):  # other VPCs' ranges inside it
         r = _first_cover(routes, *u)
-        if r is None or r[2] <= plen:
-            return ""  # the summary would take it from the route it follows now
+        if r is not None and r[2] <= plen and target_kind(r[3]) != "igw":
+            return ""  # the summary would take it from a route that may deliver it (a NAT)
     return f"{ipaddress.IPv4Address(net)}/{plen}"
 
 
@@ -870,7 +872,7 @@ declare(
             "the smallest network covering every range of add_cidrs, when one route to it can "
             "stand for theirs (at least two ranges, inside one private block, more specific "
             "than the routes it must win against, outside the VPC's local ranges, taking no "
-            "other VPC's range from its route); '' otherwise",
+            "other VPC's range from a route that may deliver it); '' otherwise",
         ),
         "replace_cidrs": (LS, "source ranges with a route of their own going elsewhere"),
         "add_cli": (S, "one create-route command per range of add_cidrs, one per line"),
