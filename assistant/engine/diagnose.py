@@ -107,18 +107,18 @@ def render_finding(rule: Rule, fact: dict[str, Any], severity: Severity) -> Find
                     terraform=_fill(spec.terraform, fact, item) if spec.terraform else None,
                 )
             )
-    resources: list[str] = []
+    resources: dict[str, None] = {}  # insertion-ordered, without repeats
     for field in rule.resources:
         v = fact.get(field)
         for x in v if isinstance(v, list) else [v]:
-            if x and str(x) not in resources:
-                resources.append(str(x))
+            if x:
+                resources[str(x)] = None
     return Finding(
         rule=rule.id,
         severity=severity,
         title=_fill(rule.title, fact),
         vpc_id=fact.get("vpc_id") or None,
-        resources=resources,
+        resources=list(resources),
         evidence=[_fill(e, fact) for e in rule.evidence],
         explanation=_paragraphs(_fill(rule.explanation, fact)),
         cannot_know=rule.cannot_know.strip() if rule.cannot_know else None,

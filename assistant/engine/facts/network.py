@@ -8,10 +8,14 @@ connection absent from it, yields no fact.
 
 from __future__ import annotations
 
+import bisect
 import functools
+import heapq
 import ipaddress
+import itertools
+import operator
 import weakref
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING
 
 from assistant.engine.facts._base import LS, B, Fact, N, S, Sieve, declare, producer
@@ -313,6 +317,17 @@ def tgw_attachment_facts(topo: Topology) -> Iterator[Fact]:
 
 
 SHOWN_SOURCES = 3  # source VPCs named in a tgw_return fact's text before "and N more"
+FEW = 4  # a route covering at most this many attached VPCs' ranges is matched pair by pair
+ASTRAY = ("none", "igw", "nat")  # where a reply is lost
+# Private blocks a summary return route may lie in (it then never captures internet traffic).
+SUMMARY_BLOCKS = tuple(
+    _cidr_ints(c) for c in ("10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "100.64.0.0/10")
+)
+
+Range = tuple[int, int]  # (network, prefix length) of an attached VPC's range
+_RANGE = operator.itemgetter(4)  # a Sender's range
+# A candidate sender: its attachment, VPC, routing group, CIDR and range.
+Sender = tuple[TransitGatewayVpcAttachment, str, int, str, Range]
 
 
 def _sources_text(vpcs: list[str], cidrs: list[str]) -> str:
@@ -324,13 +339,173 @@ def _sources_text(vpcs: list[str], cidrs: list[str]) -> str:
     return text
 
 
+def _ranges_text(cidrs: list[str], by: Callable[[str], Range]) -> str:
+    """``10.1.0.0/16, 10.2.0.0/16, 10.3.0.0/16 and 97 more``: the first by address (``by``)."""
+    text = ", ".join(heapq.nsmallest(SHOWN_SOURCES, cidrs, key=by))
+    if len(cidrs) > SHOWN_SOURCES:
+        text += f" and {len(cidrs) - SHOWN_SOURCES} more"
+    return text
+
+
 def _route_commands(verb: str, table: str, cidrs: list[str], tgw: str) -> str:
     """One ``aws ec2 <verb>`` per CIDR, one per line."""
-    return "\n".join(
-        f"aws ec2 {verb} --route-table-id {table} --destination-cidr-block {c} "
-        f"--transit-gateway-id {tgw}"
-        for c in cidrs
-    )
+    if not cidrs:
+        return ""
+    head = f"aws ec2 {verb} --route-table-id {table} --destination-cidr-block "
+    tail = f" --transit-gateway-id {tgw}"
+    return head + f"{tail}\n{head}".join(cidrs) + tail
+
+
+def _covers(e: tuple[int, int, int], addr: int, plen: int) -> bool:
+    """Route (network, netmask, prefix length) ``e`` covers all of ``addr``/``plen``."""
+    return e[2] <= plen and (addr & e[1]) == e[0]
+
+
+def _add_or_replace(
+    used: list[Entry | None], rs: list[Entry | None], cidrs: list[str]
+) -> tuple[list[str], list[str], int]:
+    """The source ranges (``cidrs``, sent by routes ``used``; ``rs`` those routes without
+    repeats) to add a route for and those whose own route to replace, and the longest prefix
+    of the routes followed by the former (-1: none)."""
+    if {r[4] for r in rs if r is not None}.isdisjoint(cidrs):  # no range has its own route
+        return (
+            list(dict.fromkeys(cidrs)),
+            [],
+            max((-1 if r is None else r[2] for r in rs), default=-1),
+        )
+    add: dict[str, None] = {}
+    replace: dict[str, None] = {}
+    now = -1
+    for r, c in zip(used, cidrs, strict=True):
+        if r is not None and r[4] == c:
+            replace[c] = None
+        else:
+            add[c] = None
+            now = max(now, -1 if r is None else r[2])
+    return list(add), list(replace), now
+
+
+class _Others:
+    """The snapshot's VPC ranges, by address."""
+
+    def __init__(self, topo: Topology):
+        found = (_cidr_ints(v.CidrBlock) for v in topo.vpcs.values() if v.CidrBlock)
+        self.ranges = sorted({(u[0], u[2]) for u in found if u is not None})
+        self.addrs = [u[0] for u in self.ranges]
+        self.end = {u: u[0] + (1 << (32 - u[1])) - 1 for u in self.ranges}  # last address
+        self._inside: dict[Range, frozenset[Range]] = {}
+
+    def inside(self, net: int, plen: int) -> frozenset[Range]:
+        """Those inside ``net``/``plen``."""
+        out = self._inside.get((net, plen))
+        if out is None:
+            lo = bisect.bisect_left(self.addrs, net)
+            hi = bisect.bisect_left(self.addrs, net + (1 << (32 - plen)))
+            out = self._inside[(net, plen)] = frozenset(
+                u for u in self.ranges[lo:hi] if u[1] >= plen
+            )
+        return out
+
+
+def _summary(routes: tuple[Entry, ...], add: list[Range], now: int, others: _Others) -> str:
+    """The one route that can stand for the routes to add for the VPC ranges ``add``, which
+    the table sends by routes of prefix length ``now`` at most (-1: no route); '' when none
+    can.
+
+    It is the smallest network covering every range, and it must be safe and mean the same:
+    at least two ranges; inside one private block (it never captures internet traffic);
+    strictly more specific than each route it must win against; not inside (or equal to) one
+    of the table's local routes (the VPC's own addresses keep going to the VPC); and every
+    other VPC range of the snapshot inside it keeps a more specific route of its own, or is
+    now sent where a private address is lost anyway (an internet gateway, or nowhere): the
+    summary never takes a range from a route that may deliver it (a private NAT gateway).
+    """
+    if len(add) < 2:
+        return ""
+    lo = min(map(operator.itemgetter(0), add))
+    hi = max(map(others.end.__getitem__, add))
+    plen = 32 - (lo ^ hi).bit_length()
+    mask = (0xFFFFFFFF << (32 - plen)) & 0xFFFFFFFF
+    net = lo & mask
+    if not any(b is not None and _covers(b, net, plen) for b in SUMMARY_BLOCKS):
+        return ""
+    if now >= plen:
+        return ""  # the table's present route would still win (or has this very destination)
+    for e in routes:
+        if e[3] == "local" and _covers(e, net, plen):
+            return ""  # inside the VPC's own range: its local route must keep winning
+    for u in others.inside(net, plen).difference(add):  # other VPCs' ranges inside it
+        r = _first_cover(routes, *u)
+        if r is not None and r[2] <= plen and target_kind(r[3]) != "igw":
+            return ""  # the summary would take it from a route that may deliver it (a NAT)
+    return f"{ipaddress.IPv4Address(net)}/{plen}"
+
+
+class _Ranges:
+    """Where route tables send the attached VPCs' ranges, for every range at once.
+
+    A table's routes are split in two. Those covering few of the ranges (a VPC's local route,
+    a peering route to one VPC) are set aside: the ranges they cover are matched pair by pair,
+    against the whole table. The others (the table's *shape*: 10.0.0.0/8, 0.0.0.0/0, shared
+    by most tables whatever their targets) are matched against every range once per shape.
+    For a range no set-aside route covers, the first covering route of the shape is the first
+    covering route of the table."""
+
+    def __init__(self, lpm: _Lpm, ranges: set[Range]):
+        self.lpm = lpm
+        self.us = sorted(ranges)
+        self.addrs = [u[0] for u in self.us]
+        self._cover: dict[Range, tuple[Range, ...] | None] = {}
+        self._shapes: dict[tuple[tuple[int, int, int], ...], int] = {}
+        self.first: list[dict[Range, int]] = []  # shape -> range -> index of its route, or -1
+        self.by_index: list[dict[int, frozenset[Range]]] = []  # shape -> index -> ranges
+        self._split: dict[int, tuple[tuple[Entry, ...], int, frozenset[Range]]] = {}
+
+    def covered(self, addr: int, plen: int) -> tuple[Range, ...] | None:
+        """The ranges a route to ``addr``/``plen`` covers; None when more than ``FEW``."""
+        k = (addr, plen)
+        out = self._cover.get(k, ())
+        if out == ():
+            lo = bisect.bisect_left(self.addrs, addr)
+            hi = bisect.bisect_left(self.addrs, addr + (1 << (32 - plen)))
+            out = None
+            # Ranges starting inside the route but larger than it share its first address:
+            # at most 32 of them, so more than FEW + 32 candidates means more than FEW.
+            if hi - lo <= FEW + 32:
+                cov = tuple(u for u in self.us[lo:hi] if u[1] >= plen)
+                out = cov if len(cov) <= FEW else None
+            self._cover[k] = out
+        return out
+
+    def split(self, cid: int) -> tuple[tuple[Entry, ...], int, frozenset[Range]]:
+        """Content ``cid``'s kept routes (most specific first), its shape's id, and the
+        ranges its set-aside routes cover."""
+        hit = self._split.get(cid)
+        if hit is None:
+            kept, aside = [], set()
+            for e in self.lpm.by_length(cid):
+                cov = self.covered(e[0], e[2])
+                if cov is None:
+                    kept.append(e)
+                else:
+                    aside.update(cov)
+            hit = self._split[cid] = (tuple(kept), self._shape(kept), frozenset(aside))
+        return hit
+
+    def _shape(self, kept: list[Entry]) -> int:
+        shape = tuple(e[:3] for e in kept)
+        sid = self._shapes.get(shape)
+        if sid is None:
+            sid = self._shapes[shape] = len(self.first)
+            first: dict[Range, int] = {}
+            groups: dict[int, list[Range]] = {}
+            for u in self.us:
+                i = next((i for i, e in enumerate(shape) if _covers(e, *u)), -1)
+                first[u] = i
+                groups.setdefault(i, []).append(u)
+            self.first.append(first)
+            self.by_index.append({i: frozenset(g) for i, g in groups.items()})
+        return sid
 
 
 @producer("tgw_return", sieved=True)
@@ -339,65 +514,156 @@ def tgw_return_facts(topo: Topology, sieve: Sieve | None = None) -> Iterator[Fac
     (except its attachment subnets') with the source VPCs whose replies it sends astray.
 
     One fact per (route table, transit gateway): the sources are listed in the fact, so the
-    facts grow with the tables, not with the pairs of VPCs. The lookups are made once per group
-    of tables with the same routes, and with a ``sieve`` a group's facts are built only if some
-    rule could match them."""
+    facts grow with the tables, not with the pairs of VPCs. The work grows with them too when
+    VPCs share their routing: "does this VPC send that range to the TGW" is decided once per
+    group of VPCs whose tables have the same wide routes (``_Ranges``), and "where does this
+    table send the senders' ranges" once per range and shape, the lost ones gathered by shape
+    route. Pairs a narrow route (local, peering) covers are matched one by one. With a
+    ``sieve``, a group's facts are built only if some rule could match them."""
     ix = _tgw_index(topo.snapshot)
     atts = _attachments(ix)
     lpm = _Lpm.of(topo)
     kinds: dict[str, str] = {}
+
+    def kind_of(target: str) -> str:
+        k = kinds.get(target)
+        if k is None:
+            k = kinds[target] = target_kind(target) if target else "none"
+        return k
+
     nets: dict[str, ipaddress.IPv4Network | None] = {
         a.VpcId or "": _first(topo.vpcs[a.VpcId].CidrBlock) if a.VpcId in topo.vpcs else None
         for a in atts
     }
-    # Each VPC's range as (cidr, network, prefix length), and the routes of each content of
-    # its tables, most specific first (to ask "does it send there?" once per content).
+    # Each VPC's range as (cidr, network, prefix length).
     ranges = {
         v: (str(n), int(n.network_address), n.prefixlen) for v, n in nets.items() if n is not None
     }
+    rx = _Ranges(lpm, {(r[1], r[2]) for r in ranges.values()})
+    tgws = {a.TransitGatewayId or "" for a in atts}
+    # Per source VPC: the routes of each content of its tables (most specific first), the
+    # group of VPCs sending to the same TGWs by the same wide routes, and the ranges where
+    # its narrow routes decide.
     contents: dict[str, list[tuple[Entry, ...]]] = {}
+    group_of: dict[str, int] = {}
+    groups: dict[frozenset[tuple[int, tuple[str | None, ...]]], int] = {}
+    narrow: dict[Range, set[str]] = {}  # range -> the VPCs whose narrow routes cover it
     for a in atts:
         v = a.VpcId or ""
-        if v not in contents and v in ranges:
-            cids = dict.fromkeys(lpm.cid(t) for t in lpm.tables(topo, v))
-            contents[v] = [lpm.by_length(c) for c in cids]
+        if v in contents or v not in ranges:
+            continue
+        cids = list(dict.fromkeys(lpm.cid(t) for t in lpm.tables(topo, v)))
+        contents[v] = [lpm.by_length(c) for c in cids]
+        sig = set()
+        for c in cids:
+            kept, sid, aside = rx.split(c)
+            sig.add((sid, tuple(e[3] if e[3] in tgws else None for e in kept)))
+            for u in aside:
+                narrow.setdefault(u, set()).add(v)
+        group_of[v] = groups.setdefault(frozenset(sig), len(groups))
+    group_sigs = list(groups)
+    via: dict[tuple[int, Range], frozenset[str | None]] = {}  # (group, range) -> TGWs
+
+    def tgws_of(g: int, u: Range) -> frozenset[str | None]:
+        """The transit gateways group ``g``'s wide routes send range ``u`` to."""
+        hit = via.get((g, u))
+        if hit is None:
+            hit = via[(g, u)] = frozenset(
+                mts[i] for sid, mts in group_sigs[g] if (i := rx.first[sid][u]) >= 0
+            )
+        return hit
+
+    # The candidate senders through each TGW, by VPC id (then attachment), and where each
+    # range stands among them.
+    pools: dict[str | None, list[Sender]] = {}
+    for a in atts:
+        v = a.VpcId or ""
+        if v in ranges:
+            c, addr, plen = ranges[v]
+            pools.setdefault(a.TransitGatewayId, []).append((a, v, group_of[v], c, (addr, plen)))
+    pool_at: dict[str | None, dict[Range, list[int]]] = {}  # range -> positions in the pool
+    vpc_at: dict[str | None, dict[str, list[int]]] = {}  # VPC -> positions in the pool
+    pool_groups: dict[str | None, list[int]] = {}  # the group of each candidate
+    pool_gset: dict[str | None, set[int]] = {}
+    for tgw, pool in pools.items():
+        pool.sort(key=lambda p: p[1])
+        at, by_vpc = pool_at[tgw], vpc_at[tgw] = {}, {}
+        for j, p in enumerate(pool):
+            at.setdefault(p[4], []).append(j)
+            by_vpc.setdefault(p[1], []).append(j)
+        pool_groups[tgw] = [p[2] for p in pool]
+        pool_gset[tgw] = set(pool_groups[tgw])
+    range_of = {c: (addr, plen) for c, addr, plen in ranges.values()}
+    others = _Others(topo)  # every VPC range of the snapshot, for the summary's check
+    vpc_of, cidr_of = operator.itemgetter(1), operator.itemgetter(3)
+
     for dst in atts:
         tgw, d_vpc = dst.TransitGatewayId or "", dst.VpcId or ""
         if d_vpc not in ranges or d_vpc not in topo.vpcs:
             continue
         _, d_addr, d_plen = ranges[d_vpc]
-        # The VPCs that send this VPC's range to the transit gateway.
-        senders = [
-            (src.VpcId or "", ranges[src.VpcId or ""])
-            for src in atts
-            if src is not dst
-            and src.TransitGatewayId == tgw
-            and (src.VpcId or "") in ranges
-            and any(
-                (r := _first_cover(c, d_addr, d_plen)) is not None and r[3] == tgw
-                for c in contents[src.VpcId or ""]
-            )
-        ]
+        u_d = (d_addr, d_plen)
+        pool = pools.get(tgw, [])
+        if not pool:
+            continue
+        # The VPCs that send this VPC's range to the transit gateway (by VPC id): decided per
+        # group, then pair by pair for the VPCs whose narrow routes cover the range.
+        through = {g: tgw in tgws_of(g, u_d) for g in pool_gset[tgw]}
+        mask = list(map(through.__getitem__, pool_groups[tgw]))
+        for v in narrow.get(u_d, ()):
+            for j in vpc_at[tgw].get(v, ()):
+                mask[j] = any(
+                    (r := _first_cover(c, d_addr, d_plen)) is not None and r[3] == tgw
+                    for c in contents[v]
+                )
+        for j in vpc_at[tgw].get(d_vpc, ()):
+            if pool[j][0] is dst:
+                mask[j] = False
+        senders = list(itertools.compress(pool, mask))
         if not senders:
             continue
-        senders.sort(key=lambda x: x[0])
-        sender_vpcs = [v for v, _ in senders]
+        sender_vpcs = list(map(vpc_of, senders))
         for cid, tables in lpm.groups(lpm.tables(topo, d_vpc, set(dst.SubnetIds))):
             routes = lpm.by_length(cid)
-            astray: list[tuple[str, str, str, str, bool]] = []  # vpc, cidr, target, kind, exact
-            for s_vpc, (s_cidr, s_addr, s_plen) in senders:
-                r = _first_cover(routes, s_addr, s_plen)
-                target = r[3] if r is not None else ""
-                if target not in kinds:
-                    kinds[target] = target_kind(target) if target else "none"
-                kind = kinds[target]
-                if kind in ("none", "igw", "nat"):
-                    astray.append((s_vpc, s_cidr, target, kind, r is not None and r[4] == s_cidr))
-            src_vpcs = [a[0] for a in astray]
-            src_cidrs = [a[1] for a in astray]
-            replies = list(dict.fromkeys(f"{a[3]} {a[2]}" if a[2] else "nowhere" for a in astray))
-            add = list(dict.fromkeys(a[1] for a in astray if not a[4]))
-            replace = list(dict.fromkeys(a[1] for a in astray if a[4]))
+            kept, sid, aside = rx.split(cid)
+            # The routes a reply may follow: the kept ones, those found pair by pair, none.
+            found = list(kept)
+            index = rx.first[sid]
+            lost = rx.by_index[sid]
+            cand = set(aside).union(
+                *(lost.get(i, ()) for i, e in enumerate(kept) if kind_of(e[3]) in ASTRAY),
+                lost.get(-1, ()),
+            )
+            if len(cand) <= FEW * 4:  # few: only the senders with those ranges
+                visit = [
+                    pool[j]
+                    for j in sorted(j for u in cand for j in pool_at[tgw].get(u, ()))
+                    if mask[j]
+                ]
+            elif len(cand) == len(rx.us):
+                visit = senders
+            else:
+                visit = list(
+                    itertools.compress(senders, map(cand.__contains__, map(_RANGE, senders)))
+                )
+            if aside:
+                index = dict(index)
+                for u in aside:
+                    index[u] = len(found)
+                    found.append(_first_cover(routes, *u))
+            found.append(None)  # index -1: no route
+            astray = [kind_of(r[3] if r is not None else "") in ASTRAY for r in found]
+            ri = list(map(index.__getitem__, map(_RANGE, visit)))
+            gone = list(itertools.compress(visit, map(astray.__getitem__, ri)))
+            used = list(map(found.__getitem__, itertools.compress(ri, map(astray.__getitem__, ri))))
+            src_vpcs = list(map(vpc_of, gone))
+            src_cidrs = list(map(cidr_of, gone))
+            rs = list(dict.fromkeys(used))  # the routes followed, in order
+            targets = [r[3] if r is not None else "" for r in rs]
+            kinds_ = [kind_of(t) for t in targets]
+            replies = [f"{kind_of(t)} {t}" if t else "nowhere" for t in targets]
+            add, replace, now = _add_or_replace(used, rs, src_cidrs)
+            summary = _summary(routes, [range_of[c] for c in add], now, others)
             known = {
                 "vpc_id": d_vpc,
                 "tgw_id": tgw,
@@ -407,11 +673,14 @@ def tgw_return_facts(topo: Topology, sieve: Sieve | None = None) -> Iterator[Fac
                 "src_cidrs": src_cidrs,
                 "src_count": len(src_vpcs),
                 "src_text": _sources_text(src_vpcs, src_cidrs),
-                "reply_targets": list(dict.fromkeys(a[2] for a in astray)),
-                "reply_kinds": list(dict.fromkeys(a[3] for a in astray)),
-                "reply_text": ", ".join(replies),
-                "no_return": bool(astray),
+                "reply_targets": list(dict.fromkeys(targets)),
+                "reply_kinds": list(dict.fromkeys(kinds_)),
+                "reply_text": ", ".join(dict.fromkeys(replies)),
+                "no_return": bool(gone),
                 "add_cidrs": add,
+                "add_count": len(add),
+                "add_text": _ranges_text(add, range_of.__getitem__),
+                "add_summary": summary,
                 "replace_cidrs": replace,
             }
             if sieve is not None and not sieve.could("tgw_return", **known):
@@ -423,8 +692,11 @@ def tgw_return_facts(topo: Topology, sieve: Sieve | None = None) -> Iterator[Fac
                     "subnets": subnets,
                     **known,
                     "add_cli": _route_commands("create-route", t, add, tgw),
+                    "add_summary_cli": _route_commands("create-route", t, [summary], tgw)
+                    if summary
+                    else "",
                     "replace_cli": _route_commands("replace-route", t, replace, tgw),
-                    "add_cidrs_hcl": "[" + ", ".join(f'"{c}"' for c in add) + "]",
+                    "add_cidrs_hcl": '["' + '", "'.join(add) + '"]' if add else "[]",
                 }
 
 
@@ -593,8 +865,18 @@ declare(
         "reply_text": (S, "those targets as text ('igw igw-0abc', 'nowhere')"),
         "no_return": (B, "some replies do not go back through a TGW or peering"),
         "add_cidrs": (LS, "source ranges the table has no route of their own for (add one)"),
+        "add_count": (N, "how many"),
+        "add_text": (S, "the first of them by address, and how many more"),
+        "add_summary": (
+            S,
+            "the smallest network covering every range of add_cidrs, when one route to it can "
+            "stand for theirs (at least two ranges, inside one private block, more specific "
+            "than the routes it must win against, outside the VPC's local ranges, taking no "
+            "other VPC's range from a route that may deliver it); '' otherwise",
+        ),
         "replace_cidrs": (LS, "source ranges with a route of their own going elsewhere"),
         "add_cli": (S, "one create-route command per range of add_cidrs, one per line"),
+        "add_summary_cli": (S, "the create-route command for add_summary ('' without one)"),
         "replace_cli": (S, "one replace-route command per range of replace_cidrs, one per line"),
         "add_cidrs_hcl": (S, "add_cidrs as a Terraform list"),
     },
