@@ -210,11 +210,10 @@ def run_explain(args: argparse.Namespace) -> int:
     print()
     print("Fix (ids are filled in when the rule fires)")
     for n, step in enumerate(rule.fix, 1):
-        cond = ""
-        if step.when:
-            cond = f" (when {step.when} is known)"
+        parts = [f"{step.when} is known"] if step.when else []
         if step.unless:
-            cond = f" (when there is no {step.unless})"
+            parts.append(f"there is no {step.unless}")
+        cond = f" (when {' and '.join(parts)})" if parts else ""
         print(f"  {n}. {step.action}{cond}")
         for c in step.cli:
             print(f"       {c}")

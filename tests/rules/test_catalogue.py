@@ -261,6 +261,14 @@ def test_explain_each_rule(rule_id, capsys):
     assert "Why it matters" in out and "Fix" in out and "https://" in out
 
 
+def test_explain_says_every_condition_of_a_step(capsys):
+    """A fix step with both ``when`` and ``unless`` is explained with both."""
+    assert main(["explain", "tgw.no-return-route"]) == 0
+    out = capsys.readouterr().out
+    assert "(when add_cidrs is known and there is no add_summary)" in out
+    assert "(when replace_cidrs is known)" in out
+
+
 def test_explain_as_a_user_runs_it():
     r = run_cli("explain", "nacl.blocks-return-traffic")
     assert r.returncode == 0 and "1024" in r.stdout
