@@ -36,7 +36,9 @@ def _device_index(x: Any) -> tuple:
     return (idx is None, idx or 0)
 
 
-# Lists where the first item is read as the primary one: the primary stays first.
+# Lists in a resource where the first item is read as the primary one (an instance's interfaces,
+# a NAT gateway's addresses): the primary stays first. The snapshot's own collections of the same
+# names are ordered by ids alone.
 _PRIMARY_FIRST = {
     "NetworkInterfaces": _device_index,
     "NatGatewayAddresses": lambda x: (getattr(x, "IsPrimary", None) is not True,),
@@ -172,10 +174,13 @@ def _memo_key(items: list[Any]) -> tuple[Any, ...] | None:
     return key
 
 
-def _sort_in_place(items: list[Any], name: str, memo: Memo | None = None) -> None:
+def _sort_in_place(
+    items: list[Any], name: str, memo: Memo | None = None, nested: bool = True
+) -> None:
     """``_sort`` of ``items``, into the same list (nothing is written when nothing moves).
-    With a ``memo``, orders decided by ids alone are remembered there and reused."""
-    first = _PRIMARY_FIRST.get(name)
+    With a ``memo``, orders decided by ids alone are remembered there and reused. A
+    collection of the snapshot itself (not ``nested`` in a resource) has no primary item."""
+    first = _PRIMARY_FIRST.get(name) if nested else None
     key = None
     if memo is not None and first is None:
         key = _memo_key(items)
@@ -252,7 +257,7 @@ def _ordered(items: list[Any], name: str, memo: Memo) -> list[Any]:
         if _nested(type(x)):
             _order_model(x, memo)
     if len(items) > 1:
-        _sort_in_place(items, name)
+        _sort_in_place(items, name, nested=False)
     return items
 
 
@@ -274,7 +279,7 @@ def _canonical(snapshot: Snapshot) -> Snapshot:
         if isinstance(value, list):
             if coll in inner_done:  # each resource's own lists were ordered as it was read
                 if len(value) > 1:
-                    _sort_in_place(value, coll)
+                    _sort_in_place(value, coll, nested=False)
             else:
                 _ordered(value, coll, memo)
         elif isinstance(value, dict):
