@@ -728,38 +728,46 @@ def pcx_route_facts(topo: Topology) -> Iterator[Fact]:
 @producer("gateway_endpoint", sieved=True)
 def gateway_endpoint_facts(topo: Topology, sieve: Sieve | None = None) -> Iterator[Fact]:
     """Gateway endpoints and the private route tables of their VPC that lack their route
-    (with a ``sieve``, only those some rule could match)."""
+    (with a ``sieve``, only those some rule could match).
+
+    A VPC's private tables are found once for all its endpoints; when no fact of a table that
+    has the endpoint's route could match a rule, the sieve is asked once per endpoint, not
+    once per table."""
+    private: dict[str, list[tuple[str, list[str]]]] = {}
     for ep in sorted(topo.snapshot.VpcEndpoints, key=lambda e: e.VpcEndpointId):
         if ep.VpcEndpointType != "Gateway" or (ep.State or "available").lower() != "available":
             continue
         vpc = ep.VpcId or ""
-        listed = set(ep.RouteTableIds)
-        for t, subnets in sorted(_Lpm.of(topo).tables(topo, vpc).items()):
-            if not any(topo.role(s) == PRIVATE for s in subnets):
+        tables = private.get(vpc)
+        if tables is None:
+            tables = private[vpc] = [
+                (t, subnets)
+                for t, subnets in sorted(_Lpm.of(topo).tables(topo, vpc).items())
+                if any(topo.role(s) == PRIVATE for s in subnets)
+            ]
+        # Tables with a route to the endpoint: those it lists, and those whose first route to
+        # it names its prefix list.
+        first_pl: dict[str, str | None] = {}
+        for rt, r in topo.routes_to.get(ep.VpcEndpointId, []):
+            first_pl.setdefault(rt.RouteTableId, r.DestinationPrefixListId)
+        routed = set(ep.RouteTableIds) | {t for t, pl in first_pl.items() if pl is not None}
+        known = {"vpce_id": ep.VpcEndpointId, "service": ep.ServiceName, "vpc_id": vpc}
+        routed_may_match = sieve is None or sieve.could("gateway_endpoint", **known, has_route=True)
+        for t, subnets in tables:
+            has_route = t in routed
+            if has_route and not routed_may_match:
                 continue
-            has_route = t in listed
-            if not has_route:
-                rt = topo.route_tables[t]
-                pl = next(
-                    (r.DestinationPrefixListId for r in rt.Routes if r.target == ep.VpcEndpointId),
-                    None,
-                )
-                has_route = pl is not None
             if sieve is not None and not sieve.could(
                 "gateway_endpoint",
                 rid=f"{ep.VpcEndpointId}:{t}",
-                vpce_id=ep.VpcEndpointId,
-                service=ep.ServiceName,
-                vpc_id=vpc,
+                **known,
                 route_table_id=t,
                 has_route=has_route,
             ):
                 continue
             yield {
                 "rid": f"{ep.VpcEndpointId}:{t}",
-                "vpce_id": ep.VpcEndpointId,
-                "service": ep.ServiceName,
-                "vpc_id": vpc,
+                **known,
                 "route_table_id": t,
                 "subnets": subnets,
                 "has_route": has_route,
