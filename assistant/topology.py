@@ -315,8 +315,14 @@ class Topology:
 
     @property
     def instances(self) -> dict[str, Instance]:
-        """Instance id -> instance."""
-        return self._instance_index.by_id
+        """Instance id -> instance (the instance index's when it is built; a trace may need
+        this map alone)."""
+        ix = self.__dict__.get("_instance_index")
+        return ix.by_id if ix is not None else self._instances_by_id
+
+    @cached_property
+    def _instances_by_id(self) -> dict[str, Instance]:
+        return {i.InstanceId: i for i in self.snapshot.Instances}
 
     # -- routing -----------------------------------------------------------------------
     def effective_route_table(self, subnet: Subnet) -> tuple[RouteTable | None, bool]:

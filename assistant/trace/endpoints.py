@@ -57,9 +57,12 @@ class Endpoint:
 class Resolver:
     """Indexes the snapshot once so that each lookup is a dictionary read."""
 
-    def __init__(self, snapshot: Snapshot):
+    def __init__(self, snapshot: Snapshot, instances: dict[str, Instance] | None = None):
+        """``instances``: the snapshot's instances by id, when already indexed (a topology's)."""
         self.snapshot = snapshot
-        self.instances = {i.InstanceId: i for i in snapshot.Instances}
+        self.instances = (
+            instances if instances is not None else {i.InstanceId: i for i in snapshot.Instances}
+        )
         self.enis = {e.NetworkInterfaceId: e for e in snapshot.NetworkInterfaces}
         self.by_name: dict[str, list[Instance]] = {}
         for i in snapshot.Instances:

@@ -83,7 +83,8 @@ class Tracer(
     def __init__(self, snapshot: Snapshot, topology: Topology | None = None):
         self.snapshot = snapshot
         self.topo = topology or Topology(snapshot)
-        self.resolver = Resolver(snapshot)
+        # one map of the instances by id, for the resolver and the hops alike
+        self.resolver = Resolver(snapshot, self.topo.instances)
         self._rt_nets: dict[str, list[tuple[ipaddress.IPv4Network, Route]]] = {}
         self._served: dict[str, set[int]] = {}
 
