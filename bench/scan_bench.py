@@ -2,7 +2,8 @@
 
 For each size (subnets; 5 instances per subnet) a realistic region is generated once
 (bench/generate.py, cached under --cache), then measured as whole processes, each the median
-of --repeat runs (at least 11 for runs under 2 s), side by side in the same run:
+of --repeat rounds that run every size in turn (so that a drift of the machine's speed
+weighs on all sizes alike; runs under 2 s at least 11 times), side by side:
 
 - floor: `python -c` that `json.load`s every file the scan reads, start to exit;
 - scan: `vpc-helper scan --snapshot ... --format json`, start to exit (interpreter start,
@@ -231,17 +232,30 @@ def scan_args(paths: list[str]) -> list[str]:
 SHORT, SHORT_REPEAT = 2.0, 11
 
 
-def median_run(args: list[str], repeat: int) -> tuple[float, float, float]:
-    """(median wall, median CPU, max peak RSS MB) over ``repeat`` runs (``SHORT_REPEAT`` when
-    they are short)."""
-    runs = [run_child(args) for _ in range(repeat)]
-    if statistics.median(r[0] for r in runs) < SHORT:
-        runs += [run_child(args) for _ in range(SHORT_REPEAT - repeat)]
-    return (
-        statistics.median(r[0] for r in runs),
-        statistics.median(r[1] for r in runs),
-        max(r[2] for r in runs),
-    )
+def interleaved(
+    jobs: dict[object, list[str]], repeat: int
+) -> dict[object, tuple[float, float, float]]:
+    """Per job, (median wall, median CPU, max peak RSS MB) over ``repeat`` rounds that each run
+    every job in turn; a job whose first run is short runs ``SHORT_REPEAT`` times in all,
+    spread over the rounds."""
+    runs: dict[object, list[tuple[float, float, float]]] = {k: [] for k in jobs}
+    per_round = dict.fromkeys(jobs, 1)
+    for r in range(repeat):
+        for k, args in jobs.items():
+            for _ in range(per_round[k]):
+                runs[k].append(run_child(args))
+            if r == 0 and runs[k][0][0] < SHORT:
+                per_round[k] = -(-(SHORT_REPEAT - 1) // max(repeat - 1, 1)) if repeat > 1 else 1
+                if repeat == 1:
+                    runs[k] += [run_child(args) for _ in range(SHORT_REPEAT - 1)]
+    return {
+        k: (
+            statistics.median(x[0] for x in v),
+            statistics.median(x[1] for x in v),
+            max(x[2] for x in v),
+        )
+        for k, v in runs.items()
+    }
 
 
 def profile(paths: list[str]) -> dict:
@@ -273,14 +287,25 @@ def main() -> None:
     if skipped:
         print(f"not read by this build (left out of both): {', '.join(skipped)}")
     run_child(scan_args(fixed_paths))  # compiles the bytecode once, as an install does
-    fixed, fixed_cpu, _ = median_run(scan_args(fixed_paths), a.repeat)
+    # The runs are interleaved, round by round (the fixed-cost scan, then each size's floor and
+    # scan), so that a drift of the shared machine's speed weighs on every size alike: the
+    # per-subnet growth compares sizes.
+    jobs: dict[object, list[str]] = {"fixed": scan_args(fixed_paths)}
+    sizes: dict[int, tuple[list[str], float]] = {}
+    for n in a.sizes:
+        paths, _ = readable(region(a.cache, n))
+        sizes[n] = (paths, sum(Path(p).stat().st_size for p in paths) / 1e6)
+        jobs[("floor", n)] = [sys.executable, "-c", FLOOR, *paths]
+        jobs[("scan", n)] = scan_args(paths)
+    runs = interleaved(jobs, a.repeat)
+    fixed, fixed_cpu, _ = runs["fixed"]
     print(
         f"fixed cost (scan of {FIXED_SUBNETS} subnets, whole process): {fixed:.2f} s wall, "
         f"{fixed_cpu:.2f} s CPU"
     )
     print(
-        f"wall (CPU) seconds, median of {a.repeat} ({max(a.repeat, SHORT_REPEAT)} for runs "
-        f"under {SHORT:.0f} s)"
+        f"wall (CPU) seconds, median of {a.repeat} interleaved rounds "
+        f"({max(a.repeat, SHORT_REPEAT)} runs for those under {SHORT:.0f} s)"
     )
     print(
         f"{'subnets':>8} {'instances':>9} {'MB':>6} {'json.load':>13} {'scan':>13} "
@@ -288,16 +313,14 @@ def main() -> None:
     )
     rows = []
     for n in a.sizes:
-        d = region(a.cache, n)
-        paths, _ = readable(d)
-        size = sum(Path(p).stat().st_size for p in paths)
-        floor, floor_cpu, floor_mb = median_run([sys.executable, "-c", FLOOR, *paths], a.repeat)
-        scan, scan_cpu, scan_mb = median_run(scan_args(paths), a.repeat)
+        paths, size = sizes[n]
+        floor, floor_cpu, floor_mb = runs[("floor", n)]
+        scan, scan_cpu, scan_mb = runs[("scan", n)]
         per = (scan - fixed) / (n - FIXED_SUBNETS) * 1e6
         per_cpu = (scan_cpu - fixed_cpu) / (n - FIXED_SUBNETS) * 1e6
         rows.append((n, per, per_cpu))
         print(
-            f"{n:>8} {n * 5:>9} {size / 1e6:>6.0f} {floor:>5.2f} ({floor_cpu:>5.2f}) "
+            f"{n:>8} {n * 5:>9} {size:>6.0f} {floor:>5.2f} ({floor_cpu:>5.2f}) "
             f"{scan:>5.2f} ({scan_cpu:>5.2f}) {scan / floor:>4.2f} ({scan_cpu / floor_cpu:>4.2f}) "
             f"{floor_mb:>8.0f} {scan_mb:>8.0f} {per:>4.0f} ({per_cpu:>4.0f})",
             flush=True,
