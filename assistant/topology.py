@@ -505,15 +505,24 @@ class Topology:
                     out.setdefault(r.target, []).append((rt, r))
         return out
 
+    @cached_property
+    def _first_by_az(self) -> dict[tuple[str, str], dict[str, str]]:
+        """(VPC, role) -> AZ -> the first subnet of that role there, AZs in the order their
+        first subnet comes (snapshot order)."""
+        out: dict[tuple[str, str], dict[str, str]] = {}
+        for v in self.views.values():
+            by_az = out.setdefault((v.subnet.VpcId, v.role), {})
+            by_az.setdefault(v.subnet.AvailabilityZone, v.subnet_id)
+        return out
+
+    def subnets_by_az(self, vpc_id: str, role: str) -> dict[str, str]:
+        """AZ -> the first subnet of the VPC with this role in that AZ (for fix steps)."""
+        return self._first_by_az.get((vpc_id, role), {})
+
     def public_subnet_in(self, vpc_id: str, az: str | None) -> str | None:
         """A public subnet of the VPC, preferring the given AZ (for fix steps)."""
-        best = None
-        for v in self.views_by_vpc.get(vpc_id, []):
-            if v.role == PUBLIC:
-                if v.subnet.AvailabilityZone == az:
-                    return v.subnet_id
-                best = best or v.subnet_id
-        return best
+        by_az = self.subnets_by_az(vpc_id, PUBLIC)
+        return (by_az.get(az) if az is not None else None) or next(iter(by_az.values()), None)
 
     @cached_property
     def _nats_by_vpc(self) -> dict[str, list[NatGateway]]:

@@ -12,40 +12,9 @@ from assistant.policy import (
     sg_match,
 )
 from assistant.topology import (
-    PRIVATE,
     PUBLIC,
     Topology,
 )
-
-# Per topology, what fix-step references need, indexed once (a scan per fact was quadratic);
-# kept in the topology's own attributes, so it lives and goes with it.
-_INDEX_ATTR = "_facts_refs_index"
-
-
-def _index(topo: Topology) -> dict[str, dict]:
-    """Per VPC: the first subnet of each role, and the first of each role per AZ (input
-    order), and the memo of ``_public_lb_refs``."""
-    ix = topo.__dict__.get(_INDEX_ATTR)
-    if ix is None:
-        first: dict[tuple[str, str], str] = {}
-        first_az: dict[tuple[str, str, str | None], str] = {}
-        for vpc_id, views in topo.views_by_vpc.items():
-            for v in views:
-                first.setdefault((vpc_id, v.role), v.subnet_id)
-                first_az.setdefault((vpc_id, v.role, v.subnet.AvailabilityZone), v.subnet_id)
-        ix = topo.__dict__[_INDEX_ATTR] = {"first": first, "first_az": first_az, "lb_refs": {}}
-    return ix
-
-
-def public_subnet_in(topo: Topology, vpc_id: str, az: str | None) -> str | None:
-    """``topo.public_subnet_in`` from an index: a public subnet of the VPC, the AZ's first."""
-    ix = _index(topo)
-    return ix["first_az"].get((vpc_id, PUBLIC, az)) or ix["first"].get((vpc_id, PUBLIC))
-
-
-def private_subnet_in_az(topo: Topology, vpc_id: str, az: str | None) -> str | None:
-    """The first private subnet of the VPC in exactly this AZ."""
-    return _index(topo)["first_az"].get((vpc_id, PRIVATE, az))
 
 
 def _dest_flag(dest: str) -> str:
@@ -89,13 +58,6 @@ YOUR_TARGET_GROUP = "<your target group arn>"
 def _public_lb_refs(topo: Topology, vpc_id: str) -> Fact:
     """An internet-facing load balancer of the VPC (its ARN and security group), and one
     public subnet per AZ for a new one, as fix steps use them."""
-    memo = _index(topo)["lb_refs"]
-    if vpc_id not in memo:
-        memo[vpc_id] = _lb_refs(topo, vpc_id)
-    return dict(memo[vpc_id])
-
-
-def _lb_refs(topo: Topology, vpc_id: str) -> Fact:
     lb = next(
         (
             x
@@ -104,10 +66,7 @@ def _lb_refs(topo: Topology, vpc_id: str) -> Fact:
         ),
         None,
     )
-    per_az: dict[str, str] = {}
-    for v in topo.views_by_vpc.get(vpc_id, []):
-        if v.role == PUBLIC:
-            per_az.setdefault(v.subnet.AvailabilityZone, v.subnet_id)
+    per_az = topo.subnets_by_az(vpc_id, PUBLIC)
     return {
         "public_lb_arn": lb.LoadBalancerArn if lb else "",
         "lb_group_ref": (lb.SecurityGroups[0] if lb and lb.SecurityGroups else "")

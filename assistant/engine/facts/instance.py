@@ -5,12 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from assistant.engine.facts._base import LN, LS, B, Fact, S, declare, producer
-from assistant.engine.facts._common import (
-    _public_lb_refs,
-    _WebOpen,
-    private_subnet_in_az,
-    public_subnet_in,
-)
+from assistant.engine.facts._common import _public_lb_refs, _WebOpen
 from assistant.models.snapshot import Address, Instance
 from assistant.topology import (
     ISOLATED,
@@ -35,6 +30,7 @@ def instance_facts(topo: Topology) -> Iterator[Fact]:
     for lb in topo.snapshot.LoadBalancers:
         if lb.Scheme == "internet-facing":
             lb_subnets_by_vpc.setdefault(lb.VpcId or "", []).extend(lb.subnet_ids)
+    lb_refs: dict[str, Fact] = {}  # per VPC, what fix steps name of its load balancers
     # Groups that accept web ports from the internet (an instance is decided by its groups).
     web_groups = {g for g in topo.sgs if web.ports([g])}
     for sid, digests in topo.digests_by_subnet.items():
@@ -48,7 +44,15 @@ def instance_facts(topo: Topology) -> Iterator[Fact]:
                 if not web_groups or web_groups.isdisjoint(d.groups):
                     continue
             yield _fact(
-                topo, d.inst, sid, role, web.ports(d.groups), eips, lb_subnets_by_vpc, targets_known
+                topo,
+                d.inst,
+                sid,
+                role,
+                web.ports(d.groups),
+                eips,
+                lb_subnets_by_vpc,
+                lb_refs,
+                targets_known,
             )
 
 
@@ -60,12 +64,16 @@ def _fact(
     web_ports: list[int],
     eips: dict[str, Address],
     lb_subnets_by_vpc: dict[str, list[str]],
+    lb_refs: dict[str, Fact],
     targets_known: bool,
 ) -> Fact:
     """The fact of one instance an instance rule could apply to."""
     ips = inst.public_ips
     eip = eips.get(inst.InstanceId)
     tgs = topo.lb_targets.get(inst.InstanceId, [])
+    vpc = inst.VpcId or ""
+    if vpc not in lb_refs:
+        lb_refs[vpc] = _public_lb_refs(topo, vpc)
     return {
         "rid": inst.InstanceId,
         "instance_id": inst.InstanceId,
@@ -91,11 +99,11 @@ def _fact(
         "target_groups": tgs,
         "web_open": bool(web_ports),
         "web_ports": web_ports,
-        "public_subnet_candidate": public_subnet_in(topo, inst.VpcId or "", topo.az_of(sid)) or "",
+        "public_subnet_candidate": topo.public_subnet_in(vpc, topo.az_of(sid)) or "",
         "public_lb_subnets": sorted(set(lb_subnets_by_vpc.get(inst.VpcId or "", []))),
-        **_public_lb_refs(topo, inst.VpcId or ""),
+        **lb_refs[vpc],
         "first_group": (topo.groups_of[inst.InstanceId] or [""])[0],
-        "private_subnet_ref": private_subnet_in_az(topo, inst.VpcId or "", topo.az_of(sid))
+        "private_subnet_ref": topo.subnets_by_az(vpc, PRIVATE).get(topo.az_of(sid))
         or f"<your private subnet id in {topo.az_of(sid) or 'its AZ'}>",
     }
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from assistant.engine.facts._base import LN, LS, B, Fact, N, S, declare, producer
-from assistant.engine.facts._common import YOUR_TARGET_GROUP, public_subnet_in
+from assistant.engine.facts._common import YOUR_TARGET_GROUP
 from assistant.models.snapshot import SecurityGroup
 from assistant.policy import (
     INTERNET_V4,
@@ -57,7 +57,7 @@ def lb_facts(topo: Topology) -> Iterator[Fact]:
         azs = [z.ZoneName for z in lb.AvailabilityZones]
         candidates = []
         for az in azs:
-            c = public_subnet_in(topo, lb.VpcId or "", az)
+            c = topo.public_subnet_in(lb.VpcId or "", az)
             if c and c not in candidates:
                 candidates.append(c)
         yield {

@@ -5,7 +5,6 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from assistant.engine.facts._base import LS, B, Fact, N, S, declare, producer
-from assistant.engine.facts._common import public_subnet_in
 from assistant.topology import (
     DEFAULT_V4,
     DEFAULT_V6,
@@ -61,12 +60,12 @@ def nat_facts(topo: Topology) -> Iterator[Fact]:
             "routes_known": topo.snapshot.has("RouteTables"),
             "default_route_tables": default_rts,
             "default_route_count": len(default_rts),
-            "public_subnet_candidate": public_subnet_in(topo, n.VpcId or "", az) or "",
+            "public_subnet_candidate": topo.public_subnet_in(n.VpcId or "", az) or "",
             "other_az_public_subnets": [
                 p
                 for a in served_azs
                 if a != az
-                and (p := public_subnet_in(topo, n.VpcId or "", a) or "")
+                and (p := topo.public_subnet_in(n.VpcId or "", a) or "")
                 and topo.az_of(p) == a
             ],
             "failure": n.FailureMessage or n.FailureCode or "",

@@ -20,7 +20,6 @@ from assistant.engine.facts._common import (
     YOUR_PUBLIC_SUBNET,
     _dest_flag,
     _target_state,
-    public_subnet_in,
 )
 from assistant.topology import (
     DEFAULT_V4,
@@ -123,8 +122,8 @@ def route_facts(topo: Topology, sieve: Sieve | None = None) -> Iterator[Fact]:
                 "implicit_subnets": implicit,
                 "implicit_count": len(implicit),
                 "vpc_has_nonpublic": rt.VpcId in nonpublic_vpcs,
-                "public_subnet_ref": public_subnet_in(
-                    topo, rt.VpcId, first.AvailabilityZone if first else None
+                "public_subnet_ref": topo.public_subnet_in(
+                    rt.VpcId, first.AvailabilityZone if first else None
                 )
                 or YOUR_PUBLIC_SUBNET,
             }

@@ -24,7 +24,6 @@ from assistant.engine.facts._common import (
     _second_free,
     _target_state,
     _WebOpen,
-    public_subnet_in,
 )
 from assistant.models.snapshot import NetworkAcl
 from assistant.policy import (
@@ -150,7 +149,7 @@ def subnet_facts(topo: Topology, sieve: Sieve | None = None) -> Iterator[Fact]:
             if looks_backend(d.inst) or d.inst.InstanceId in topo.lb_targets
         ]
         same_az_nat = topo.nat_in_az(s.VpcId, s.AvailabilityZone) or ""
-        pub_candidate = public_subnet_in(topo, s.VpcId, s.AvailabilityZone) or ""
+        pub_candidate = topo.public_subnet_in(s.VpcId, s.AvailabilityZone) or ""
         fact: Fact = {
             "rid": sid,
             "subnet_id": sid,
