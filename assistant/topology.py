@@ -222,26 +222,22 @@ class _InstanceIndex:
         # models.compact): the ids are read once per distinct combination of them.
         gids_of: dict[tuple[int, ...], list[str]] = {}
         for i in instances:
-            # Instance.group_ids, public_ips and ipv6_addresses, in one walk of its interfaces
-            sgs, nis = i.SecurityGroups, i.NetworkInterfaces
-            refs = [id(g) for g in sgs]
+            # Whether public_ips and ipv6_addresses are empty, and which group records name its
+            # groups, in one walk of its interfaces
+            nis = i.NetworkInterfaces
+            refs = [id(g) for g in i.SecurityGroups]
             public = bool(i.PublicIpAddress)
             v6 = bool(i.Ipv6Address)
             for e in nis:
                 refs += [id(g) for g in e.Groups]
-                if not public and e.Association is not None and e.Association.PublicIp:
+                if not public and e.public_ip:
                     public = True
                 if not v6 and e.Ipv6Addresses:
                     v6 = True
             key = tuple(refs)
             gids = gids_of.get(key)
             if gids is None:
-                gids = [g.GroupId for g in sgs if g.GroupId]
-                for e in nis:
-                    gids += [g.GroupId for g in e.Groups if g.GroupId]
-                if len(gids) > 1:
-                    gids = list(dict.fromkeys(gids))
-                gids_of[key] = gids
+                gids = gids_of[key] = i.group_ids
             iid = i.InstanceId
             groups_of[iid] = gids
             by_id[iid] = i

@@ -491,9 +491,7 @@ class Instance(Tagged):
     @property
     def public_ips(self) -> list[str]:
         ips = [self.PublicIpAddress] if self.PublicIpAddress else []
-        for e in self.NetworkInterfaces:
-            if e.Association is not None and e.Association.PublicIp:
-                ips.append(e.Association.PublicIp)
+        ips += [e.public_ip for e in self.NetworkInterfaces if e.public_ip]
         return list(dict.fromkeys(ips)) if len(ips) > 1 else ips
 
     @property
