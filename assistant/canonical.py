@@ -46,17 +46,16 @@ _PRIMARY_FIRST = {
 
 
 @cache
-def _id_getter(cls: type[BaseModel]) -> Callable[[Any], Any] | None:
-    """Reads the fields that name an item (ids, ARNs, keys, destinations) in one call."""
-    fields = [f for f in cls.model_fields if f.endswith(("Id", "Arn")) or f in _NAMING]
-    return attrgetter(*fields) if fields else None
+def _id_fields(cls: type[BaseModel]) -> tuple[str, ...]:
+    """The fields that name an item (ids, ARNs, keys, destinations), its own id first."""
+    return tuple(f for f in cls.model_fields if f.endswith(("Id", "Arn")) or f in _NAMING)
 
 
 @cache
-def _first_id(cls: type[BaseModel]) -> str | None:
-    """The first of the fields ``_id_getter`` reads (the item's own id, e.g. ``InstanceId``)."""
-    fields = [f for f in cls.model_fields if f.endswith(("Id", "Arn")) or f in _NAMING]
-    return fields[0] if fields else None
+def _id_getter(cls: type[BaseModel]) -> Callable[[Any], Any] | None:
+    """Reads the fields that name an item in one call."""
+    fields = _id_fields(cls)
+    return attrgetter(*fields) if fields else None
 
 
 # Ids written with these characters only: each sorts above the closing quote of its repr.
@@ -75,9 +74,10 @@ def _plain_first_ids(items: list[Any]) -> list[str] | None:
     cls = type(items[0])
     if not (isinstance(cls, type) and issubclass(cls, BaseModel)):
         return None
-    name = _first_id(cls)
-    if name is None:
+    fields = _id_fields(cls)
+    if not fields:
         return None
+    name = fields[0]
     plain = _PLAIN.fullmatch
     out: list[str] = []
     for x in items:
@@ -177,9 +177,11 @@ def _memo_key(items: list[Any]) -> tuple[Any, ...] | None:
 def _sort_in_place(
     items: list[Any], name: str, memo: Memo | None = None, nested: bool = True
 ) -> None:
-    """``_sort`` of ``items``, into the same list (nothing is written when nothing moves).
-    With a ``memo``, orders decided by ids alone are remembered there and reused. A
-    collection of the snapshot itself (not ``nested`` in a resource) has no primary item."""
+    """``items`` in canonical order, in place (nothing is written when nothing moves): by
+    their ids (a primary item first, see ``_PRIMARY_FIRST``), and by their whole content only
+    where ids do not tell them apart. With a ``memo``, orders decided by ids alone are
+    remembered there and reused. A collection of the snapshot itself (not ``nested`` in a
+    resource) has no primary item."""
     first = _PRIMARY_FIRST.get(name) if nested else None
     key = None
     if memo is not None and first is None:
