@@ -523,14 +523,6 @@ def tgw_return_facts(topo: Topology, sieve: Sieve | None = None) -> Iterator[Fac
     ix = _tgw_index(topo.snapshot)
     atts = _attachments(ix)
     lpm = _Lpm.of(topo)
-    kinds: dict[str, str] = {}
-
-    def kind_of(target: str) -> str:
-        k = kinds.get(target)
-        if k is None:
-            k = kinds[target] = target_kind(target) if target else "none"
-        return k
-
     nets: dict[str, ipaddress.IPv4Network | None] = {
         a.VpcId or "": _first(topo.vpcs[a.VpcId].CidrBlock) if a.VpcId in topo.vpcs else None
         for a in atts
@@ -631,7 +623,7 @@ def tgw_return_facts(topo: Topology, sieve: Sieve | None = None) -> Iterator[Fac
             index = rx.first[sid]
             lost = rx.by_index[sid]
             cand = set(aside).union(
-                *(lost.get(i, ()) for i, e in enumerate(kept) if kind_of(e[3]) in ASTRAY),
+                *(lost.get(i, ()) for i, e in enumerate(kept) if target_kind(e[3]) in ASTRAY),
                 lost.get(-1, ()),
             )
             if len(cand) <= FEW * 4:  # few: only the senders with those ranges
@@ -652,7 +644,7 @@ def tgw_return_facts(topo: Topology, sieve: Sieve | None = None) -> Iterator[Fac
                     index[u] = len(found)
                     found.append(_first_cover(routes, *u))
             found.append(None)  # index -1: no route
-            astray = [kind_of(r[3] if r is not None else "") in ASTRAY for r in found]
+            astray = [target_kind(r[3] if r is not None else "") in ASTRAY for r in found]
             ri = list(map(index.__getitem__, map(_RANGE, visit)))
             gone = list(itertools.compress(visit, map(astray.__getitem__, ri)))
             used = list(map(found.__getitem__, itertools.compress(ri, map(astray.__getitem__, ri))))
@@ -660,8 +652,8 @@ def tgw_return_facts(topo: Topology, sieve: Sieve | None = None) -> Iterator[Fac
             src_cidrs = list(map(cidr_of, gone))
             rs = list(dict.fromkeys(used))  # the routes followed, in order
             targets = [r[3] if r is not None else "" for r in rs]
-            kinds_ = [kind_of(t) for t in targets]
-            replies = [f"{kind_of(t)} {t}" if t else "nowhere" for t in targets]
+            kinds_ = [target_kind(t) for t in targets]
+            replies = [f"{target_kind(t)} {t}" if t else "nowhere" for t in targets]
             add, replace, now = _add_or_replace(used, rs, src_cidrs)
             summary = _summary(routes, [range_of[c] for c in add], now, others)
             known = {
