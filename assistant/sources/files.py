@@ -900,15 +900,10 @@ def _placed(raw: Any, f: _File, owner: Any = None) -> Any:
     r, a = resource_location(raw)
     if a is None and isinstance(owner, str) and _is_account(owner):
         a = owner
-    if f.owned:  # parsed here and seen by nothing else: no copy of a large record
-        raw["region"] = raw.get("region") or r or f.region
-        raw["account"] = raw.get("account") or a or f.account
-        return raw
-    return {
-        **raw,
-        "region": raw.get("region") or r or f.region,
-        "account": raw.get("account") or a or f.account,
-    }
+    out = raw if f.owned else dict(raw)  # parsed here, seen by nothing else: no copy
+    out["region"] = raw.get("region") or r or f.region
+    out["account"] = raw.get("account") or a or f.account
+    return out
 
 
 def apply_lb_attributes(snap: Snapshot) -> None:
