@@ -62,7 +62,7 @@ def register(sub) -> None:
 def run(args: argparse.Namespace) -> int:
     from assistant.engine import diagnose
     from assistant.lifetime import keep_until_exit
-    from assistant.render import render_json, render_markdown, render_text
+    from assistant.render import render_markdown, render_text
 
     if getattr(args, "intents", None):
         from assistant.intents import load_intents
@@ -84,15 +84,12 @@ def run(args: argparse.Namespace) -> int:
         from assistant.redact import unredact_with_key_file
 
         snapshot, d = unredact_with_key_file(snapshot, d, args.redaction_key)
+    out: str | bytes
     if args.format == "json":
-        d.findings = d.at_least(args.min_severity)
-        if not getattr(args, "intents", None):
-            from assistant.commands.common import write_stdout_bytes
-            from assistant.render.json_out import render_json_bytes
+        from assistant.render.json_out import render_json_bytes
 
-            write_stdout_bytes(render_json_bytes(d))  # tens of MB at scale: no copy as text
-            return 1 if d.findings else 0
-        out = render_json(d)
+        d.findings = d.at_least(args.min_severity)
+        out = render_json_bytes(d)  # tens of MB at scale: written with no copy as text
     elif args.format in ("markdown", "html"):
         from assistant.engine import focus
         from assistant.topology import Topology
@@ -112,11 +109,16 @@ def run(args: argparse.Namespace) -> int:
     intents_ok = True
     if getattr(args, "intents", None):
         out, intents_ok = _with_intents(args, snapshot, d, out)
-    sys.stdout.write(out)
+    if isinstance(out, bytes):
+        from assistant.commands.common import write_stdout_bytes
+
+        write_stdout_bytes(out)
+    else:
+        sys.stdout.write(out)
     return 1 if d.at_least(args.min_severity) or not intents_ok else 0
 
 
-def _with_intents(args: argparse.Namespace, snapshot, d, out: str) -> tuple[str, bool]:
+def _with_intents(args: argparse.Namespace, snapshot, d, out: str | bytes) -> tuple[str, bool]:
     """The scan's output with the intents' verdicts added (a section, or a JSON key)."""
     from assistant.commands.check import all_hold, check_file
     from assistant.engine import focus
