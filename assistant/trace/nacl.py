@@ -87,7 +87,9 @@ class NaclHops(HopBase):
             return Hop(step=step, status=UNKNOWN, where=subnet_id, detail=why, direction=direction)
         where = f"{acl.NetworkAclId} ({subnet_label(self.topo, subnet_id)})"
         if self.proto not in ("6", "17"):
-            return self._acl_portless(acl, subnet_id, egress, peer, peer_label, step, direction)
+            return self._acl_portless(
+                acl, subnet_id, where, egress, peer, peer_label, step, direction
+            )
         if lo == hi:
             seg = acl_decision(acl, egress, self.proto, lo, peer)
             rule = None
@@ -131,6 +133,7 @@ class NaclHops(HopBase):
         self,
         acl: NetworkAcl,
         subnet_id: str,
+        where: str,
         egress: bool,
         peer: str,
         peer_label: str,
@@ -141,7 +144,6 @@ class NaclHops(HopBase):
         reply type (echo 8 -> echo reply 0), not ephemeral ports; other protocols come back
         as the same protocol."""
         icmp = self.icmp
-        where = f"{acl.NetworkAclId} ({subnet_label(self.topo, subnet_id)})"
         if direction == RETURN and icmp is not None:
             reply = ICMP_REPLIES.get(icmp[0])
             if reply is None:
