@@ -15,17 +15,29 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 
 
+def pause() -> bool:
+    """Disable the cyclic collector; whether it was enabled (hand it to ``resume``)."""
+    was_enabled = gc.isenabled()
+    gc.disable()
+    return was_enabled
+
+
+def resume(was_enabled: bool) -> None:
+    """End a pause begun by ``pause``: if the collector was enabled then, the objects alive
+    now are frozen out of later collections (instead of collected) and it runs again."""
+    if was_enabled:
+        gc.freeze()
+        gc.enable()
+
+
 @contextmanager
 def gc_paused() -> Iterator[None]:
     """Disable the cyclic collector inside the block (nests; restores the previous state).
 
     On leaving the outermost pause, the objects alive then are frozen out of later
     collections instead of collected."""
-    was_enabled = gc.isenabled()
-    gc.disable()
+    was_enabled = pause()
     try:
         yield
     finally:
-        if was_enabled:
-            gc.freeze()
-            gc.enable()
+        resume(was_enabled)

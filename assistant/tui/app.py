@@ -8,12 +8,11 @@ so the screen never freezes.
 from __future__ import annotations
 
 import argparse
-import gc
 import threading
 from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
-from assistant.gcpause import gc_paused
+from assistant.gcpause import gc_paused, pause, resume
 
 # Textual's import builds some 35,000 long-lived objects and no garbage: without the cyclic
 # collector they load faster, and are then frozen out of later collections (see gc_paused).
@@ -279,7 +278,7 @@ class ChatApp(App):
         self._saved_upto = 0  # turns saved so far: later user turns are unsaved
         self.busy = False
         self.session_threads: list[str] = []  # threads that ran session work (tests look)
-        self._gc_paused = False
+        self._gc_was_enabled = False  # the collector's state when the app paused it
 
     # -- the first screen without the cyclic garbage collector -----------------------------
     # Starting builds tens of thousands of long-lived objects (widgets, styles, strips) and
@@ -288,15 +287,12 @@ class ChatApp(App):
     # until the opening is on screen; then what was built is frozen out of later collections
     # (as assistant.gcpause does after a large load) and the collector runs as always.
     def on_load(self) -> None:
-        if gc.isenabled():
-            gc.disable()
-            self._gc_paused = True
+        self._gc_was_enabled = pause()
 
     def _resume_gc(self) -> None:
-        if self._gc_paused:
-            self._gc_paused = False
-            gc.freeze()
-            gc.enable()
+        """End the pause (once: later calls find nothing to resume)."""
+        was_enabled, self._gc_was_enabled = self._gc_was_enabled, False
+        resume(was_enabled)
 
     def on_unmount(self) -> None:
         self._resume_gc()
