@@ -236,18 +236,18 @@ def interleaved(
     jobs: dict[object, list[str]], repeat: int
 ) -> dict[object, tuple[float, float, float]]:
     """Per job, (median wall, median CPU, max peak RSS MB) over ``repeat`` rounds that each run
-    every job in turn; a job whose first run is short runs ``SHORT_REPEAT`` times in all,
-    spread over the rounds."""
+    every job in turn; a job whose first run is short runs ``SHORT_REPEAT`` times in all
+    (or ``repeat``, if more), spread over the rounds."""
     runs: dict[object, list[tuple[float, float, float]]] = {k: [] for k in jobs}
-    per_round = dict.fromkeys(jobs, 1)
+    short: set[object] = set()
     for r in range(repeat):
+        share = SHORT_REPEAT // repeat + (r < SHORT_REPEAT % repeat)  # a short job's runs now
         for k, args in jobs.items():
-            for _ in range(per_round[k]):
-                runs[k].append(run_child(args))
+            runs[k].append(run_child(args))
             if r == 0 and runs[k][0][0] < SHORT:
-                per_round[k] = -(-(SHORT_REPEAT - 1) // max(repeat - 1, 1)) if repeat > 1 else 1
-                if repeat == 1:
-                    runs[k] += [run_child(args) for _ in range(SHORT_REPEAT - 1)]
+                short.add(k)
+            if k in short:
+                runs[k] += [run_child(args) for _ in range(share - 1)]
     return {
         k: (
             statistics.median(x[0] for x in v),
