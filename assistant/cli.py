@@ -138,7 +138,16 @@ def main(argv: list[str] | None = None) -> int:
         return 2
 
 
-_ONE_VALUE = {"--profile", "--region", "--endpoint-url", "--vpc", "--rules", "--intents"}
+_ONE_VALUE = {
+    "--profile",
+    "--region",
+    "--endpoint-url",
+    "--vpc",
+    "--rules",
+    "--intents",
+    "--accounts",
+    "--role-name",
+}
 
 
 def _global_snapshot_paths(argv: list[str]) -> list[str] | None:

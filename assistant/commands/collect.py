@@ -6,7 +6,12 @@ import argparse
 import sys
 from pathlib import Path
 
-from assistant.commands.common import add_source_options, load_source, write_stdout_bytes
+from assistant.commands.common import (
+    add_accounts_options,
+    add_source_options,
+    load_source,
+    write_stdout_bytes,
+)
 from assistant.errors import UserError
 
 
@@ -19,6 +24,7 @@ def register(sub) -> None:
         "Describe/Get/List calls only (see `vpc-helper iam-policy`).",
     )
     add_source_options(p)
+    add_accounts_options(p)
     p.add_argument(
         "-o",
         "--output",
@@ -56,6 +62,9 @@ def run(args: argparse.Namespace) -> int:
 
         key_path = Path(args.redaction_key) if args.redaction_key else None
         snapshot = redact_keeping_key(snapshot, key_path)
+    unread = [a.Id for a in snapshot.accounts if a.status != "read"]
+    if unread:
+        print(f"vpc-helper: note: account(s) not read: {', '.join(unread)}", file=sys.stderr)
     data = dump_snapshot(snapshot) + b"\n"
     if args.output == "-":
         write_stdout_bytes(data)
@@ -66,7 +75,8 @@ def run(args: argparse.Namespace) -> int:
     write_atomic(path, data)
     print(
         f"wrote {path}: {len(snapshot.Vpcs)} VPC(s), {len(snapshot.Subnets)} subnet(s), "
-        f"{len(snapshot.not_checked)} item(s) not read; read it with "
+        + (f"{len(snapshot.accounts)} account(s), " if snapshot.accounts else "")
+        + f"{len(snapshot.not_checked)} item(s) not read; read it with "
         f"`vpc-helper scan --snapshot {path}`",
         file=sys.stderr,
     )

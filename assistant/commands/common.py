@@ -69,6 +69,24 @@ def add_source_options(
     )
 
 
+def add_accounts_options(parser: argparse.ArgumentParser) -> None:
+    """--accounts FILE|all and --role-name: read many accounts in one run."""
+    g = parser.add_argument_group("many accounts in one run")
+    g.add_argument(
+        "--accounts",
+        metavar="FILE|all",
+        help="read every account listed in FILE (one account id per line, a JSON list, or "
+        "the output of `aws organizations list-accounts`), or 'all': the organisation's "
+        "active accounts; assumes --role-name in each",
+    )
+    g.add_argument(
+        "--role-name",
+        metavar="NAME",
+        help="the role to assume in each account of --accounts (its policy: "
+        "`vpc-helper iam-policy --accounts`)",
+    )
+
+
 def merge_global(args: argparse.Namespace) -> argparse.Namespace:
     """Source options given before the subcommand apply to it, as if given after it.
 
@@ -125,6 +143,8 @@ def load_source(args: argparse.Namespace) -> Snapshot:
     """The snapshot the options ask for: demo, files, or live AWS."""
     if getattr(args, "demo", False) and getattr(args, "snapshot", None):
         raise UserError("use either --demo or --snapshot, not both")
+    if getattr(args, "accounts", None) and (getattr(args, "demo", False) or args.snapshot):
+        raise UserError("--accounts reads live AWS: leave out --demo and --snapshot")
     if getattr(args, "demo", False):
         from assistant.sources.demo import demo_snapshot
 
@@ -166,6 +186,19 @@ def load_live(args: argparse.Namespace) -> Snapshot:
             "reading live AWS config is not available in this build; use --demo or --snapshot FILES"
         ) from None
     regions = [r.strip() for r in (args.region or "").split(",") if r.strip()] or [None]
+    if getattr(args, "accounts", None) or getattr(args, "role_name", None):
+        if not args.accounts:
+            raise UserError("--role-name goes with --accounts FILE|all")
+        from assistant.sources.org import collect_accounts
+
+        return collect_accounts(
+            args.accounts,
+            args.role_name,
+            profile=getattr(args, "profile", None) or os.environ.get("AWS_PROFILE"),
+            regions=regions,
+            endpoint_url=getattr(args, "endpoint_url", None),
+            vpc_ids=getattr(args, "vpc", None),
+        )
     return live.collect(
         profile=getattr(args, "profile", None) or os.environ.get("AWS_PROFILE"),
         regions=regions,

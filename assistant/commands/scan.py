@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from assistant.commands.common import add_source_options, load_source
+from assistant.commands.common import add_accounts_options, add_source_options, load_source
 from assistant.commands.rules import add_rules_option
 from assistant.models.finding import Severity
 
@@ -16,7 +16,10 @@ where the configuration comes from:
   --snapshot PATH...   a file from `vpc-helper collect`, or the outputs of the AWS CLI
                        commands listed by `vpc-helper collect-commands`
 
-exit codes: 0 nothing at or above --min-severity, 1 findings, 2 error
+many accounts: --accounts FILE|all --role-name NAME reads each account with that role
+
+exit codes: 0 nothing at or above --min-severity, 1 findings (or an account not read),
+  2 error
 """
 
 
@@ -29,6 +32,7 @@ def register(sub) -> None:
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     add_source_options(p)
+    add_accounts_options(p)
     add_rules_option(p)
     p.add_argument(
         "--format",
@@ -79,6 +83,10 @@ def run(args: argparse.Namespace) -> int:
         print(f"vpc-helper: note: {files_line(snapshot.files)}", file=sys.stderr)
     d = diagnose(snapshot, vpc_ids=args.vpc, keep_topology=args.format in ("markdown", "html"))
     keep_until_exit(snapshot, d)  # freeing a large region is work nobody waits for
+    if snapshot.accounts:  # several accounts: each finding's account, a summary per account
+        from assistant.sources.org import annotate
+
+        annotate(d, snapshot)
     d.files = list(snapshot.files)
     if args.redaction_key:  # render from the originals, so every renderer escapes them
         from assistant.redact import unredact_with_key_file
@@ -115,7 +123,8 @@ def run(args: argparse.Namespace) -> int:
         write_stdout_bytes(out)
     else:
         sys.stdout.write(out)
-    return 1 if d.at_least(args.min_severity) or not intents_ok else 0
+    unread = any(a.status != "read" for a in d.accounts)  # not an all-clear for the run
+    return 1 if d.at_least(args.min_severity) or not intents_ok or unread else 0
 
 
 def _with_intents(args: argparse.Namespace, snapshot, d, out: str | bytes) -> tuple[str, bool]:

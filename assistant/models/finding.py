@@ -55,6 +55,8 @@ class Finding(BaseModel):
     fix: list[FixStep] = Field(default_factory=list)
     check: str | None = None
     references: list[str] = Field(default_factory=list)
+    # The account the finding is in (organisation-wide reads; JSON adds it when set).
+    account: str | None = Field(default=None, exclude=True)
 
     @property
     def key(self) -> tuple[str, tuple[str, ...]]:
@@ -80,6 +82,17 @@ class NotCheckedItem(BaseModel):
     action: str | None = None
 
 
+class AccountSummary(BaseModel):
+    """One account of an organisation-wide scan: its findings by severity, or why not read."""
+
+    account: str
+    name: str = ""
+    status: str = "read"  # "read" or "not checked"
+    reason: str | None = None
+    vpcs: int = 0
+    counts: dict[str, int] = Field(default_factory=dict)
+
+
 class Diagnosis(BaseModel):
     """The result of one diagnosis: findings plus what could not be checked."""
 
@@ -96,6 +109,8 @@ class Diagnosis(BaseModel):
     # a collection they need is missing (renderers say so loudly when most are).
     rules_total: int = 0
     rules_not_evaluated: list[str] = Field(default_factory=list)
+    # Organisation-wide scans: one summary per account (empty for one account).
+    accounts: list[AccountSummary] = Field(default_factory=list)
     # The topology the diagnosis was made on (not saved): the Markdown and HTML reports draw
     # their diagrams from it instead of building a second one.
     _topology: Any = PrivateAttr(default=None)

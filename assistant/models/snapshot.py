@@ -705,6 +705,15 @@ class NotChecked(AwsModel):
     action: str | None = None  # the IAM action that was missing, if known
 
 
+class AccountRead(AwsModel):
+    """One account of an organisation-wide read: read, or not checked and why."""
+
+    Id: str
+    Name: str = ""
+    status: str = "read"  # "read" or "not checked"
+    reason: str | None = None
+
+
 class Snapshot(AwsModel):
     """Everything the tool knows about one account and region."""
 
@@ -721,6 +730,8 @@ class Snapshot(AwsModel):
     redacted: bool = False
     # Every region the resources come from (``region`` stays one string for one region).
     regions: list[str] = Field(default_factory=list)
+    # The accounts of an organisation-wide read (`--accounts`), each read or not; empty for one.
+    accounts: list[AccountRead] = Field(default_factory=list)
     # What the loader made of each input file (not saved with the snapshot).
     files: list[SourceFile] = Field(default_factory=list, exclude=True)
     # Collections whose resources' own lists the loader already put in canonical order (see

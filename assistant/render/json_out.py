@@ -11,6 +11,9 @@ def diagnosis_dict(d: Diagnosis) -> dict:
     """The JSON document `scan --format json` prints."""
     # One model_dump for the lists (one call into pydantic-core, not one per item).
     doc = d.model_dump(mode="json", include={"findings", "subnets", "not_checked", "files"})
+    if d.accounts:  # several accounts: every finding says which
+        for f, out in zip(d.findings, doc["findings"], strict=True):
+            out["account"] = f.account
     return {
         "findings": doc["findings"],
         "subnets": doc["subnets"],
@@ -22,6 +25,7 @@ def diagnosis_dict(d: Diagnosis) -> dict:
             "region": d.region,
             "source": d.source,
             "counts": _counts(d),
+            **({"accounts": [a.model_dump(mode="json") for a in d.accounts]} if d.accounts else {}),
         },
     }
 

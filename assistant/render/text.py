@@ -80,9 +80,10 @@ def _hang(head: str, text: str, width: int, pad: str | None = None) -> list[str]
 def finding_lines(f: Finding, colour: bool = False, width: int = 100) -> list[str]:
     """One finding as lines of text, the way the what-good-looks-like standard reads."""
     st = _Style(colour)
-    plain = f"{f.severity.value.upper():<8} {clean(f.rule)}  "
+    acct = f"{clean(f.account)}  " if f.account else ""  # the account column (several)
+    plain = f"{f.severity.value.upper():<8} {acct}{clean(f.rule)}  "
     lines = _hang(plain, clean(f.title, _LINE), width, pad="  ")
-    lines[0] = f"{st.sev(f.severity)} {st.bold(clean(f.rule))}  " + lines[0][len(plain) :]
+    lines[0] = f"{st.sev(f.severity)} {acct}{st.bold(clean(f.rule))}  " + lines[0][len(plain) :]
     if f.resources:
         lines += _hang("  Where    ", ", ".join(clean(r) for r in f.resources), width)
     for i, e in enumerate(f.evidence):
@@ -164,6 +165,8 @@ def render_text(
                 break_long_words=False,
             )
         lines.append("")
+    if d.accounts:
+        lines += _accounts_lines(d, st) + [""]
     counts = {s: 0 for s in ("critical", "high", "medium", "low", "info")}
     for f in d.findings:
         counts[f.severity.value] += 1
@@ -186,3 +189,22 @@ def render_text(
         tail += f" ({len(not_run)} of {total} rules could not run)"
     lines.append(tail)
     return "\n".join(lines) + "\n"
+
+
+def _accounts_lines(d: Diagnosis, st: _Style) -> list[str]:
+    """One line per account of an organisation-wide scan: its findings, or why not read."""
+    lines = [st.bold("Accounts")]
+    for a in d.accounts:
+        who = clean(a.account) + (f" ({clean(a.name, 60)})" if a.name else "")
+        if a.status != "read":
+            lines.append(f"  {who}: NOT CHECKED: {clean(a.reason or '', _LINE)}")
+            continue
+        found = ", ".join(
+            f"{a.counts[s]} {s}"
+            for s in ("critical", "high", "medium", "low", "info")
+            if a.counts.get(s)
+        )
+        lines.append(f"  {who}: {a.vpcs} VPC(s), {found or 'no findings'}")
+    read = sum(a.status == "read" for a in d.accounts)
+    lines.append(f"  {read} of {len(d.accounts)} account(s) read")
+    return lines

@@ -130,11 +130,17 @@ def _resolve_region(session: boto3.Session, region: str | None) -> str:
     return region
 
 
-def _client(session: boto3.Session, service: str, region: str, endpoint_url: str | None):
+def _client(
+    session: boto3.Session,
+    service: str,
+    region: str,
+    endpoint_url: str | None,
+    retry_mode: str = "standard",
+):
     from botocore.config import Config
 
     config = Config(
-        retries={"mode": "standard", "total_max_attempts": MAX_ATTEMPTS},
+        retries={"mode": retry_mode, "total_max_attempts": MAX_ATTEMPTS},
         connect_timeout=CONNECT_TIMEOUT,
         read_timeout=READ_TIMEOUT,
         max_pool_connections=WORKERS * 2,
@@ -318,11 +324,19 @@ DNS_ATTRIBUTES = ("enableDnsSupport", "enableDnsHostnames")
 class _Region:
     """The reads of one region and their results."""
 
-    def __init__(self, session, region: str, endpoint_url: str | None, vpc_ids: list[str] | None):
+    def __init__(
+        self,
+        session,
+        region: str,
+        endpoint_url: str | None,
+        vpc_ids: list[str] | None,
+        retry_mode: str = "standard",
+    ):
         self.region = region
         self.vpc_ids = vpc_ids
         self.clients = {
-            s: _client(session, s, region, endpoint_url) for s in ("ec2", "elbv2", "sts")
+            s: _client(session, s, region, endpoint_url, retry_mode)
+            for s in ("ec2", "elbv2", "sts")
         }
         self.raw: dict[str, Any] = {}
         self.dns: dict[str, dict[str, bool]] = {}
@@ -475,17 +489,19 @@ def collect(
     vpc_ids: list[str] | None = None,
     progress: Progress | None = None,
     session: boto3.Session | None = None,
+    retry_mode: str = "standard",
 ) -> Snapshot:
     """Read the live configuration of one or more regions into a snapshot.
 
-    ``session`` lets a caller supply its own boto3 session (to observe its events).
+    ``session`` lets a caller supply its own boto3 session (to observe its events, or an
+    assumed role's); ``retry_mode`` is botocore's (``adaptive`` also paces the sending).
     The progress callback gets lines like ``reading subnets (5/19)``, then ``""`` when done.
     """
     from assistant.sources.files import merge
 
     session = session or make_session(profile)
     names = list(dict.fromkeys(_resolve_region(session, r) for r in (regions or [None])))
-    regs = [_Region(session, r, endpoint_url, vpc_ids) for r in names]
+    regs = [_Region(session, r, endpoint_url, vpc_ids, retry_mode) for r in names]
     by_name = {r.region: r for r in regs}
 
     # Credentials first: one cheap call that fails fast and clearly.
