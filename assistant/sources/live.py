@@ -307,6 +307,18 @@ def _in_scope(collection: str, item: dict[str, Any], vpcs: set[str]) -> bool:
     return True  # Elastic IPs, flow logs, hubs: kept whole, narrowed by the diagnosis
 
 
+class _Clients(dict):
+    """Clients by service name: ``eager`` made at once, any other when first asked for."""
+
+    def __init__(self, make: Callable[[str], Any], eager: tuple[str, ...]):
+        super().__init__((s, make(s)) for s in eager)
+        self._make = make
+
+    def __missing__(self, service: str) -> Any:
+        self[service] = client = self._make(service)
+        return client
+
+
 @dataclass
 class _Task:
     op: Row
@@ -334,10 +346,10 @@ class _Region:
     ):
         self.region = region
         self.vpc_ids = vpc_ids
-        self.clients = {
-            s: _client(session, s, region, endpoint_url, retry_mode)
-            for s in ("ec2", "elbv2", "sts")
-        }
+        self.clients = _Clients(
+            lambda s: _client(session, s, region, endpoint_url, retry_mode),
+            ("ec2", "elbv2"),  # made here; sts only if the account is asked (in this thread)
+        )
         self.raw: dict[str, Any] = {}
         self.dns: dict[str, dict[str, bool]] = {}
         self.per_item: dict[str, dict[str, Any]] = {}  # collection -> item id -> output
@@ -490,8 +502,12 @@ def collect(
     progress: Progress | None = None,
     session: boto3.Session | None = None,
     retry_mode: str = "standard",
+    account: str | None = None,
 ) -> Snapshot:
     """Read the live configuration of one or more regions into a snapshot.
+
+    ``account``: the account the credentials act in, when the caller knows it (an assumed
+    role's): no ``GetCallerIdentity`` then.
 
     ``session`` lets a caller supply its own boto3 session (to observe its events, or an
     assumed role's); ``retry_mode`` is botocore's (``adaptive`` also paces the sending).
@@ -505,14 +521,14 @@ def collect(
     by_name = {r.region: r for r in regs}
 
     # Credentials first: one cheap call that fails fast and clearly.
-    for r in regs[:1]:
+    for r in regs[:1] if account is None else []:
         try:
             r.run(_Task(ACCOUNT, r.region))
         except Exception as e:  # noqa: BLE001 - turned into a message below
             if not _denied(e):
                 raise user_error(e, ACCOUNT, r.region, r.url(ACCOUNT)) from None
-    account = regs[0].account
-    for r in regs[1:]:
+    account = account or regs[0].account
+    for r in regs:
         r.account = account
 
     tasks = [_Task(op, r.region) for r in regs for op in ROWS if op.per is None]

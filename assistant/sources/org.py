@@ -199,15 +199,16 @@ class _AssumedSession:
     """The caller's session with an assumed role's credentials: clients share its loaded
     service models (a new session per account would load them again)."""
 
-    def __init__(self, base: Any, creds: dict[str, Any], lock: threading.Lock):
+    def __init__(self, base: Any, creds: dict[str, Any], lock: threading.Lock, regions: list[str]):
         self._base, self._creds, self._lock = base, creds, lock
+        self._regions = regions  # the caller's regions, already checked
         self.region_name = base.region_name
 
     def get_available_partitions(self) -> list[str]:
-        return self._base.get_available_partitions()
+        return ["aws"]
 
     def get_available_regions(self, *args: Any, **kwargs: Any) -> list[str]:
-        return self._base.get_available_regions(*args, **kwargs)
+        return self._regions
 
     def client(self, service: str, **kwargs: Any) -> Any:
         with self._lock:  # a boto3 session is not safe to create clients from concurrently
@@ -257,6 +258,7 @@ def collect_accounts(
     todo = listed if listed is not None else list_organisation(session, endpoint_url)
     tally.total = len(todo)
     lock = threading.Lock()
+    known = list(names)
 
     def read(acct: Account) -> _Result:
         arn = role_arn(acct.id, role_name, partition)
@@ -275,8 +277,9 @@ def collect_accounts(
                 regions=list(names),
                 endpoint_url=endpoint_url,
                 vpc_ids=vpc_ids,
-                session=_AssumedSession(session, creds, lock),  # type: ignore[arg-type]
+                session=_AssumedSession(session, creds, lock, known),  # type: ignore[arg-type]
                 retry_mode="adaptive",
+                account=acct.id,
             )
         except UserError as e:
             return _Result(acct, reason=f"reading stopped: {e}")
