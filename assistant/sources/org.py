@@ -238,16 +238,18 @@ def collect_accounts(
     vpc_ids: list[str] | None = None,
     show_progress: bool | None = None,
     at_once: int = ACCOUNTS_AT_ONCE,
+    tally: Tally | None = None,
 ) -> Snapshot:
     """Read every account (``"all"``: the organisation's; else an accounts file) into one
-    snapshot, assuming ``role_name`` in each. ``show_progress``: None means on a terminal."""
+    snapshot, assuming ``role_name`` in each. ``show_progress``: None means on a terminal;
+    ``tally`` (optional) is filled with the counts the display shows."""
     from assistant.sources import live
 
     role_name = check_role_name(role_name)
     listed = None if accounts == "all" else read_accounts_file(accounts)
     session = live.make_session(profile)
     names = list(dict.fromkeys(live._resolve_region(session, r) for r in (regions or [None])))
-    tally = Tally()
+    tally = tally if tally is not None else Tally()
     _count_requests(session, tally)
     sts = live._client(session, "sts", names[0], endpoint_url, "adaptive")
     try:
