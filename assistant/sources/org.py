@@ -158,13 +158,16 @@ def _status(item: dict[str, Any]) -> str | None:
     return str(s).upper() if s else None
 
 
-def list_organisation(session: Any, endpoint_url: str | None) -> list[Account]:
-    """The organisation's active accounts (Organizations ``ListAccounts``)."""
+def list_organisation(
+    session: Any, endpoint_url: str | None, region: str = "us-east-1"
+) -> list[Account]:
+    """The organisation's active accounts (Organizations ``ListAccounts``; its endpoint is
+    global per partition, resolved from ``region``)."""
     from botocore.exceptions import BotoCoreError, ClientError
 
     from assistant.sources.live import _client, error_code, stops_the_run, user_error
 
-    client = _client(session, "organizations", "us-east-1", endpoint_url, "adaptive")
+    client = _client(session, "organizations", region, endpoint_url, "adaptive")
     out: list[Account] = []
     try:
         for page in client.get_paginator("list_accounts").paginate():
@@ -185,7 +188,7 @@ def list_organisation(session: Any, endpoint_url: str | None) -> list[Account]:
                 "iam-policy --accounts`), or pass --accounts FILE"
             ) from None
         if stops_the_run(e) or isinstance(e, ClientError):
-            raise user_error(e, LIST_ACCOUNTS, "us-east-1", client.meta.endpoint_url) from None
+            raise user_error(e, LIST_ACCOUNTS, region, client.meta.endpoint_url) from None
         raise LiveError(f"Organizations ListAccounts failed: {e}") from None
     if not out:
         raise LiveError("the organisation lists no active account")
@@ -257,7 +260,7 @@ def collect_accounts(
     except Exception as e:  # noqa: BLE001 - turned into a message
         raise live.user_error(e, live.ACCOUNT, names[0], sts.meta.endpoint_url) from None
     partition = str(caller.get("Arn", "arn:aws:")).split(":")[1] or "aws"
-    todo = listed if listed is not None else list_organisation(session, endpoint_url)
+    todo = listed if listed is not None else list_organisation(session, endpoint_url, names[0])
     tally.total = len(todo)
     lock = threading.Lock()
     known = list(names)
@@ -285,6 +288,8 @@ def collect_accounts(
             )
         except UserError as e:
             return _Result(acct, reason=f"reading stopped: {e}")
+        except Exception as e:  # noqa: BLE001 - anything else: this account, not the run
+            return _Result(acct, reason=f"reading stopped: {type(e).__name__}: {e}")
         return _Result(acct, snapshot=snap)
 
     results: dict[str, _Result] = {}

@@ -491,8 +491,24 @@ def test_progress_display_on_a_terminal(aws):
     import sys
 
     organisation(members=2, planted=(), peers=None)
+    import threading
+
     master, slave = pty.openpty()
     env = dict(os.environ, PYTHONPATH=str(Path(__file__).resolve().parents[2]), COLUMNS="120")
+    chunks: list[bytes] = []
+
+    def drain() -> None:  # read as it is written: a full terminal buffer would block the run
+        while True:
+            try:
+                chunk = os.read(master, 65536)
+            except OSError:
+                return
+            if not chunk:
+                return
+            chunks.append(chunk)
+
+    reader = threading.Thread(target=drain, daemon=True)
+    reader.start()
     proc = subprocess.run(
         [sys.executable, "-m", "assistant", "scan", "--accounts", "all", "--role-name", ROLE],
         stdout=subprocess.PIPE,
@@ -501,16 +517,9 @@ def test_progress_display_on_a_terminal(aws):
         timeout=120,
     )
     os.close(slave)
-    seen = b""
-    while True:
-        try:
-            chunk = os.read(master, 65536)
-        except OSError:
-            break
-        if not chunk:
-            break
-        seen += chunk
+    reader.join(timeout=10)
     os.close(master)
+    seen = b"".join(chunks)
     text = seen.decode(errors="replace")
     assert proc.returncode in (0, 1), text
     assert "reading accounts" in text and "requests" in text and "errors" in text
