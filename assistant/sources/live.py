@@ -592,10 +592,18 @@ def collect(
     out.region = ",".join(names)
     out.regions = sorted(names)
     out.collected_at = datetime.now(UTC).isoformat(timespec="seconds")
-    where = [", ".join(names)]
+    out.source = live_source(names, profile, endpoint_url)
+    return out
+
+
+def live_source(
+    names: list[str], profile: str | None, endpoint_url: str | None, *first: str
+) -> str:
+    """The snapshot's ``source`` line for a live read: what was read, the regions, the profile
+    and the endpoint (``first`` goes before the regions, e.g. the accounts and their role)."""
+    where = [*first, ", ".join(names)]
     if profile:
         where.append(f"profile {profile}")
     if endpoint_url:
         where.append(f"endpoint {endpoint_url}")
-    out.source = "live: " + ", ".join(where)
-    return out
+    return "live: " + ", ".join(where)

@@ -31,7 +31,7 @@ from typing import TYPE_CHECKING, Any
 
 from assistant.errors import UserError
 from assistant.models.registry import Row
-from assistant.sources.live import LiveError
+from assistant.sources.live import LiveError, live_source
 
 if TYPE_CHECKING:  # pragma: no cover
     from assistant.models.finding import Diagnosis
@@ -314,12 +314,9 @@ def collect_accounts(
             f"{first.reason}"
         )
     out = combine(ordered, names)
-    where = [f"{len(ordered)} accounts (role {role_name})", ", ".join(names)]
-    if profile:
-        where.append(f"profile {profile}")
-    if endpoint_url:
-        where.append(f"endpoint {endpoint_url}")
-    out.source = "live: " + ", ".join(where)
+    out.source = live_source(
+        names, profile, endpoint_url, f"{len(ordered)} accounts (role {role_name})"
+    )
     return out
 
 
